@@ -1,0 +1,180 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
+import { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { createContext, type GraphQLContext } from './context.ts';
+import { sql } from 'kysely';
+import type { Database } from './db/database.ts';
+import { schema } from './graphql/schema.ts';
+import { type Logger, toYogaLogger } from './logger.ts';
+import { AppError, ForbiddenError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
+import type { Services } from './services.ts';
+import type { Storage } from './storage/s3.ts';
+
+export interface AppDeps {
+  services: Services;
+  db: Database;
+  storage: Storage;
+  logger: Logger;
+  limits: { maxRequestBytes: number };
+  /** How long in-flight requests may take to finish on stop. */
+  shutdownGraceMs: number;
+}
+
+export interface App {
+  server: http.Server;
+  /** Listens; resolves with the bound port (pass 0 for any free one). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes every socket. */
+  stop(): Promise<void>;
+}
+
+/** Builds the HTTP app without listening, so tests and the CLI start it the same way. */
+export function buildApp(deps: AppDeps): App {
+  const { services, logger } = deps;
+  const registry = new Registry();
+
+  const yoga = createYoga<{ req?: http.IncomingMessage; connectionParams?: Record<string, unknown> }, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Framewright', subscriptionsProtocol: 'WS' },
+    logging: toYogaLogger(logger),
+    context: ({ request, connectionParams, req }) =>
+      createContext(
+        services,
+        request?.headers.get('authorization') ??
+          stringOrUndefined(connectionParams?.['authorization'] ?? connectionParams?.['Authorization']) ??
+          req?.headers.authorization,
+      ),
+    maskedErrors: { maskError: (error, message, isDev) => toClientError(error, message, isDev, logger) },
+    plugins: [usePrometheus({ endpoint: '/metrics', registry })],
+  });
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') return void readiness(deps).then(({ status, body }) => sendJson(res, status, body));
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > deps.limits.maxRequestBytes) {
+      return sendJson(res, 413, { errors: [{ message: `The request is larger than ${deps.limits.maxRequestBytes} bytes` }] });
+    }
+    return void yoga.handle(req, res);
+  });
+  // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 300_000;
+
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  useServer(
+    {
+      execute: (args: unknown) => (args as { rootValue: { execute: (a: unknown) => unknown } }).rootValue.execute(args) as never,
+      subscribe: (args: unknown) => (args as { rootValue: { subscribe: (a: unknown) => unknown } }).rootValue.subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema: envelopedSchema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const socket of wsServer.clients) socket.close(1001, 'server shutting down');
+      const timer = setTimeout(() => {
+        logger.warn('grace period over: closing the connections still open');
+        server.closeAllConnections();
+        for (const socket of wsServer.clients) socket.terminate();
+      }, deps.shutdownGraceMs);
+      await closed;
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The one place where domain errors become GraphQL errors (those a field's union does not already
+ * return as data). Anything unexpected is logged here and masked.
+ */
+function toClientError(error: unknown, message: string, isDev: boolean | undefined, logger: Logger): Error {
+  const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
+  const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path, source: error.source, positions: error.positions } : {};
+  if (original instanceof UnauthenticatedError) {
+    return createGraphQLError(original.message, { ...location, extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+  if (original instanceof ForbiddenError) {
+    return createGraphQLError(original.message, { ...location, extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+  }
+  if (original instanceof AppError) {
+    const extensions: Record<string, unknown> = { code: original.code === 'VALIDATION_ERROR' ? 'BAD_USER_INPUT' : original.code };
+    if (original instanceof ValidationError) extensions['fieldErrors'] = original.fieldErrors;
+    return createGraphQLError(original.message, { ...location, extensions });
+  }
+  if (!isGraphQLError(original)) logger.error({ err: original }, 'unexpected error (masked for the client)');
+  return defaultMaskError(error, message, isDev);
+}
+
+/** By name, not instanceof: a bundler or test runner may load two copies of graphql (ESM and CJS). */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError';
+}
+
+async function readiness({ db, storage }: AppDeps): Promise<{ status: number; body: unknown }> {
+  const check = async (probe: () => Promise<unknown>) => {
+    try {
+      await withTimeout(probe(), 3000);
+      return 'ok';
+    } catch (error) {
+      return `failing: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  };
+  const [database, bucket] = await Promise.all([check(() => sql`SELECT 1`.execute(db)), check(() => storage.ping())]);
+  const ready = database === 'ok' && bucket === 'ok';
+  return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not ready', database, bucket } };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

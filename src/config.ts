@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const booleanFlag = z.preprocess(
+  emptyAsUndefined,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
+);
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(min, { message: `must be at least ${min}` })
+      .max(max, { message: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+const envSchema = z.object({
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+      .optional(),
+  ),
+  S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional()),
+  S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
+  S3_BUCKET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)' })
+      .default('framewright'),
+  ),
+  S3_FORCE_PATH_STYLE: booleanFlag,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  PORT: integer(0, 65535, 4000),
+  ADMIN_API_KEY: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  ),
+  WORKER_CONCURRENCY: integer(1, 64, 2),
+  WORKER_LEASE_SECONDS: integer(5, 3600, 30),
+  SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.framewright')),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  DATABASE_POOL_SIZE: integer(2, 200, 10),
+});
+
+export interface S3Settings {
+  /** Unset means: start the embedded S3 server. */
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  forcePathStyle: boolean;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+}
+
+export interface Config {
+  /** Unset means: start the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  s3: S3Settings;
+  host: string;
+  port: number;
+  adminApiKey: string | undefined;
+  worker: { concurrency: number; leaseSeconds: number };
+  shutdownGraceSeconds: number;
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  limits: typeof limits;
+}
+
+/** Limits of the contract (CONTRACT.md, "Workflows"). */
+export const limits = Object.freeze({
+  maxSourceBytes: 25 * 1024 * 1024,
+  maxSourcePixels: 40_000_000,
+  /** Room for the multipart envelope around the largest allowed file. */
+  maxRequestBytes: 26 * 1024 * 1024,
+  uploadUrlSeconds: 3600,
+  maxSignedUrlSeconds: 7 * 24 * 3600,
+  maxPageSize: 100,
+  defaultPageSize: 20,
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; nothing else reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const shown = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+    throw new ConfigError(`${name} ${issue.message}${shown}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  }
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    s3: Object.freeze({
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+    }),
+    host: e.HOST,
+    port: e.PORT,
+    adminApiKey: e.ADMIN_API_KEY,
+    worker: Object.freeze({ concurrency: e.WORKER_CONCURRENCY, leaseSeconds: e.WORKER_LEASE_SECONDS }),
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    limits,
+  });
+}

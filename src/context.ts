@@ -1,0 +1,33 @@
+import DataLoader from 'dataloader';
+import type { Viewer } from './modules/auth/viewer.ts';
+import type { Completion, MediaFile } from './modules/workflows/workflow.ts';
+import type { Services } from './services.ts';
+
+export interface Loaders {
+  completions: DataLoader<string, Completion[]>;
+  mediaFiles: DataLoader<string, MediaFile[]>;
+}
+
+export interface GraphQLContext {
+  viewer: Viewer;
+  services: Services;
+  loaders: Loaders;
+}
+
+/** Per request: batches the per-workflow reads of a list into one query each. */
+export function createLoaders(services: Services): Loaders {
+  const groupBy = <T extends { workflowId: string }>(ids: readonly string[], items: T[]) => {
+    const byId = new Map<string, T[]>(ids.map((id) => [id, []]));
+    for (const item of items) byId.get(item.workflowId)?.push(item);
+    return ids.map((id) => byId.get(id)!);
+  };
+  return {
+    completions: new DataLoader(async (ids) => groupBy(ids, await services.workflows.completionsOf(ids))),
+    mediaFiles: new DataLoader(async (ids) => groupBy(ids, await services.workflows.mediaFilesOf(ids))),
+  };
+}
+
+export async function createContext(services: Services, authorization: string | null | undefined): Promise<GraphQLContext> {
+  const viewer = await services.customers.authenticate(authorization);
+  return { viewer, services, loaders: createLoaders(services) };
+}

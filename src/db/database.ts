@@ -1,0 +1,44 @@
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import { migrations } from './migrations/index.ts';
+import type { DB } from './schema/index.ts';
+
+export type Database = Kysely<DB>;
+export type Trx = Transaction<DB>;
+/** Either the pool or an open transaction: repository functions take this first. */
+export type Executor = Kysely<DB>;
+
+// bigint columns (sizes, ledger ids) stay well inside 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function createDatabase(url: string, options: { poolSize?: number; logger?: Logger } = {}): Database {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its server (a restart) emits here; without a listener the process dies.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** A key of our own for pg_advisory_lock, so concurrent starts migrate one at a time. */
+const MIGRATION_LOCK_KEY = 73_190_001;
+
+/**
+ * Applies every pending migration. Safe when several processes start at once: they queue on an
+ * advisory lock held on one connection, and each finds the work done by the one before it.
+ */
+export async function migrateToLatest(db: Database, logger?: Logger): Promise<void> {
+  await db.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(connection);
+    try {
+      const migrator = new Migrator({ db: connection, provider: { getMigrations: async () => migrations } });
+      const { error, results } = await migrator.migrateToLatest();
+      for (const result of results ?? []) {
+        if (result.status === 'Success') logger?.info({ migration: result.migrationName }, 'migration applied');
+        if (result.status === 'Error') logger?.error({ migration: result.migrationName }, 'migration failed');
+      }
+      if (error) throw error;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(connection);
+    }
+  });
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './20261129T1000-initial.ts';
+
+/** Explicit and ordered: a migration that is not listed here does not run. */
+export const migrations: Record<string, Migration> = {
+  '20261129T1000-initial': initial,
+};

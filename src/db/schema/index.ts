@@ -1,0 +1,21 @@
+import type { ApiKeysTable } from './api-keys.ts';
+import type { CompletionsTable } from './completions.ts';
+import type { CreditLedgerTable } from './credit-ledger.ts';
+import type { CustomersTable } from './customers.ts';
+import type { IdempotencyKeysTable } from './idempotency-keys.ts';
+import type { JobsTable } from './jobs.ts';
+import type { MediaFilesTable } from './media-files.ts';
+import type { UploadsTable } from './uploads.ts';
+import type { WorkflowsTable } from './workflows.ts';
+
+export interface DB {
+  customers: CustomersTable;
+  api_keys: ApiKeysTable;
+  credit_ledger: CreditLedgerTable;
+  workflows: WorkflowsTable;
+  completions: CompletionsTable;
+  media_files: MediaFilesTable;
+  uploads: UploadsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,21 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELED';
+
+/** One job per workflow run; the job runner claims rows with FOR UPDATE SKIP LOCKED. */
+export interface JobsTable {
+  id: ColumnType<string, never, never>;
+  workflow_id: string;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  run_at: ColumnType<Date, Date | undefined, Date>;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_by: ColumnType<string | null, string | null | undefined, string | null>;
+  locked_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type JobRow = Selectable<JobsTable>;
+export type NewJobRow = Insertable<JobsTable>;
+export type JobRowUpdate = Updateable<JobsTable>;

@@ -1,0 +1,35 @@
+import { ForbiddenError, UnauthenticatedError } from '../shared/errors.ts';
+
+/** Who is calling: resolved once per request from the Authorization header. */
+export type Viewer =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'customer'; readonly customerId: string }
+  | { readonly kind: 'admin' };
+
+export type AuthenticatedViewer = Exclude<Viewer, { kind: 'anonymous' }>;
+
+export function requireAuthenticated(viewer: Viewer): AuthenticatedViewer {
+  if (viewer.kind === 'anonymous') {
+    throw new UnauthenticatedError('An API key is required: send "Authorization: Bearer <key>"');
+  }
+  return viewer;
+}
+
+export function requireAdmin(viewer: Viewer): void {
+  if (requireAuthenticated(viewer).kind !== 'admin') {
+    throw new ForbiddenError('Only the admin key may do this');
+  }
+}
+
+export function requireCustomer(viewer: Viewer): string {
+  const authenticated = requireAuthenticated(viewer);
+  if (authenticated.kind !== 'customer') {
+    throw new ForbiddenError('The admin key has no customer of its own; use a customer key');
+  }
+  return authenticated.customerId;
+}
+
+/** True when the viewer may act on data of this customer. */
+export function canActFor(viewer: Viewer, customerId: string): boolean {
+  return viewer.kind === 'admin' || (viewer.kind === 'customer' && viewer.customerId === customerId);
+}

@@ -1,0 +1,44 @@
+import type { Database, Trx } from '../../db/database.ts';
+import { InsufficientCreditError, NotFoundError } from '../shared/errors.ts';
+import * as credits from './credits.repository.ts';
+
+export class CreditsService {
+  constructor(private readonly db: Database) {}
+
+  /** Takes a run's cost inside the caller's transaction, with its ledger entry. */
+  async reserve(trx: Trx, customerId: string, amount: number, workflowId: string): Promise<void> {
+    if (amount === 0) return;
+    const after = await credits.debitIfCovered(trx, customerId, amount);
+    if (after === undefined) {
+      const available = await credits.balance(trx, customerId);
+      if (available === undefined) throw new NotFoundError('Customer', customerId);
+      throw new InsufficientCreditError(amount, available);
+    }
+    await credits.insertLedgerEntry(trx, { customer_id: customerId, amount: -amount, reason: 'RESERVATION', workflow_id: workflowId });
+  }
+
+  /** Gives a run's cost back (a failed, canceled or deleted run). */
+  async refund(trx: Trx, customerId: string, amount: number, workflowId: string): Promise<void> {
+    if (amount === 0) return;
+    await credits.addToBalance(trx, customerId, amount);
+    await credits.insertLedgerEntry(trx, { customer_id: customerId, amount, reason: 'REFUND', workflow_id: workflowId });
+  }
+
+  /** Adds (or, negative, takes) credits; the balance stops at zero and the ledger records what really changed. */
+  async grant(customerId: string, amount: number, trx?: Trx): Promise<number> {
+    const run = async (t: Trx) => {
+      const before = await credits.lockBalance(t, customerId);
+      if (before === undefined) throw new NotFoundError('Customer', customerId);
+      const change = Math.max(amount, -before);
+      if (change === 0) return before;
+      const after = await credits.addToBalance(t, customerId, change);
+      await credits.insertLedgerEntry(t, { customer_id: customerId, amount: change, reason: 'GRANT', workflow_id: null });
+      return after;
+    };
+    return trx ? run(trx) : this.db.transaction().execute(run);
+  }
+
+  ledgerSum(customerId: string): Promise<number> {
+    return credits.ledgerSum(this.db, customerId);
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import type { Viewer } from '../auth/viewer.ts';
+import type { CreditsService } from '../credits/credits.service.ts';
+import { NotFoundError, UnauthenticatedError } from '../shared/errors.ts';
+import { parseInput } from '../shared/validation.ts';
+import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
+import { type Customer, toCustomer } from './customer.ts';
+import * as customers from './customers.repository.ts';
+
+const createCustomerInput = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  credits: z.number().int().min(0, 'must not be negative').max(1_000_000_000).optional(),
+});
+
+export class CustomersService {
+  constructor(
+    private readonly db: Database,
+    private readonly credits: CreditsService,
+    private readonly adminApiKey: string | undefined,
+  ) {}
+
+  /** Resolves the Authorization header. No header is anonymous; a header that matches nothing is an error. */
+  async authenticate(authorization: string | null | undefined): Promise<Viewer> {
+    if (authorization === null || authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+    if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <key>"');
+    const key = match[1]!;
+    if (this.adminApiKey && sameSecret(key, this.adminApiKey)) return { kind: 'admin' };
+    const customerId = await customers.findCustomerIdByKeyHash(this.db, hashApiKey(key));
+    if (!customerId) throw new UnauthenticatedError('The API key is not valid');
+    return { kind: 'customer', customerId };
+  }
+
+  /** Creates a customer and its first API key; the key is returned once and only its hash is kept. */
+  async create(input: { name: string; credits?: number | null }): Promise<{ customer: Customer; apiKey: string }> {
+    const { name, credits } = parseInput(createCustomerInput, { name: input.name, credits: input.credits ?? undefined }, 'input');
+    const apiKey = generateApiKey();
+    const customer = await this.db.transaction().execute(async (trx) => {
+      const row = await customers.insertCustomer(trx, { name });
+      await customers.insertApiKey(trx, { customer_id: row.id, key_hash: hashApiKey(apiKey), key_prefix: keyPrefix(apiKey) });
+      const balance = credits ? await this.credits.grant(row.id, credits, trx) : 0;
+      return { ...toCustomer(row), credits: balance };
+    });
+    return { customer, apiKey };
+  }
+
+  async get(id: string): Promise<Customer> {
+    const row = await customers.findCustomer(this.db, id);
+    if (!row) throw new NotFoundError('Customer', id);
+    return toCustomer(row);
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Customer>> {
+    const rows = await customers.findCustomersByIds(this.db, ids);
+    return new Map(rows.map((row) => [row.id, toCustomer(row)]));
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await customers.findCustomer(this.db, id)) !== undefined;
+  }
+
+  count(): Promise<number> {
+    return customers.countCustomers(this.db);
+  }
+}

@@ -1,0 +1,60 @@
+/** Expected failures of the domain. The GraphQL layer maps each class to its error type, once. */
+export abstract class AppError extends Error {
+  abstract readonly code: 'VALIDATION_ERROR' | 'NOT_FOUND' | 'INSUFFICIENT_CREDIT' | 'BAD_REQUEST';
+}
+
+export interface FieldError {
+  /** Dotted path of the input field, e.g. "input.options.aspectRatio". */
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  readonly code = 'VALIDATION_ERROR';
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(
+      fieldErrors.length === 1
+        ? `Invalid input: ${fieldErrors[0]!.field} ${fieldErrors[0]!.message}`
+        : `Invalid input: ${fieldErrors.map((e) => e.field).join(', ')}`,
+    );
+  }
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError([{ field, message }]);
+  }
+}
+
+export type ResourceName = 'Workflow' | 'Model' | 'Customer' | 'Upload';
+
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND';
+  constructor(
+    readonly resource: ResourceName,
+    readonly id: string,
+  ) {
+    super(`${resource} ${JSON.stringify(id)} was not found`);
+  }
+}
+
+export class InsufficientCreditError extends AppError {
+  readonly code = 'INSUFFICIENT_CREDIT';
+  constructor(
+    readonly required: number,
+    readonly available: number,
+  ) {
+    super(`This run costs ${required} credit(s); the balance is ${available}`);
+  }
+}
+
+export class BadRequestError extends AppError {
+  readonly code = 'BAD_REQUEST';
+}
+
+/** The caller gave no key where one is needed, or a key that is not valid. */
+export class UnauthenticatedError extends Error {
+  override name = 'UnauthenticatedError';
+}
+
+/** The caller's key may not do this (an admin-only operation with a customer key). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}

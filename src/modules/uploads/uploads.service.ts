@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Database, Trx } from '../../db/database.ts';
+import type { UploadRow } from '../../db/schema/uploads.ts';
+import type { Storage } from '../../storage/s3.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { assertUuid, parseInput } from '../shared/validation.ts';
+import * as uploads from './uploads.repository.ts';
+
+export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/avif', 'image/tiff'] as const;
+
+export interface Upload {
+  id: string;
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/** A file name safe in an object key: no folders, no odd characters, bounded length. */
+export function safeFileName(name: string, fallback: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-100);
+  return cleaned.length > 0 ? cleaned : fallback;
+}
+
+export class UploadsService {
+  constructor(
+    private readonly db: Database,
+    private readonly storage: Storage,
+    private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number },
+    private readonly clock: () => Date,
+  ) {}
+
+  async create(customerId: string, input: { filename: string; contentType: string; size: number }): Promise<Upload> {
+    const schema = z.object({
+      filename: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+      contentType: z.enum(IMAGE_CONTENT_TYPES, { message: `must be one of ${IMAGE_CONTENT_TYPES.join(', ')}` }),
+      size: z
+        .number()
+        .int()
+        .min(1, 'must be at least 1 byte')
+        .max(this.limits.maxSourceBytes, `must be at most ${this.limits.maxSourceBytes} bytes (25 MB)`),
+    });
+    const valid = parseInput(schema, input, 'input');
+    const id = randomUUID();
+    const key = `uploads/${customerId}/${id}/${safeFileName(valid.filename, 'source')}`;
+    const now = this.clock();
+    const expiresAt = new Date(now.getTime() + this.limits.uploadUrlSeconds * 1000);
+    await uploads.insertUpload(this.db, {
+      id,
+      customer_id: customerId,
+      key,
+      filename: valid.filename,
+      content_type: valid.contentType,
+      size: valid.size,
+      expires_at: expiresAt,
+      created_at: now,
+    });
+    const url = await this.storage.signPutUrl(key, valid.contentType, this.limits.uploadUrlSeconds);
+    return { id, url, headers: { 'Content-Type': valid.contentType }, expiresAt };
+  }
+
+  /**
+   * Checks an upload before a workflow uses it: the caller's, unused, sent, of the announced size.
+   * Returns its bytes; the image itself is checked by the caller.
+   */
+  async fetchForUse(customerId: string, uploadId: string, field: string): Promise<{ upload: UploadRow; bytes: Buffer }> {
+    const id = assertUuid(uploadId, field);
+    const upload = await uploads.findUpload(this.db, id);
+    if (!upload || upload.customer_id !== customerId) throw new NotFoundError('Upload', uploadId);
+    if (upload.consumed_at) throw ValidationError.field(field, 'was already used by another workflow; create a new upload');
+    const object = await this.storage.head(upload.key);
+    if (!object) throw ValidationError.field(field, 'has no file yet: PUT the bytes to the upload URL first');
+    if (object.size !== upload.size) {
+      throw ValidationError.field(field, `file is ${object.size} bytes but the upload announced ${upload.size}`);
+    }
+    return { upload, bytes: await this.storage.get(upload.key) };
+  }
+
+  /** Marks the upload used inside the workflow's transaction; a second use of it fails. */
+  async consume(trx: Trx, uploadId: string, field: string): Promise<void> {
+    if (!(await uploads.consumeUpload(trx, uploadId, this.clock()))) {
+      throw ValidationError.field(field, 'was already used by another workflow; create a new upload');
+    }
+  }
+}

@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import type { WorkflowRowUpdate } from '../../db/schema/workflows.ts';
+import { InvalidImageError, inspectImage } from '../../media/image.ts';
+import type { Logger } from '../../logger.ts';
+import type { Storage } from '../../storage/s3.ts';
+import { type AuthenticatedViewer, canActFor, type Viewer } from '../auth/viewer.ts';
+import type { CreditsService } from '../credits/credits.service.ts';
+import type { CustomersService } from '../customers/customers.service.ts';
+import { findModel } from '../models/models.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { assertUuid, parseInput } from '../shared/validation.ts';
+import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
+import {
+  type Completion,
+  type MediaFile,
+  PIPELINES,
+  type PipelineMode,
+  type ProcessingStatus,
+  toCompletion,
+  toMediaFile,
+  toWorkflow,
+  type Visibility,
+  type Workflow,
+  workflowPrefix,
+} from './workflow.ts';
+import * as workflows from './workflows.repository.ts';
+
+/** What a multipart upload hands us (graphql-yoga's File is a WHATWG File). */
+export interface SourceFile {
+  name: string;
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export interface CreateWorkflowInput {
+  title: string;
+  description?: string | null;
+  visibilityStatus?: Visibility | null;
+  model: string;
+  options?: { aspectRatio?: string | null; pipelineMode?: PipelineMode | null } | null;
+  primaryUserId: string;
+  customerId?: string | null;
+  source?: SourceFile | null;
+  uploadId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface UpdateWorkflowInput {
+  title?: string | null;
+  description?: string | null;
+  visibilityStatus?: Visibility | null;
+  primaryUserId?: string | null;
+}
+
+export interface WorkflowPage {
+  workflows: Workflow[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+export interface DeletedWorkflow {
+  workflow: Workflow;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
+  deletedObjects: string[];
+}
+
+const title = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const description = z.string().max(2000, 'must be at most 2,000 characters').nullish();
+const primaryUserId = z.string().trim().min(1, 'must not be empty').max(320, 'must be at most 320 characters');
+
+const createFields = z.object({
+  title,
+  description,
+  primaryUserId,
+  idempotencyKey: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').nullish(),
+});
+
+const updateFields = z.object({
+  title: title.nullish(),
+  description,
+  primaryUserId: primaryUserId.nullish(),
+});
+
+export interface WorkflowsServiceDeps {
+  db: Database;
+  storage: Storage;
+  credits: CreditsService;
+  customers: CustomersService;
+  uploads: UploadsService;
+  logger: Logger;
+  limits: { maxSourceBytes: number; maxSourcePixels: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
+  clock: () => Date;
+}
+
+export class WorkflowsService {
+  constructor(private readonly deps: WorkflowsServiceDeps) {}
+
+  /**
+   * Validates everything, stores the source, then in one transaction claims the idempotency key,
+   * reserves the credits and inserts the workflow, its completions and its job. Any failure
+   * removes the stored source, so a rejected request leaves no row, object or charge behind.
+   */
+  async create(viewer: AuthenticatedViewer, input: CreateWorkflowInput): Promise<Workflow> {
+    const { db, storage, limits, clock, logger } = this.deps;
+    const customerId = await this.actingCustomer(viewer, input.customerId);
+    const fields = parseInput(createFields, input, 'input');
+    const model = findModel(input.model);
+    if (!model) throw new NotFoundError('Model', input.model);
+    const aspectRatio = input.options?.aspectRatio ?? '16:9';
+    const pipelineMode = input.options?.pipelineMode ?? 'VIDEO';
+    const fieldErrors = [];
+    if (!model.aspectRatios.includes(aspectRatio)) {
+      fieldErrors.push({ field: 'input.options.aspectRatio', message: `must be one of ${model.aspectRatios.join(', ')} for model ${model.id}` });
+    }
+    if (!model.pipelineModes.includes(pipelineMode)) {
+      fieldErrors.push({ field: 'input.options.pipelineMode', message: `must be one of ${model.pipelineModes.join(', ')} for model ${model.id}` });
+    }
+    const hasSource = input.source !== null && input.source !== undefined;
+    const hasUpload = input.uploadId !== null && input.uploadId !== undefined;
+    if (hasSource === hasUpload) {
+      fieldErrors.push({ field: 'input.source', message: 'give exactly one of source (a multipart file) or uploadId' });
+    }
+    if (fieldErrors.length > 0) throw new ValidationError(fieldErrors);
+
+    const idempotencyKey = fields.idempotencyKey ?? undefined;
+    if (idempotencyKey) {
+      // The common replay is answered before any upload work; the race is settled in the transaction.
+      const existing = await workflows.findFreshIdempotentWorkflowId(db, customerId, idempotencyKey, clock());
+      if (existing) return this.getOwned(existing);
+    }
+
+    const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
+    let image;
+    try {
+      image = await inspectImage(bytes, limits.maxSourcePixels);
+    } catch (error) {
+      if (error instanceof InvalidImageError) throw ValidationError.field(hasSource ? 'input.source' : 'input.uploadId', `file ${error.message}`);
+      throw error;
+    }
+
+    const workflowId = randomUUID();
+    const sourceKey = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
+    const cost = model.creditCost[pipelineMode];
+    await storage.put(sourceKey, bytes, image.contentType);
+    let outcome: { created: Workflow } | { replayOf: string };
+    try {
+      outcome = await db.transaction().execute(async (trx) => {
+        const now = clock();
+        if (idempotencyKey) {
+          const claim = await workflows.claimIdempotencyKey(trx, customerId, idempotencyKey, workflowId, now);
+          if (!claim.won) return { replayOf: claim.workflowId };
+        }
+        await this.deps.credits.reserve(trx, customerId, cost, workflowId);
+        if (uploadId) await this.deps.uploads.consume(trx, uploadId, 'input.uploadId');
+        const row = await workflows.insertWorkflow(trx, {
+          id: workflowId,
+          customer_id: customerId,
+          title: fields.title,
+          description: fields.description ?? null,
+          visibility: input.visibilityStatus ?? 'PRIVATE',
+          model: model.id,
+          aspect_ratio: aspectRatio,
+          pipeline_mode: pipelineMode,
+          primary_user_id: fields.primaryUserId,
+          credit_cost: cost,
+          created_at: now,
+          updated_at: now,
+        });
+        await workflows.insertCompletions(
+          trx,
+          PIPELINES[pipelineMode].map((flow, position) => ({ workflow_id: workflowId, flow, position })),
+        );
+        await workflows.insertMediaFile(trx, {
+          workflow_id: workflowId,
+          role: 'SOURCE',
+          key: sourceKey,
+          content_type: image.contentType,
+          size: bytes.byteLength,
+          width: image.width,
+          height: image.height,
+          duration_ms: null,
+          updated_at: now,
+        });
+        await workflows.insertJob(trx, workflowId);
+        return { created: toWorkflow(row) };
+      });
+    } catch (error) {
+      await this.removeQuietly(sourceKey);
+      throw error;
+    }
+    if ('replayOf' in outcome) {
+      await this.removeQuietly(sourceKey);
+      return this.getOwned(outcome.replayOf);
+    }
+    // The upload's bytes now live under the workflow's prefix.
+    if (uploadKey) await this.removeQuietly(uploadKey);
+    logger.info({ workflowId, customerId, model: model.id, pipelineMode, aspectRatio, cost }, 'workflow created');
+    return outcome.created;
+  }
+
+  /** A workflow the viewer may see: its own customer's (or any, for the admin), or a PUBLIC one. */
+  async get(viewer: Viewer, id: string, field = 'id'): Promise<Workflow> {
+    const workflowId = assertUuid(id, field);
+    const row = await workflows.findWorkflow(this.deps.db, workflowId);
+    if (!row || !(row.visibility === 'PUBLIC' || canActFor(viewer, row.customer_id))) throw new NotFoundError('Workflow', id);
+    return toWorkflow(row);
+  }
+
+  async list(
+    viewer: AuthenticatedViewer,
+    args: {
+      first?: number | null;
+      after?: string | null;
+      filter?: { processingStatus?: ProcessingStatus | null; primaryUserId?: string | null; model?: string | null } | null;
+    },
+  ): Promise<WorkflowPage> {
+    const { maxPageSize, defaultPageSize } = this.deps.limits;
+    const first = args.first ?? defaultPageSize;
+    if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
+      throw ValidationError.field('first', `must be between 1 and ${maxPageSize}`);
+    }
+    const after = args.after ? decodeCursor(args.after) : undefined;
+    const rows = await workflows.listWorkflows(this.deps.db, {
+      customerId: viewer.kind === 'customer' ? viewer.customerId : undefined,
+      processingStatus: args.filter?.processingStatus ?? undefined,
+      primaryUserId: args.filter?.primaryUserId ?? undefined,
+      model: args.filter?.model ?? undefined,
+      after,
+      limit: first + 1,
+    });
+    return {
+      workflows: rows.slice(0, first).map(toWorkflow),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: after !== undefined,
+    };
+  }
+
+  async update(viewer: AuthenticatedViewer, id: string, input: UpdateWorkflowInput): Promise<Workflow> {
+    const workflowId = assertUuid(id, 'id');
+    const given = Object.entries(input).filter(([, value]) => value !== undefined);
+    if (given.length === 0) {
+      throw new BadRequestError('Give at least one field to change: title, description, visibilityStatus or primaryUserId');
+    }
+    const nulls = given.filter(([key, value]) => value === null && key !== 'description');
+    if (nulls.length > 0) {
+      throw new ValidationError(nulls.map(([key]) => ({ field: `input.${key}`, message: 'must not be null' })));
+    }
+    const fields = parseInput(updateFields, input, 'input');
+    const patch: WorkflowRowUpdate = {};
+    if (fields.title) patch.title = fields.title;
+    if (input.description !== undefined) patch.description = fields.description ?? null;
+    if (input.visibilityStatus) patch.visibility = input.visibilityStatus;
+    if (fields.primaryUserId) patch.primary_user_id = fields.primaryUserId;
+    return this.deps.db.transaction().execute(async (trx) => {
+      const current = await workflows.lockWorkflow(trx, workflowId);
+      if (!current || !canActFor(viewer, current.customer_id)) throw new NotFoundError('Workflow', id);
+      const row = await workflows.updateWorkflow(trx, workflowId, patch, this.deps.clock());
+      await workflows.notifyWorkflowChanged(trx, { workflowId, version: row.version });
+      return toWorkflow(row);
+    });
+  }
+
+  /**
+   * Deletes the objects under the workflow's prefix, then its rows, while holding the workflow's
+   * row lock: a worker takes that lock before it writes, so nothing is written after we return.
+   * An unfinished run is refunded, as a cancel would be.
+   */
+  async delete(viewer: AuthenticatedViewer, id: string): Promise<DeletedWorkflow> {
+    const workflowId = assertUuid(id, 'id');
+    const { db, storage, credits, logger } = this.deps;
+    const deleted = await db.transaction().execute(async (trx) => {
+      const row = await workflows.lockWorkflow(trx, workflowId);
+      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      const [completionRows, mediaRows] = await Promise.all([
+        workflows.completionsOf(trx, [workflowId]),
+        workflows.mediaFilesOf(trx, [workflowId]),
+      ]);
+      if (row.processing_status === 'QUEUED' || row.processing_status === 'PROCESSING') {
+        await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
+      }
+      const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
+      await workflows.deleteWorkflow(trx, workflowId);
+      await workflows.notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
+      return {
+        workflow: toWorkflow(row),
+        completions: completionRows.map(toCompletion),
+        mediaFiles: mediaRows.map(toMediaFile),
+        deletedObjects,
+      };
+    });
+    logger.info({ workflowId, objects: deleted.deletedObjects.length }, 'workflow deleted');
+    return deleted;
+  }
+
+  async completionsOf(workflowIds: readonly string[]): Promise<Completion[]> {
+    return (await workflows.completionsOf(this.deps.db, workflowIds)).map(toCompletion);
+  }
+
+  async mediaFilesOf(workflowIds: readonly string[]): Promise<MediaFile[]> {
+    return (await workflows.mediaFilesOf(this.deps.db, workflowIds)).map(toMediaFile);
+  }
+
+  /** A download URL signed now; `expiresIn` seconds, 1 to 7 days at most. */
+  async downloadUrl(key: string, expiresIn: number | null | undefined): Promise<string> {
+    const seconds = expiresIn ?? 3600;
+    const max = this.deps.limits.maxSignedUrlSeconds;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
+      throw ValidationError.field('expiresIn', `must be between 1 and ${max} seconds`);
+    }
+    return this.deps.storage.signGetUrl(key, seconds);
+  }
+
+  private async getOwned(id: string): Promise<Workflow> {
+    const row = await workflows.findWorkflow(this.deps.db, id);
+    if (!row) throw new NotFoundError('Workflow', id);
+    return toWorkflow(row);
+  }
+
+  /** The customer a request acts for: the key's own, or the one the admin names. */
+  private async actingCustomer(viewer: AuthenticatedViewer, requested: string | null | undefined): Promise<string> {
+    if (viewer.kind === 'customer') {
+      if (requested && requested.toLowerCase() !== viewer.customerId) {
+        throw ValidationError.field('input.customerId', 'only the admin key may name a customer; leave it out');
+      }
+      return viewer.customerId;
+    }
+    if (!requested) throw ValidationError.field('input.customerId', 'is required with the admin key');
+    const customerId = assertUuid(requested, 'input.customerId');
+    if (!(await this.deps.customers.exists(customerId))) throw new NotFoundError('Customer', requested);
+    return customerId;
+  }
+
+  private async readSource(
+    customerId: string,
+    input: CreateWorkflowInput,
+  ): Promise<{ bytes: Buffer; fileName: string; uploadId?: string; uploadKey?: string }> {
+    const { maxSourceBytes } = this.deps.limits;
+    if (input.source) {
+      if (input.source.size > maxSourceBytes) {
+        throw ValidationError.field('input.source', `file is ${input.source.size} bytes; the limit is ${maxSourceBytes} bytes (25 MB)`);
+      }
+      if (input.source.size === 0) throw ValidationError.field('input.source', 'file is empty');
+      return { bytes: Buffer.from(await input.source.arrayBuffer()), fileName: input.source.name };
+    }
+    const { upload, bytes } = await this.deps.uploads.fetchForUse(customerId, input.uploadId!, 'input.uploadId');
+    return { bytes, fileName: upload.filename, uploadId: upload.id, uploadKey: upload.key };
+  }
+
+  private async removeQuietly(key: string): Promise<void> {
+    try {
+      await this.deps.storage.delete(key);
+    } catch (error) {
+      this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
+    }
+  }
+}
+
+/** Cursors are opaque to clients: base64url of the row's (created_at, id). */
+export function encodeCursor(workflow: Workflow): string {
+  return Buffer.from(JSON.stringify([workflow.createdAt.toISOString(), workflow.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt: date, id: assertUuid(id, 'after') };
+  } catch {
+    throw ValidationError.field('after', 'is not a cursor this API returned; pass an endCursor from a previous page');
+  }
+}

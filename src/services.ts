@@ -1,0 +1,32 @@
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import { CreditsService } from './modules/credits/credits.service.ts';
+import { CustomersService } from './modules/customers/customers.service.ts';
+import { UploadsService } from './modules/uploads/uploads.service.ts';
+import { WorkflowsService } from './modules/workflows/workflows.service.ts';
+import type { Storage } from './storage/s3.ts';
+
+export interface Services {
+  credits: CreditsService;
+  customers: CustomersService;
+  uploads: UploadsService;
+  workflows: WorkflowsService;
+}
+
+export interface ServiceDeps {
+  config: Pick<Config, 'adminApiKey' | 'limits'>;
+  db: Database;
+  storage: Storage;
+  logger: Logger;
+  /** Injected so tests can move time (idempotency windows, week boundaries). */
+  clock?: () => Date;
+}
+
+export function createServices({ config, db, storage, logger, clock = () => new Date() }: ServiceDeps): Services {
+  const credits = new CreditsService(db);
+  const customers = new CustomersService(db, credits, config.adminApiKey);
+  const uploads = new UploadsService(db, storage, config.limits, clock);
+  const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, logger, limits: config.limits, clock });
+  return { credits, customers, uploads, workflows };
+}

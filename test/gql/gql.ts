@@ -1,0 +1,106 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n": typeof types.WorkflowFieldsFragmentDoc,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": typeof types.CreateWorkflowDocument,
+    "\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n": typeof types.GetWorkflowDocument,
+    "\n  query ListWorkflows($first: Int, $after: String, $filter: WorkflowFilter) {\n    workflows(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          title\n          primaryUserId\n          processingStatus\n          completions {\n            flow\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.ListWorkflowsDocument,
+    "\n  mutation UpdateWorkflow($id: ID!, $input: UpdateWorkflowInput!) {\n    updateWorkflow(id: $id, input: $input) {\n      __typename\n      ... on Workflow {\n        id\n        title\n        description\n        visibilityStatus\n        primaryUserId\n        version\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": typeof types.UpdateWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(id: $id) {\n      __typename\n      ... on DeleteWorkflowPayload {\n        deletedObjects\n        workflow {\n          id\n          title\n          completions {\n            flow\n          }\n          source {\n            key\n          }\n        }\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n": typeof types.DeleteWorkflowDocument,
+    "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      __typename\n      ... on Upload {\n        id\n        url\n        headers\n        expiresAt\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": typeof types.CreateUploadDocument,
+    "\n  query Me {\n    me {\n      id\n      name\n      credits\n    }\n  }\n": typeof types.MeDocument,
+    "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": typeof types.ModelsDocument,
+    "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": typeof types.CreateCustomerDocument,
+    "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": typeof types.GrantCreditsDocument,
+};
+const documents: Documents = {
+    "\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n": types.WorkflowFieldsFragmentDoc,
+    "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": types.CreateWorkflowDocument,
+    "\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n": types.GetWorkflowDocument,
+    "\n  query ListWorkflows($first: Int, $after: String, $filter: WorkflowFilter) {\n    workflows(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          title\n          primaryUserId\n          processingStatus\n          completions {\n            flow\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.ListWorkflowsDocument,
+    "\n  mutation UpdateWorkflow($id: ID!, $input: UpdateWorkflowInput!) {\n    updateWorkflow(id: $id, input: $input) {\n      __typename\n      ... on Workflow {\n        id\n        title\n        description\n        visibilityStatus\n        primaryUserId\n        version\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": types.UpdateWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(id: $id) {\n      __typename\n      ... on DeleteWorkflowPayload {\n        deletedObjects\n        workflow {\n          id\n          title\n          completions {\n            flow\n          }\n          source {\n            key\n          }\n        }\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n": types.DeleteWorkflowDocument,
+    "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      __typename\n      ... on Upload {\n        id\n        url\n        headers\n        expiresAt\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": types.CreateUploadDocument,
+    "\n  query Me {\n    me {\n      id\n      name\n      credits\n    }\n  }\n": types.MeDocument,
+    "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": types.ModelsDocument,
+    "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": types.CreateCustomerDocument,
+    "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": types.GrantCreditsDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n"): (typeof documents)["\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n"): (typeof documents)["\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ListWorkflows($first: Int, $after: String, $filter: WorkflowFilter) {\n    workflows(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          title\n          primaryUserId\n          processingStatus\n          completions {\n            flow\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query ListWorkflows($first: Int, $after: String, $filter: WorkflowFilter) {\n    workflows(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          title\n          primaryUserId\n          processingStatus\n          completions {\n            flow\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWorkflow($id: ID!, $input: UpdateWorkflowInput!) {\n    updateWorkflow(id: $id, input: $input) {\n      __typename\n      ... on Workflow {\n        id\n        title\n        description\n        visibilityStatus\n        primaryUserId\n        version\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWorkflow($id: ID!, $input: UpdateWorkflowInput!) {\n    updateWorkflow(id: $id, input: $input) {\n      __typename\n      ... on Workflow {\n        id\n        title\n        description\n        visibilityStatus\n        primaryUserId\n        version\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(id: $id) {\n      __typename\n      ... on DeleteWorkflowPayload {\n        deletedObjects\n        workflow {\n          id\n          title\n          completions {\n            flow\n          }\n          source {\n            key\n          }\n        }\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteWorkflow($id: ID!) {\n    deleteWorkflow(id: $id) {\n      __typename\n      ... on DeleteWorkflowPayload {\n        deletedObjects\n        workflow {\n          id\n          title\n          completions {\n            flow\n          }\n          source {\n            key\n          }\n        }\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      __typename\n      ... on Upload {\n        id\n        url\n        headers\n        expiresAt\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      __typename\n      ... on Upload {\n        id\n        url\n        headers\n        expiresAt\n      }\n      ... on ValidationError {\n        message\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      id\n      name\n      credits\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      name\n      credits\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n"): (typeof documents)["\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"): (typeof documents)["\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

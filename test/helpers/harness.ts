@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { sql } from 'kysely';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { limits } from '../../src/config.ts';
+import { createDatabase, type Database } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { Storage } from '../../src/storage/s3.ts';
+import { adminQuery, withDatabase } from '../global-setup.ts';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+}
+
+export interface UploadPart {
+  /** Variable path of the file, e.g. "input.source". */
+  path: string;
+  bytes: Uint8Array;
+  filename: string;
+  contentType: string;
+}
+
+export interface TestApp {
+  url: string;
+  db: Database;
+  storage: Storage;
+  services: Services;
+  /** Sends an operation; `key` goes into the Authorization header. */
+  gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options?: { key?: string; authorization?: string; files?: UploadPart[] }): Promise<GraphQLResponse<R>>;
+  createCustomer(credits: number, name?: string): Promise<{ customerId: string; apiKey: string }>;
+  /** Every object key in the test's bucket under a prefix. */
+  listObjects(prefix?: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole app on a free port, on its own database (cloned from the migrated template) and its
+ * own bucket, against the run's real Postgres and S3 server.
+ */
+export async function startTestApp(options: { clock?: () => Date; limits?: Partial<typeof limits> } = {}): Promise<TestApp> {
+  const suffix = randomBytes(6).toString('hex');
+  const database = `framewright_test_${suffix}`;
+  const adminUrl = inject('adminDatabaseUrl');
+  await adminQuery(adminUrl, `CREATE DATABASE ${database} TEMPLATE ${inject('templateDatabase')}`);
+  const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
+  const db = createDatabase(withDatabase(adminUrl, database), { poolSize: 20, logger });
+  const storage = new Storage({
+    endpoint: inject('s3Endpoint'),
+    region: 'us-east-1',
+    bucket: `fw-test-${suffix}`,
+    forcePathStyle: true,
+    accessKeyId: inject('s3AccessKeyId'),
+    secretAccessKey: inject('s3SecretAccessKey'),
+  });
+  await storage.ensureBucket();
+  const appLimits = { ...limits, ...options.limits };
+  const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits }, db, storage, logger, clock: options.clock });
+  const app = buildApp({ services, db, storage, logger, limits: appLimits, shutdownGraceMs: 5000 });
+  const port = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/graphql`;
+
+  const gql: TestApp['gql'] = async (document, variables, opts = {}) => {
+    const headers: Record<string, string> = {};
+    const authorization = opts.authorization ?? (opts.key ? `Bearer ${opts.key}` : undefined);
+    if (authorization) headers['authorization'] = authorization;
+    let body: BodyInit;
+    if (opts.files?.length) {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: print(document), variables }));
+      form.set('map', JSON.stringify(Object.fromEntries(opts.files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
+      opts.files.forEach((f, i) => form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), f.filename));
+      body = form;
+      // graphql-yoga's CSRF guard asks multipart requests for one of these headers.
+      headers['graphql-require-preflight'] = 'true';
+    } else {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify({ query: print(document), variables });
+    }
+    const response = await fetch(url, { method: 'POST', headers, body });
+    const json = (await response.json()) as GraphQLResponse<never>;
+    return { ...json, status: response.status };
+  };
+
+  return {
+    url,
+    db,
+    storage,
+    services,
+    gql,
+    createCustomer: async (credits, name = 'Test customer') => {
+      const { customer, apiKey } = await services.customers.create({ name, credits });
+      return { customerId: customer.id, apiKey };
+    },
+    listObjects: (prefix = '') => storage.list(prefix),
+    stop: async () => {
+      await app.stop();
+      await db.destroy();
+      storage.destroy();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Rows of a table, for tests that check nothing was left behind. */
+export async function countRows(db: Database, table: 'workflows' | 'completions' | 'media_files' | 'jobs' | 'idempotency_keys' | 'credit_ledger' | 'uploads'): Promise<number> {
+  const result = await sql<{ count: string }>`SELECT count(*) AS count FROM ${sql.table(table)}`.execute(db);
+  return Number(result.rows[0]!.count);
+}
