@@ -1,0 +1,62 @@
+import sharp from 'sharp';
+import type { ModelTemplate } from '../modules/models/models.ts';
+import { asMediaError, toPng } from './decode.ts';
+import { evenFloor, subjectBox, type Size } from './layout.ts';
+import type { ImageOutput } from './types.ts';
+
+export const MAX_UPSCALE = 4;
+
+/**
+ * The UPSCALE target for an image of `input` size. The rule:
+ * 1. box = subjectBox(template, aspectRatio): the frame times subjectScale, sides even
+ *    (16:9 at 0.7 → 1344x756);
+ * 2. the largest size with the input's aspect ratio that fits inside the box (width- or
+ *    height-limited, whichever binds first);
+ * 3. the scale is clamped to [1, 4]: an input already as large as the box (in the binding side)
+ *    keeps its size, a tiny one grows 4x at most;
+ * 4. each side is rounded down to an even number (at least 2): an odd side loses one pixel.
+ * So the result never exceeds the box unless the input did, and never exceeds 4x the input.
+ */
+export function upscaleTarget(input: Size, template: Pick<ModelTemplate, 'subjectScale'>, aspectRatio: string): Size & { scale: number } {
+  const box = subjectBox(template, aspectRatio);
+  let width: number;
+  let height: number;
+  // Cross-multiplied in integers so an exact fit stays exact.
+  if (box.width * input.height <= box.height * input.width) {
+    width = box.width;
+    height = Math.floor((input.height * box.width) / input.width);
+  } else {
+    width = Math.floor((input.width * box.height) / input.height);
+    height = box.height;
+  }
+  if (width > input.width * MAX_UPSCALE) {
+    width = input.width * MAX_UPSCALE;
+    height = input.height * MAX_UPSCALE;
+  } else if (width < input.width) {
+    width = input.width;
+    height = input.height;
+  }
+  return { width: evenFloor(width), height: evenFloor(height), scale: evenFloor(width) / input.width };
+}
+
+/** UPSCALE: a Lanczos-3 resize to `upscaleTarget`. Output: PNG, same channels as the input. */
+export async function upscale(
+  image: Uint8Array,
+  params: { template: Pick<ModelTemplate, 'subjectScale'>; aspectRatio: string },
+): Promise<ImageOutput & { scale: number }> {
+  let input: Size;
+  try {
+    const metadata = await sharp(image).metadata();
+    // The pipeline hands over oriented PNGs; autoOrient keeps a raw upload's EXIF rotation right too.
+    input = { width: metadata.autoOrient.width, height: metadata.autoOrient.height };
+  } catch (error) {
+    throw asMediaError(error, 'the image could not be decoded');
+  }
+  const target = upscaleTarget(input, params.template, params.aspectRatio);
+  const pipeline = sharp(image, { failOn: 'error' }).autoOrient().toColourspace('srgb');
+  if (target.width !== input.width || target.height !== input.height) {
+    pipeline.resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' });
+  }
+  const output = await toPng(pipeline, 'the image could not be upscaled');
+  return { ...output, scale: target.scale };
+}

@@ -1,0 +1,118 @@
+import type { ModelTemplate } from '../modules/models/models.ts';
+import { MediaAbortedError } from './errors.ts';
+import { runFfmpeg } from './ffmpeg.ts';
+import { evenFloor, frameFor, parseHexColor, type Rgb, type Size } from './layout.ts';
+import { probeVideo, type VideoProbe } from './probe.ts';
+import { frameCount } from './render-clip.ts';
+import type { MediaRunOptions } from './types.ts';
+
+export interface VideoOverlayParams {
+  /** CREATE_MEDIA's transparent clip (any container ffmpeg reads; WebM VP8/VP9 keep their alpha). */
+  clipPath: string;
+  /** Where the MP4 goes. */
+  outputPath: string;
+  template: ModelTemplate;
+  aspectRatio: string;
+}
+
+export interface VideoOverlayOutput extends VideoProbe {
+  path: string;
+  contentType: 'video/mp4';
+}
+
+/**
+ * VIDEO_OVERLAY: the clip, centred, over the model's background, into H.264 High / yuv420p / BT.709
+ * MP4 with +faststart, exactly frameCount(template) frames at template.fps (so its duration is
+ * template.durationMs to within half a frame). The result is probed: width, height, durationMs,
+ * codec, pixFmt come from the file itself.
+ */
+export async function overlayVideo(params: VideoOverlayParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
+  const { template } = params;
+  if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
+  const frame = frameFor(params.aspectRatio);
+  const frames = frameCount(template);
+  const clip = await probeVideo(params.clipPath, { signal: options.signal });
+  // Only libvpx decodes the alpha plane of a WebM VP8/VP9 stream; the native decoders drop it.
+  const decoder = clip.codec === 'vp8' ? ['-c:v', 'libvpx'] : clip.codec === 'vp9' ? ['-c:v', 'libvpx-vp9'] : [];
+  const fps = template.fps;
+
+  const graph = [
+    ...backgroundFilters(template, frame, '[bg]'),
+    // Renumbered like the background: WebM stores millisecond timestamps (0, 33, 67...), and frame 2
+    // at 67 ms would lose to the background's frame 2 at 66.7 ms, repeating frame 1.
+    `[0:v]${renumber(fps)}[clip]`,
+    `[bg][clip]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420:eof_action=repeat,format=yuv420p[out]`,
+  ].join(';');
+
+  await runFfmpeg(
+    [
+      ...decoder, '-i', params.clipPath,
+      '-filter_complex', graph,
+      '-map', '[out]', '-an',
+      '-frames:v', String(frames), '-r', String(fps),
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+      '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
+      '-movflags', '+faststart',
+      '-f', 'mp4', '-y', params.outputPath,
+    ],
+    { ...options, durationMs: (frames * 1_000) / fps },
+  );
+  const probe = await probeVideo(params.outputPath, { signal: options.signal });
+  return { ...probe, path: params.outputPath, contentType: 'video/mp4' };
+}
+
+/**
+ * The model's background video as filtergraph chains ending in `label`, made from the template's
+ * colours at run time: a vertical gradient (background[0] at the top, [1] at the bottom) under two
+ * soft lights, each a pure, bright version of one of the colours, drifting on a loop as long as
+ * the clip. The gradient and the light sprites are drawn once with geq at a quarter of their size
+ * (geq on a full 1080p frame costs ~0.3 s, per frame) and then only moved: overlay is cheap.
+ * Each light is a disc (radius 0.275 x the shorter side) whose path keeps it off the frame's corners.
+ */
+export function backgroundFilters(template: ModelTemplate, frame: Size, label: string): string[] {
+  const top = parseHexColor(template.background[0]);
+  const bottom = parseHexColor(template.background[1]);
+  const fps = template.fps;
+  const period = (frameCount(template) / fps).toFixed(4);
+  const quarter = { width: evenFloor(frame.width / 4), height: evenFloor(frame.height / 4) };
+  const channel = (c: 'r' | 'g' | 'b') => `${c}='${top[c]}+(${bottom[c] - top[c]})*Y/(H-1)'`;
+  const loop = `loop=loop=-1:size=1,${renumber(fps)}`;
+  const lightSize = evenFloor(Math.min(frame.width, frame.height) * 0.55);
+  const light = (color: Rgb, name: string) => {
+    const { r, g, b } = brightest(color);
+    const sprite = Math.max(16, evenFloor(lightSize / 4));
+    return (
+      `color=c=black@0:s=${sprite}x${sprite}:r=1:d=1,format=rgba,` +
+      `geq=r='${r}':g='${g}':b='${b}':a='140*pow(max(0,1-(pow(2*X/W-1,2)+pow(2*Y/H-1,2))),2)',` +
+      `scale=${lightSize}:${lightSize}:flags=bicubic:out_color_matrix=bt709,format=yuva420p,${loop}[${name}]`
+    );
+  };
+  const wave = (phase: string) => `sin(2*PI*t/${period}${phase})`;
+  return [
+    `color=c=black:s=${quarter.width}x${quarter.height}:r=1:d=1,format=gbrp,` +
+      `geq=${channel('r')}:${channel('g')}:${channel('b')},` +
+      `scale=${frame.width}:${frame.height}:flags=bicubic:out_color_matrix=bt709:out_range=tv,format=yuv420p,${loop}[gradient]`,
+    light(bottom, 'lightA'),
+    light(top, 'lightB'),
+    `[gradient][lightA]overlay=format=yuv420:x='W*(0.5+0.25*${wave('')})-w/2':y='H*(0.28+0.05*${wave('*2')})-h/2'[lit]`,
+    `[lit][lightB]overlay=format=yuv420:x='W*(0.5-0.25*${wave('+PI/3')})-w/2':y='H*(0.72+0.05*${wave('*2+PI/2')})-h/2'${label}`,
+  ];
+}
+
+/**
+ * Frame n at exactly n/fps, in a 1/fps time base: a source made at 1 frame/s has a 1 s time base,
+ * where setpts=N/(fps*TB) would round the first fps frames all to 0.
+ */
+function renumber(fps: number): string {
+  return `settb=1/${fps},setpts=N`;
+}
+
+/** The colour's hue at full brightness: its largest channel raised to 255 (a dark gold becomes gold). */
+function brightest(color: Rgb): Rgb {
+  const max = Math.max(color.r, color.g, color.b, 1);
+  return {
+    r: Math.round((color.r * 255) / max),
+    g: Math.round((color.g * 255) / max),
+    b: Math.round((color.b * 255) / max),
+  };
+}

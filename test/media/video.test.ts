@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { probeVideo } from '../../src/media/probe.ts';
+import { animationState, type ClipOutput, frameCount, renderClip } from '../../src/media/render-clip.ts';
+import { overlayVideo, type VideoOverlayOutput } from '../../src/media/video-overlay.ts';
+import { findModel, type ModelTemplate } from '../../src/modules/models/models.ts';
+import { decodeFrame, hex, near, pixelAt, solidPng, topLevelBoxes } from '../helpers/media.ts';
+
+// One second keeps 1920 px encodes affordable on two cores; everything else is the real template.
+const newYear: ModelTemplate = { ...findModel('vim_new_year_2026')!.template, durationMs: 1_000 };
+const aurora: ModelTemplate = { ...findModel('aurora_portrait_2026')!.template, durationMs: 1_000 };
+const subjectColor = [240, 120, 20];
+
+interface Case {
+  aspectRatio: string;
+  template: ModelTemplate;
+  width: number;
+  height: number;
+}
+const cases: Case[] = [
+  { aspectRatio: '16:9', template: newYear, width: 1920, height: 1080 },
+  { aspectRatio: '9:16', template: aurora, width: 1080, height: 1920 },
+  { aspectRatio: '1:1', template: newYear, width: 1920, height: 1920 },
+];
+
+let workDir: string;
+const clips = new Map<string, ClipOutput>();
+const videos = new Map<string, { output: VideoOverlayOutput; progress: number[] }>();
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'framewright-media-'));
+  const subjectPath = path.join(workDir, 'subject.png');
+  await writeFile(subjectPath, await solidPng(600, 400, { r: subjectColor[0]!, g: subjectColor[1]!, b: subjectColor[2]! }));
+  for (const { aspectRatio, template } of cases) {
+    const clip = await renderClip({ subject: subjectPath, outputPath: path.join(workDir, `clip-${aspectRatio.replace(':', 'x')}.webm`), template, aspectRatio });
+    clips.set(aspectRatio, clip);
+    const progress: number[] = [];
+    const output = await overlayVideo(
+      { clipPath: clip.path, outputPath: path.join(workDir, `video-${aspectRatio.replace(':', 'x')}.mp4`), template, aspectRatio },
+      { onProgress: (fraction) => progress.push(fraction) },
+    );
+    videos.set(aspectRatio, { output, progress });
+  }
+}, 300_000);
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('renderClip', () => {
+  test.each(cases)('$aspectRatio: a $width x $height VP8 WebM with alpha, duration × fps frames', async ({ aspectRatio, template, width, height }) => {
+    const clip = clips.get(aspectRatio)!;
+    expect(clip.contentType).toBe('video/webm');
+    const probe = await probeVideo(clip.path, { countFrames: true });
+    expect(probe.container).toContain('webm');
+    expect(probe.codec).toBe('vp8');
+    expect(probe.hasAlpha).toBe(true);
+    expect([probe.width, probe.height]).toEqual([width, height]);
+    expect(probe.frameCount).toBe(frameCount(template));
+    expect(probe.frameCount).toBe(template.fps);
+    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
+
+    // The alpha is real: decoded with libvpx, the last frame is transparent in the corners, opaque subject in the middle.
+    const last = await decodeFrame(clip.path, template.fps - 1, workDir, 'libvpx');
+    expect([last.width, last.height, last.channels]).toEqual([width, height, 4]);
+    expect(pixelAt(last, 0, 0)[3]).toBe(0);
+    expect(pixelAt(last, width - 1, height - 1)[3]).toBe(0);
+    const centre = pixelAt(last, width / 2, height / 2);
+    expect(centre[3]).toBe(255);
+    expect(near(centre, subjectColor, 12)).toBe(true);
+    // Both animations start from nothing: zoom-bounce at size 0, fade-drift at opacity 0.
+    const first = await decodeFrame(clip.path, 0, workDir, 'libvpx');
+    expect(pixelAt(first, width / 2, height / 2)[3]).toBe(0);
+  });
+
+  test('the animations move: zoom-bounce overshoots, settles and hops; fade-drift fades in while drifting', () => {
+    const zoom = [0, 200, 400, 600, 800, 1_000, 2_000].map((t) => animationState('zoom-bounce', t, 6_000).scale);
+    expect(zoom[0]).toBe(0);
+    expect(Math.max(...zoom)).toBeGreaterThan(1.05);
+    const settled = animationState('zoom-bounce', 1_200, 6_000);
+    expect([settled.scale, settled.opacity, Math.abs(settled.offsetY)]).toEqual([1, 1, 0]);
+    expect(animationState('zoom-bounce', 1_700, 6_000).offsetY).toBeCloseTo(-0.015, 5);
+    const fade = [0, 500, 1_000, 3_000].map((t) => animationState('fade-drift', t, 5_000));
+    expect(fade.map((s) => s.opacity)).toEqual([0, 0.5, 1, 1]);
+    expect(fade[3]!.offsetX).toBeGreaterThan(fade[0]!.offsetX);
+  });
+});
+
+describe('overlayVideo', () => {
+  test.each(cases)('$aspectRatio: H.264 yuv420p $width x $height MP4 of the template duration, moov before mdat', async ({ aspectRatio, template, width, height }) => {
+    const { output } = videos.get(aspectRatio)!;
+    expect(output.contentType).toBe('video/mp4');
+    const probe = await probeVideo(output.path);
+    expect(output).toMatchObject(probe);
+    expect(probe.container).toContain('mp4');
+    expect(probe.codec).toBe('h264');
+    expect(probe.pixFmt).toBe('yuv420p');
+    expect([probe.width, probe.height]).toEqual([width, height]);
+    expect(probe.fps).toBe(template.fps);
+    expect(probe.frameCount).toBe(frameCount(template));
+    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
+
+    const boxes = await topLevelBoxes(output.path);
+    const moov = boxes.find((b) => b.type === 'moov');
+    const mdat = boxes.find((b) => b.type === 'mdat');
+    expect(moov && mdat).toBeTruthy();
+    expect(moov!.offset).toBeLessThan(mdat!.offset);
+  });
+
+  test.each(cases)('$aspectRatio: the subject is composited over the generated background', async ({ aspectRatio, template, width, height }) => {
+    const { output } = videos.get(aspectRatio)!;
+    const last = await decodeFrame(output.path, frameCount(template) - 1, workDir);
+    expect(near(pixelAt(last, width / 2, height / 2), subjectColor, 14)).toBe(true);
+    // The corners are the gradient's end colours: the lights never reach them.
+    expect(near(pixelAt(last, 0, 0), hex(template.background[0]), 8)).toBe(true);
+    expect(near(pixelAt(last, width - 1, height - 1), hex(template.background[1]), 8)).toBe(true);
+    // The background moves: away from the subject (600x400 plus its drift), an early frame differs from the last.
+    const early = await decodeFrame(output.path, 2, workDir);
+    let differing = 0;
+    for (let y = 0; y < height; y += 16) {
+      for (let x = 0; x < width; x += 16) {
+        if (Math.abs(x - width / 2) < 360 && Math.abs(y - height / 2) < 260) continue;
+        if (!near(pixelAt(early, x, y), pixelAt(last, x, y), 6)) differing += 1;
+      }
+    }
+    expect(differing).toBeGreaterThan(50);
+  });
+
+  test.each(cases)('$aspectRatio: progress rises and ends at exactly 1', ({ aspectRatio }) => {
+    const { progress } = videos.get(aspectRatio)!;
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)).toBe(1);
+    for (let i = 1; i < progress.length; i += 1) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!);
+    expect(progress.every((p) => p > 0 && p <= 1)).toBe(true);
+  });
+});
