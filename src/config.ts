@@ -56,6 +56,8 @@ const envSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   DATABASE_POOL_SIZE: integer(2, 200, 10),
+  ERROR_LOG_RATE_PER_SECOND: integer(1, 1_000_000, 100),
+  ERROR_LOG_MAX_FILE_BYTES: integer(1024, 1024 * 1024 * 1024, 5 * 1024 * 1024),
 });
 
 export interface S3Settings {
@@ -93,7 +95,13 @@ export const limits = Object.freeze({
   maxSignedUrlSeconds: 7 * 24 * 3600,
   maxPageSize: 100,
   defaultPageSize: 20,
+  /** logError calls per second per API key, in each API process (ERROR_LOG_RATE_PER_SECOND). */
+  errorLogRatePerSecond: 100 as number,
+  /** A week's error log file stops taking entries at this size (ERROR_LOG_MAX_FILE_BYTES). */
+  errorLogMaxFileBytes: 5 * 1024 * 1024,
 });
+
+const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -105,7 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    const shown = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+    // Secrets are never echoed: this line ends up in terminals and log collectors.
+    const value = SECRET_SETTINGS.has(name) ? 'a value not shown' : JSON.stringify(env[name]?.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+    const shown = env[name] === undefined ? '' : ` (got ${value})`;
     throw new ConfigError(`${name} ${issue.message}${shown}`);
   }
   const e = parsed.data;
@@ -130,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
-    limits,
+    limits: Object.freeze({
+      ...limits,
+      errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
+      errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
+    }),
   });
 }

@@ -3,6 +3,7 @@ import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { CreditsService } from './modules/credits/credits.service.ts';
 import { CustomersService } from './modules/customers/customers.service.ts';
+import { ErrorLogsService } from './modules/error-logs/error-logs.service.ts';
 import { UploadsService } from './modules/uploads/uploads.service.ts';
 import { WorkflowsService } from './modules/workflows/workflows.service.ts';
 import type { Storage } from './storage/s3.ts';
@@ -10,6 +11,7 @@ import type { Storage } from './storage/s3.ts';
 export interface Services {
   credits: CreditsService;
   customers: CustomersService;
+  errorLogs: ErrorLogsService;
   uploads: UploadsService;
   workflows: WorkflowsService;
 }
@@ -28,5 +30,6 @@ export function createServices({ config, db, storage, logger, clock = () => new 
   const customers = new CustomersService(db, credits, config.adminApiKey);
   const uploads = new UploadsService(db, storage, config.limits, clock);
   const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, logger, limits: config.limits, clock });
-  return { credits, customers, uploads, workflows };
+  const errorLogs = new ErrorLogsService({ db, storage, customers, logger, limits: config.limits, clock });
+  return { credits, customers, uploads, workflows, errorLogs };
 }

@@ -8,6 +8,7 @@ import './types/workflow.ts';
 import './types/model.ts';
 import './types/customer.ts';
 import './types/upload.ts';
+import './types/error-log.ts';
 
 /** Every type file registers itself on the builder; this only imports them. */
 export const schema = builder.toSchema();

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './20261129T1000-initial.ts';
+import * as errorLogs from './20261129T1100-error-logs.ts';
 
 /** Explicit and ordered: a migration that is not listed here does not run. */
 export const migrations: Record<string, Migration> = {
   '20261129T1000-initial': initial,
+  '20261129T1100-error-logs': errorLogs,
 };

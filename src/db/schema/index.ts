@@ -2,6 +2,7 @@ import type { ApiKeysTable } from './api-keys.ts';
 import type { CompletionsTable } from './completions.ts';
 import type { CreditLedgerTable } from './credit-ledger.ts';
 import type { CustomersTable } from './customers.ts';
+import type { ErrorLogEntriesTable } from './error-log-entries.ts';
 import type { IdempotencyKeysTable } from './idempotency-keys.ts';
 import type { JobsTable } from './jobs.ts';
 import type { MediaFilesTable } from './media-files.ts';
@@ -18,4 +19,5 @@ export interface DB {
   uploads: UploadsTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
+  error_log_entries: ErrorLogEntriesTable;
 }

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What a child may inherit: enough to run node, nothing that configures the service by accident. */
+const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'SYSTEMROOT'];
+
+export interface RoleProcess {
+  child: ChildProcess;
+  /** The "port" of the ready line, when it has one (the api role's "API listening" does). */
+  port?: number;
+  /** The stderr lines so far (pino JSON), for failure messages. */
+  output(): string[];
+  /** SIGTERM, waits for the exit (SIGKILL after killAfterMs, default 20 s); at once if it has exited. */
+  stop(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnRoleOptions {
+  /** The whole configuration of the child, on top of PATH, HOME and the like. */
+  env: Record<string, string>;
+  /** True for the log line that says the process is ready; gets each stderr line, parsed when it is JSON. */
+  ready: (line: Record<string, unknown> | string) => boolean;
+  /** Default 90 s: a cold start compiles the TypeScript sources through tsx. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `node bin/framewright.js <role> [...args]` as a real process and resolves once a stderr
+ * line satisfies `ready`. Rejects (and kills the child) when it exits or times out first.
+ */
+export function spawnRole(role: string | string[], options: SpawnRoleOptions): Promise<RoleProcess> {
+  const args = Array.isArray(role) ? role : [role];
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+  const child = spawn(process.execPath, ['bin/framewright.js', ...args], {
+    cwd: projectRoot,
+    env: { ...env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  // Read stdout too: a pipe nobody drains stalls the child once its buffer fills.
+  child.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const stop: RoleProcess['stop'] = async (killAfterMs = 20_000) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    }
+    return exited;
+  };
+
+  return new Promise((resolve, reject) => {
+    const describe = () => `${args.join(' ')}: ${lines.slice(-20).join('\n')}`;
+    const timer = setTimeout(() => {
+      void stop(1000);
+      reject(new Error(`not ready within ${options.readyTimeoutMs ?? 90_000} ms\n${describe()}`));
+    }, options.readyTimeoutMs ?? 90_000);
+    let isReady = false;
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      lines.push(line);
+      if (isReady) return;
+      const parsed = parseJsonObject(line);
+      if (!options.ready(parsed ?? line)) return;
+      isReady = true;
+      clearTimeout(timer);
+      const port = typeof parsed?.['port'] === 'number' ? parsed['port'] : undefined;
+      resolve({ child, port, output: () => [...lines], stop });
+    });
+    void exited.then(({ code, signal }) => {
+      if (isReady) return;
+      clearTimeout(timer);
+      reject(new Error(`exited (code ${code}, signal ${signal}) before it was ready\n${describe()}`));
+    });
+  });
+}
+
+/** The API role alone; resolves with the port it listens on (start it with PORT=0). */
+export async function spawnApiProcess(env: Record<string, string>): Promise<RoleProcess & { port: number }> {
+  const api = await spawnRole('api', {
+    env,
+    ready: (line) => typeof line === 'object' && line['msg'] === 'API listening',
+  });
+  if (api.port === undefined) {
+    await api.stop();
+    throw new Error('the "API listening" line has no port');
+  }
+  return { ...api, port: api.port };
+}
+
+function parseJsonObject(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
