@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { Database } from './db/database.ts';
 import { schema } from './graphql/schema.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
-import { AppError, ForbiddenError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
+import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -41,6 +41,8 @@ export function buildApp(deps: AppDeps): App {
   const yoga = createYoga<{ req?: http.IncomingMessage; connectionParams?: Record<string, unknown> }, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Yoga answers 413 past this, counting streamed (chunked) bodies too.
+    maxRequestBodySize: deps.limits.maxRequestBytes,
     landingPage: false,
     graphiql: { title: 'Framewright', subscriptionsProtocol: 'WS' },
     logging: toYogaLogger(logger),
@@ -59,10 +61,6 @@ export function buildApp(deps: AppDeps): App {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps).then(({ status, body }) => sendJson(res, status, body));
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > deps.limits.maxRequestBytes) {
-      return sendJson(res, 413, { errors: [{ message: `The request is larger than ${deps.limits.maxRequestBytes} bytes` }] });
-    }
     return void yoga.handle(req, res);
   });
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
@@ -136,13 +134,27 @@ function toClientError(error: unknown, message: string, isDev: boolean | undefin
   if (original instanceof ForbiddenError) {
     return createGraphQLError(original.message, { ...location, extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   }
+  if (original instanceof RateLimitedError) {
+    return createGraphQLError(original.message, {
+      ...location,
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfterSeconds: original.retryAfterSeconds,
+        http: { status: 429, headers: { 'retry-after': String(original.retryAfterSeconds) } },
+      },
+    });
+  }
   if (original instanceof AppError) {
     const extensions: Record<string, unknown> = { code: original.code === 'VALIDATION_ERROR' ? 'BAD_USER_INPUT' : original.code };
     if (original instanceof ValidationError) extensions['fieldErrors'] = original.fieldErrors;
     return createGraphQLError(original.message, { ...location, extensions });
   }
-  if (!isGraphQLError(original)) logger.error({ err: original }, 'unexpected error (masked for the client)');
-  return defaultMaskError(error, message, isDev);
+  // A GraphQLError (a scalar's parse error, say) is meant for the client. Yoga's own check is
+  // instanceof, which misses one made by the other copy of graphql (ESM here, CJS in yoga).
+  if (isGraphQLError(original)) return isGraphQLError(error) ? error : original;
+  logger.error({ err: original }, 'unexpected error (masked for the client)');
+  // Never yoga's dev mode (on with NODE_ENV=development): it would send the original message and stack.
+  return defaultMaskError(error, message, false);
 }
 
 /** By name, not instanceof: a bundler or test runner may load two copies of graphql (ESM and CJS). */

@@ -6,7 +6,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -113,23 +113,34 @@ export class Storage {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: continuationToken }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (continuationToken);
-    return keys;
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.listPage(prefix, marker);
+      keys.push(...page.keys);
+      if (!page.truncated || page.keys.length === 0) return keys;
+      marker = page.keys[page.keys.length - 1];
+    }
+  }
+
+  /**
+   * One page (at most 1,000 keys) in key order. ListObjects (v1) with a marker rather than v2:
+   * s3rver builds v2 continuation tokens with DES, which Node 20's OpenSSL 3 no longer has, so
+   * every truncated v2 listing fails there. v1 pages the same way on AWS, MinIO and the rest.
+   */
+  private async listPage(prefix: string, marker: string | undefined): Promise<{ keys: string[]; truncated: boolean }> {
+    const page = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
+    return {
+      keys: (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+      truncated: Boolean(page.IsTruncated),
+    };
   }
 
   /** Deletes every object under the prefix, a page (at most 1,000 keys) at a time; returns the keys removed. */
   async deletePrefix(prefix: string): Promise<string[]> {
     const removed: string[] = [];
     for (;;) {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix }));
-      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+      // Always the first page: what was deleted is gone, so no marker is needed.
+      const { keys } = await this.listPage(prefix, undefined);
       if (keys.length === 0) return removed;
       const result = await this.client.send(
         new DeleteObjectsCommand({

@@ -1,6 +1,9 @@
 import type { Database, Trx } from '../../db/database.ts';
-import { InsufficientCreditError, NotFoundError } from '../shared/errors.ts';
+import { InsufficientCreditError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import * as credits from './credits.repository.ts';
+
+/** customers.credits is a Postgres integer: past this the UPDATE fails with "integer out of range". */
+const MAX_BALANCE = 2_147_483_647;
 
 export class CreditsService {
   constructor(private readonly db: Database) {}
@@ -31,6 +34,9 @@ export class CreditsService {
       if (before === undefined) throw new NotFoundError('Customer', customerId);
       const change = Math.max(amount, -before);
       if (change === 0) return before;
+      if (before + change > MAX_BALANCE) {
+        throw ValidationError.field('amount', `would take the balance of ${before} past ${MAX_BALANCE}`);
+      }
       const after = await credits.addToBalance(t, customerId, change);
       await credits.insertLedgerEntry(t, { customer_id: customerId, amount: change, reason: 'GRANT', workflow_id: null });
       return after;
