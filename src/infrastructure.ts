@@ -8,6 +8,8 @@ import { Storage } from './storage/s3.ts';
 
 export interface Infrastructure {
   db: Database;
+  /** Where db points: the LISTEN connections open their own client to it. */
+  databaseUrl: string;
   storage: Storage;
   /** Which services this process started itself because nobody configured them. */
   embedded: { postgres: boolean; s3: boolean };
@@ -48,6 +50,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     await storage.ensureBucket();
     return {
       db,
+      databaseUrl,
       storage,
       embedded: { postgres: !config.databaseUrl, s3: !config.s3.endpoint },
       stop: stopAll,

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { startInfrastructure, type Infrastructure } from './infrastructure.ts';
+import { flows } from './jobs/flows/index.ts';
 import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ValidationError } from './modules/shared/errors.ts';
@@ -72,8 +73,17 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
   await withInfrastructure(config, logger, async (infra, services) => {
     const stops: Array<() => Promise<void>> = [];
     if (roles.worker) {
-      const runner = startJobRunner({ logger, concurrency: config.worker.concurrency });
-      stops.push(() => runner.stop());
+      const runner = startJobRunner({
+        db: infra.db,
+        databaseUrl: infra.databaseUrl,
+        storage: infra.storage,
+        credits: services.credits,
+        flows,
+        logger,
+        concurrency: config.worker.concurrency,
+        leaseSeconds: config.worker.leaseSeconds,
+      });
+      stops.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
     }
     if (roles.api) {
       const app = buildApp({

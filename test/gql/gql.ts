@@ -14,6 +14,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query ModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.ModelIdsDocument,
+    "\n  query Introspection {\n    __schema {\n      queryType {\n        name\n      }\n      mutationType {\n        name\n      }\n    }\n  }\n": typeof types.IntrospectionDocument,
+    "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": typeof types.ModelCatalogDocument,
+    "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": typeof types.ModelCostsDocument,
+    "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": typeof types.ModelIdsForMetricsDocument,
+    "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": typeof types.LogErrorDocument,
+    "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": typeof types.GetErrorLogDocument,
     "\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n": typeof types.WorkflowFieldsFragmentDoc,
     "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": typeof types.CreateWorkflowDocument,
     "\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n": typeof types.GetWorkflowDocument,
@@ -25,8 +32,18 @@ type Documents = {
     "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": typeof types.CreateCustomerDocument,
     "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": typeof types.GrantCreditsDocument,
+    "\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n": typeof types.RunStateDocument,
+    "\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n": typeof types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": typeof types.RetryWorkflowDocument,
 };
 const documents: Documents = {
+    "\n  query ModelIds {\n    models {\n      id\n    }\n  }\n": types.ModelIdsDocument,
+    "\n  query Introspection {\n    __schema {\n      queryType {\n        name\n      }\n      mutationType {\n        name\n      }\n    }\n  }\n": types.IntrospectionDocument,
+    "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": types.ModelCatalogDocument,
+    "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": types.ModelCostsDocument,
+    "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": types.ModelIdsForMetricsDocument,
+    "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n": types.LogErrorDocument,
+    "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": types.GetErrorLogDocument,
     "\n  fragment WorkflowFields on Workflow {\n    id\n    title\n    description\n    visibilityStatus\n    model\n    options {\n      aspectRatio\n      pipelineMode\n    }\n    primaryUserId\n    customerId\n    processingStatus\n    progressPercentage\n    creditCost\n    version\n    createdAt\n    updatedAt\n    completions {\n      flow\n      status\n      attempts\n      result {\n        key\n      }\n    }\n    source {\n      key\n      url\n      contentType\n      size\n      width\n      height\n    }\n    mediaResult {\n      key\n    }\n    result\n  }\n": types.WorkflowFieldsFragmentDoc,
     "\n  mutation CreateWorkflow($input: CreateWorkflowInput!) {\n    createWorkflow(input: $input) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": types.CreateWorkflowDocument,
     "\n  query GetWorkflow($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ...WorkflowFields\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n      ... on NotFoundError {\n        resource\n        missingId: id\n      }\n    }\n  }\n": types.GetWorkflowDocument,
@@ -38,6 +55,9 @@ const documents: Documents = {
     "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": types.ModelsDocument,
     "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": types.CreateCustomerDocument,
     "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": types.GrantCreditsDocument,
+    "\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n": types.RunStateDocument,
+    "\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n": types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": types.RetryWorkflowDocument,
 };
 
 /**
@@ -54,6 +74,34 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelIds {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Introspection {\n    __schema {\n      queryType {\n        name\n      }\n      mutationType {\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Introspection {\n    __schema {\n      queryType {\n        name\n      }\n      mutationType {\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n"): (typeof documents)["\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n"): (typeof documents)["\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on ValidationError {\n        fieldErrors {\n          field\n          message\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n"): (typeof documents)["\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -98,6 +146,18 @@ export function graphql(source: "\n  mutation CreateCustomer($input: CreateCusto
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"): (typeof documents)["\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n"): (typeof documents)["\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ... on Error {\n        message\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ... on Error {\n        message\n        code\n      }\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -7,6 +7,8 @@ import { buildApp } from '../../src/app.ts';
 import { limits } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
+import { flows } from '../../src/jobs/flows/index.ts';
+import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src/jobs/runner.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../global-setup.ts';
@@ -27,8 +29,16 @@ export interface UploadPart {
   contentType: string;
 }
 
+export type WorkerOptions = Partial<Omit<JobRunnerOptions, 'db' | 'databaseUrl' | 'storage' | 'credits' | 'logger'>>;
+
 export interface TestApp {
   url: string;
+  /** This test's own database. */
+  databaseUrl: string;
+  /** Starts a job runner in this process on this app's database and bucket (stopped by stop()). */
+  startWorker(options?: WorkerOptions): JobRunner;
+  /** Environment for a `framewright` child process that shares this app's database and bucket. */
+  serviceEnv: Record<string, string>;
   db: Database;
   storage: Storage;
   services: Services;
@@ -44,17 +54,26 @@ export interface TestApp {
  * A whole app on a free port, on its own database (cloned from the migrated template) and its
  * own bucket, against the run's real Postgres and S3 server.
  */
-export async function startTestApp(options: { clock?: () => Date; limits?: Partial<typeof limits> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    clock?: () => Date;
+    limits?: Partial<typeof limits>;
+    /** Runs a job runner in this process, with these options over fast test defaults. */
+    worker?: WorkerOptions;
+  } = {},
+): Promise<TestApp> {
   const suffix = randomBytes(6).toString('hex');
   const database = `framewright_test_${suffix}`;
   const adminUrl = inject('adminDatabaseUrl');
   await adminQuery(adminUrl, `CREATE DATABASE ${database} TEMPLATE ${inject('templateDatabase')}`);
   const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
-  const db = createDatabase(withDatabase(adminUrl, database), { poolSize: 20, logger });
+  const databaseUrl = withDatabase(adminUrl, database);
+  const db = createDatabase(databaseUrl, { poolSize: 20, logger });
+  const bucket = `fw-test-${suffix}`;
   const storage = new Storage({
     endpoint: inject('s3Endpoint'),
     region: 'us-east-1',
-    bucket: `fw-test-${suffix}`,
+    bucket,
     forcePathStyle: true,
     accessKeyId: inject('s3AccessKeyId'),
     secretAccessKey: inject('s3SecretAccessKey'),
@@ -64,6 +83,37 @@ export async function startTestApp(options: { clock?: () => Date; limits?: Parti
   const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits }, db, storage, logger, clock: options.clock });
   const app = buildApp({ services, db, storage, logger, limits: appLimits, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
+  const runners: JobRunner[] = [];
+  const startWorker = (workerOptions: WorkerOptions = {}) => {
+    const runner = startJobRunner({
+      db,
+      databaseUrl,
+      storage,
+      credits: services.credits,
+      logger,
+      flows,
+      concurrency: 2,
+      leaseSeconds: 5,
+      pollIntervalMs: 500,
+      backoffMs: () => 200,
+      ...workerOptions,
+    });
+    runners.push(runner);
+    return runner;
+  };
+  if (options.worker) startWorker(options.worker);
+  const serviceEnv = {
+    DATABASE_URL: databaseUrl,
+    S3_ENDPOINT: inject('s3Endpoint'),
+    S3_BUCKET: bucket,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
+    AWS_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
+    ADMIN_API_KEY: ADMIN_KEY,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  };
   const url = `http://127.0.0.1:${port}/graphql`;
 
   const gql: TestApp['gql'] = async (document, variables, opts = {}) => {
@@ -90,6 +140,9 @@ export async function startTestApp(options: { clock?: () => Date; limits?: Parti
 
   return {
     url,
+    databaseUrl,
+    startWorker,
+    serviceEnv,
     db,
     storage,
     services,
@@ -100,6 +153,7 @@ export async function startTestApp(options: { clock?: () => Date; limits?: Parti
     },
     listObjects: (prefix = '') => storage.list(prefix),
     stop: async () => {
+      await Promise.all(runners.map((runner) => runner.stop(0)));
       await app.stop();
       await db.destroy();
       storage.destroy();

@@ -193,6 +193,23 @@ builder.mutationFields((t) => ({
     errors: { types: [BadRequestError, NotFoundError, ValidationError], union: { name: 'UpdateWorkflowResult' } },
     resolve: (_root, { id, input }, ctx) => ctx.services.workflows.update(requireAuthenticated(ctx.viewer), id, input),
   }),
+  cancelWorkflow: t.field({
+    type: WorkflowType,
+    description: 'Stops a QUEUED or PROCESSING run; refunds its credits.',
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [BadRequestError, NotFoundError, ValidationError], union: { name: 'CancelWorkflowResult' } },
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.cancel(requireAuthenticated(ctx.viewer), id),
+  }),
+  retryWorkflow: t.field({
+    type: WorkflowType,
+    description: 'Runs a FAILED or CANCELED workflow again from its first unfinished flow.',
+    args: { id: t.arg.id({ required: true }) },
+    errors: {
+      types: [BadRequestError, InsufficientCreditError, NotFoundError, ValidationError],
+      union: { name: 'RetryWorkflowResult' },
+    },
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.retry(requireAuthenticated(ctx.viewer), id),
+  }),
   deleteWorkflow: t.field({
     type: DeleteWorkflowPayload,
     description: 'Deletes the workflow and every object under its prefix; stops its run first.',

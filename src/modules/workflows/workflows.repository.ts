@@ -23,7 +23,11 @@ export async function insertMediaFile(trx: Trx, row: NewMediaFileRow): Promise<v
 
 export async function insertJob(trx: Trx, workflowId: string): Promise<void> {
   await trx.insertInto('jobs').values({ workflow_id: workflowId }).execute();
-  // Postgres delivers a NOTIFY only when the transaction commits, never before.
+  await notifyJobQueued(trx, workflowId);
+}
+
+/** Wakes an idle worker. Postgres delivers a NOTIFY only when the transaction commits, never before. */
+export async function notifyJobQueued(trx: Trx, workflowId: string): Promise<void> {
   await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${workflowId})`.execute(trx);
 }
 

@@ -25,6 +25,7 @@ import {
   type Workflow,
   workflowPrefix,
 } from './workflow.ts';
+import * as runs from './workflow-runs.repository.ts';
 import * as workflows from './workflows.repository.ts';
 
 /** What a multipart upload hands us (graphql-yoga's File is a WHATWG File). */
@@ -264,8 +265,8 @@ export class WorkflowsService {
   }
 
   /**
-   * Deletes the objects under the workflow's prefix, then its rows, while holding the workflow's
-   * row lock: a worker takes that lock before it writes, so nothing is written after we return.
+   * Stops the job first (its row lock waits for a worker's write in progress; the job is then
+   * CANCELED, so no later write is made), then deletes the objects under the prefix and the rows.
    * An unfinished run is refunded, as a cancel would be.
    */
   async delete(viewer: AuthenticatedViewer, id: string): Promise<DeletedWorkflow> {
@@ -274,13 +275,13 @@ export class WorkflowsService {
     const deleted = await db.transaction().execute(async (trx) => {
       const row = await workflows.lockWorkflow(trx, workflowId);
       if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      await runs.lockJobOf(trx, workflowId);
+      await runs.setJobStatus(trx, workflowId, 'CANCELED');
       const [completionRows, mediaRows] = await Promise.all([
         workflows.completionsOf(trx, [workflowId]),
         workflows.mediaFilesOf(trx, [workflowId]),
       ]);
-      if (row.processing_status === 'QUEUED' || row.processing_status === 'PROCESSING') {
-        await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
-      }
+      if (isUnfinished(row.processing_status)) await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
       const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
       await workflows.deleteWorkflow(trx, workflowId);
       await workflows.notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
@@ -293,6 +294,45 @@ export class WorkflowsService {
     });
     logger.info({ workflowId, objects: deleted.deletedObjects.length }, 'workflow deleted');
     return deleted;
+  }
+
+  /** QUEUED or PROCESSING → CANCELED with a refund; the worker sees its job canceled and kills the flow. */
+  async cancel(viewer: AuthenticatedViewer, id: string): Promise<Workflow> {
+    const workflowId = assertUuid(id, 'id');
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await workflows.lockWorkflow(trx, workflowId);
+      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      if (!isUnfinished(row.processing_status)) {
+        throw new BadRequestError(`Only a QUEUED or PROCESSING workflow can be canceled; this one is ${row.processing_status}`);
+      }
+      await runs.lockJobOf(trx, workflowId);
+      await runs.setJobStatus(trx, workflowId, 'CANCELED');
+      await runs.resetRunningFlows(trx, workflowId, 'canceled');
+      await this.deps.credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
+      const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'CANCELED', error: null });
+      this.deps.logger.info({ workflowId }, 'workflow canceled');
+      return toWorkflow(changed);
+    });
+  }
+
+  /** FAILED or CANCELED → QUEUED: reserves the credits again and resumes at the first unfinished flow. */
+  async retry(viewer: AuthenticatedViewer, id: string): Promise<Workflow> {
+    const workflowId = assertUuid(id, 'id');
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await workflows.lockWorkflow(trx, workflowId);
+      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      if (row.processing_status !== 'FAILED' && row.processing_status !== 'CANCELED') {
+        throw new BadRequestError(`Only a FAILED or CANCELED workflow can be retried; this one is ${row.processing_status}`);
+      }
+      await this.deps.credits.reserve(trx, row.customer_id, row.credit_cost, workflowId);
+      await runs.resetFailedFlows(trx, workflowId);
+      await runs.lockJobOf(trx, workflowId);
+      await runs.setJobStatus(trx, workflowId, 'QUEUED');
+      await workflows.notifyJobQueued(trx, workflowId);
+      const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'QUEUED', error: null });
+      this.deps.logger.info({ workflowId }, 'workflow queued again');
+      return toWorkflow(changed);
+    });
   }
 
   async completionsOf(workflowIds: readonly string[]): Promise<Completion[]> {
@@ -356,6 +396,10 @@ export class WorkflowsService {
       this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
     }
   }
+}
+
+function isUnfinished(status: ProcessingStatus): boolean {
+  return status === 'QUEUED' || status === 'PROCESSING';
 }
 
 /** Cursors are opaque to clients: base64url of the row's (created_at, id). */

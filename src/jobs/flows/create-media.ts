@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { CLIP_FORMAT, renderClip } from '../../media/render-clip.ts';
+import { renderImage } from '../../media/render-image.ts';
+import type { Flow } from './flow.ts';
+
+/** IMAGE: the finished PNG. VIDEO: the animated subject on a transparent background, for VIDEO_OVERLAY. */
+export const createMediaFlow: Flow = async ({ input, template, workflow, workDir, signal, onProgress }) => {
+  if (workflow.pipelineMode === 'IMAGE') {
+    const image = await renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title });
+    onProgress(1);
+    return [{ name: 'final.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null }];
+  }
+  const name = `clip.${CLIP_FORMAT.extension}`;
+  const clip = await renderClip(
+    { subject: input.data, outputPath: path.join(workDir, name), template, aspectRatio: workflow.aspectRatio },
+    { signal, onProgress },
+  );
+  return [{ name, data: { path: clip.path }, contentType: clip.contentType, width: clip.width, height: clip.height, durationMs: clip.durationMs }];
+};

@@ -1,0 +1,36 @@
+import type { FlowName, PipelineMode } from '../../modules/workflows/workflow.ts';
+import type { ModelTemplate } from '../../modules/models/models.ts';
+
+/** The file a flow reads: the previous flow's first output, or the source for the first flow. */
+export interface FlowInput {
+  key: string;
+  data: Buffer;
+  contentType: string;
+}
+
+export interface FlowOutput {
+  /** File name inside the flow's folder of the bucket; fixed per flow, so a repeat overwrites. */
+  name: string;
+  /** The bytes, or a path to read them from (large video files stay on disk). */
+  data: Buffer | { path: string };
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  durationMs: number | null;
+}
+
+export interface FlowContext {
+  workflow: { id: string; title: string; model: string; aspectRatio: string; pipelineMode: PipelineMode };
+  template: ModelTemplate;
+  input: FlowInput;
+  /** A private scratch folder, removed after the flow. */
+  workDir: string;
+  /** Aborted when the run is canceled or deleted, or the worker stops; kill child processes on it. */
+  signal: AbortSignal;
+  /** Progress within the flow, 0 to 1. */
+  onProgress(fraction: number): void;
+}
+
+export type Flow = (context: FlowContext) => Promise<FlowOutput[]>;
+
+export type FlowRegistry = Readonly<Record<FlowName, Flow>>;

@@ -1,0 +1,23 @@
+import type { FlowName, PipelineMode } from '../modules/workflows/workflow.ts';
+import { PIPELINES } from '../modules/workflows/workflow.ts';
+
+/** Expected cost of each flow, measured roughly on 1920 px frames: the video steps dominate. */
+const WEIGHTS: Record<FlowName, number> = {
+  CROP_TO_CONTENT: 4,
+  REPLACE_ALPHA_WITH_GRAY: 4,
+  UPSCALE: 12,
+  CREATE_MEDIA: 40,
+  VIDEO_OVERLAY: 40,
+};
+
+/**
+ * The workflow's percentage when `flow` is `fraction` done. 100 is kept for SUCCESS itself, so a
+ * run that is still writing its last row never shows 100.
+ */
+export function overallProgress(mode: PipelineMode, flow: FlowName, fraction: number): number {
+  const flows = PIPELINES[mode];
+  const total = flows.reduce((sum, f) => sum + WEIGHTS[f], 0);
+  const before = flows.slice(0, flows.indexOf(flow)).reduce((sum, f) => sum + WEIGHTS[f], 0);
+  const clamped = Math.min(1, Math.max(0, fraction));
+  return Math.min(99, Math.floor(((before + WEIGHTS[flow] * clamped) / total) * 100));
+}

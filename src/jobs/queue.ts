@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import type { Executor, Trx } from '../db/database.ts';
+import type { JobRow } from '../db/schema/jobs.ts';
+import { JOBS_CHANNEL } from '../modules/workflows/workflows.repository.ts';
+
+// One small function per queue operation (graphile-worker's habit): the runner's loop holds no SQL.
+
+/**
+ * Claims the next runnable job: a queued one whose time has come, or a running one whose lease
+ * ran out (its worker died). SKIP LOCKED lets any number of workers claim at once without waiting
+ * on each other or taking the same row.
+ */
+export async function claimJob(db: Executor, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
+  const result = await sql<JobRow>`
+    UPDATE jobs SET
+      status = 'RUNNING',
+      locked_by = ${workerId},
+      locked_until = now() + make_interval(secs => ${leaseSeconds}),
+      attempts = attempts + 1,
+      updated_at = now()
+    WHERE id = (
+      SELECT id FROM jobs
+      WHERE (status = 'QUEUED' AND run_at <= now())
+         OR (status = 'RUNNING' AND locked_until < now())
+      ORDER BY run_at, id
+      FOR UPDATE SKIP LOCKED
+      LIMIT 1
+    )
+    RETURNING *`.execute(db);
+  return result.rows[0];
+}
+
+/** Extends the lease; false when the job is no longer ours (taken over, canceled or deleted). */
+export async function renewLease(db: Executor, jobId: string, workerId: string, leaseSeconds: number): Promise<boolean> {
+  const row = await db
+    .updateTable('jobs')
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseSeconds})`, updated_at: sql`now()` })
+    .where('id', '=', jobId)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'RUNNING')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Locks the job row for the rest of the transaction if it is still ours. A worker calls this
+ * before every write: cancel, retry and delete update or remove the row, so they wait for a write
+ * in progress, and a write after them finds the job gone from under it and is not made.
+ */
+export async function lockOwnedJob(trx: Trx, jobId: string, workerId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('jobs')
+    .select('id')
+    .where('id', '=', jobId)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'RUNNING')
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Puts the job back in the queue to run at `runAt` (a retry after backoff, or a release on shutdown). */
+export async function requeueJob(trx: Trx, jobId: string, runAt: Date | 'now', lastError: string | null): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({
+      status: 'QUEUED',
+      run_at: runAt === 'now' ? sql`now()` : runAt,
+      locked_by: null,
+      locked_until: null,
+      last_error: lastError,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+export async function finishJob(trx: Trx, jobId: string, status: 'DONE' | 'FAILED' | 'CANCELED', lastError: string | null): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({ status, locked_by: null, locked_until: null, last_error: lastError, updated_at: sql`now()` })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+/** Releases every job this worker holds, for another worker to take at once (graceful shutdown). */
+export async function releaseJobsOf(db: Executor, workerId: string): Promise<number> {
+  const rows = await db
+    .updateTable('jobs')
+    .set({ status: 'QUEUED', run_at: sql`now()`, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'RUNNING')
+    .returning('id')
+    .execute();
+  if (rows.length > 0) await sql`SELECT pg_notify(${JOBS_CHANNEL}, 'released')`.execute(db);
+  return rows.length;
+}
+
+/** Seconds until the next queued job is due; null when none is queued. Lets an idle worker sleep exactly. */
+export async function secondsUntilNextJob(db: Executor): Promise<number | null> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(sql<number>`extract(epoch from (min(run_at) - now()))`.as('wait'))
+    .where('status', '=', 'QUEUED')
+    .executeTakeFirst();
+  return row?.wait === null || row?.wait === undefined ? null : Number(row.wait);
+}

@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import type { Database, Trx } from '../../db/database.ts';
+import { notifyWorkflowChanged } from './workflows.repository.ts';
+import type { FlowName } from '../../db/schema/completions.ts';
+import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
+import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
+
+// The state changes of a run. Each bumps workflows.version in the same statement, so a
+// subscriber that saw version v knows exactly whether anything changed since.
+
+type WorkflowChange = Partial<{
+  processing_status: ProcessingStatus;
+  error: string | null;
+  /** Raised only: the SQL keeps the greater of the old and the new value. */
+  progress_at_least: number;
+  progress_exactly: number;
+}>;
+
+/** Applies the change, bumps the version and tells listeners (on commit). */
+export async function changeWorkflow(trx: Trx, workflowId: string, change: WorkflowChange): Promise<WorkflowRow> {
+  let progress: ReturnType<typeof sql<number>> | number | undefined;
+  if (change.progress_exactly !== undefined) progress = change.progress_exactly;
+  else if (change.progress_at_least !== undefined) progress = sql<number>`greatest(progress_percentage, ${change.progress_at_least})`;
+  return trx
+    .updateTable('workflows')
+    .set({
+      ...(change.processing_status ? { processing_status: change.processing_status } : {}),
+      ...(change.error !== undefined ? { error: change.error } : {}),
+      ...(progress !== undefined ? { progress_percentage: progress } : {}),
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', workflowId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+    .then(async (row) => {
+      await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+      return row;
+    });
+}
+
+/** Progress inside a flow: written only when it rises and the run is still going. Returns the new version. */
+export async function raiseProgress(db: Database, workflowId: string, percentage: number): Promise<number | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('workflows')
+      .set({ progress_percentage: percentage, version: sql`version + 1`, updated_at: sql`now()` })
+      .where('id', '=', workflowId)
+      .where('processing_status', '=', 'PROCESSING')
+      .where('progress_percentage', '<', percentage)
+      .returning('version')
+      .executeTakeFirst();
+    if (row) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+    return row?.version;
+  });
+}
+
+export async function startFlow(trx: Trx, workflowId: string, flow: FlowName): Promise<number> {
+  const row = await trx
+    .updateTable('completions')
+    .set({ status: 'RUNNING', attempts: sql`attempts + 1`, started_at: sql`now()`, completed_at: null, error: null })
+    .where('workflow_id', '=', workflowId)
+    .where('flow', '=', flow)
+    .returning('attempts')
+    .executeTakeFirstOrThrow();
+  return row.attempts;
+}
+
+export async function finishFlow(
+  trx: Trx,
+  workflowId: string,
+  flow: FlowName,
+  outcome: { status: 'SUCCESS' } | { status: 'PENDING' | 'FAILED'; error: string; giveBackAttempt?: boolean },
+): Promise<void> {
+  await trx
+    .updateTable('completions')
+    .set({
+      status: outcome.status,
+      completed_at: outcome.status === 'PENDING' ? null : sql`now()`,
+      error: outcome.status === 'SUCCESS' ? null : outcome.error,
+      ...(outcome.status !== 'SUCCESS' && outcome.giveBackAttempt ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
+    })
+    .where('workflow_id', '=', workflowId)
+    .where('flow', '=', flow)
+    .execute();
+}
+
+/** A canceled run: the flow it was in goes back to PENDING, so a retry resumes there. */
+export async function resetRunningFlows(trx: Trx, workflowId: string, reason: string): Promise<void> {
+  await trx
+    .updateTable('completions')
+    .set({ status: 'PENDING', error: reason, completed_at: null })
+    .where('workflow_id', '=', workflowId)
+    .where('status', '=', 'RUNNING')
+    .execute();
+}
+
+/** A retry: failed flows become PENDING with a fresh attempt budget. */
+export async function resetFailedFlows(trx: Trx, workflowId: string): Promise<void> {
+  await trx
+    .updateTable('completions')
+    .set({ status: 'PENDING', attempts: 0, error: null, started_at: null, completed_at: null })
+    .where('workflow_id', '=', workflowId)
+    .where('status', 'in', ['FAILED', 'RUNNING'])
+    .execute();
+}
+
+/** Records an output; a repeated flow overwrites its object and this row, never duplicates them. */
+export async function upsertMediaFile(trx: Trx, row: NewMediaFileRow): Promise<void> {
+  await trx
+    .insertInto('media_files')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        content_type: row.content_type,
+        size: row.size,
+        width: row.width ?? null,
+        height: row.height ?? null,
+        duration_ms: row.duration_ms ?? null,
+        updated_at: sql`now()`,
+      }),
+    )
+    .execute();
+}
+
+/** Sets the job of a workflow to a final state (cancel, delete) or back in the queue (retry). */
+export async function setJobStatus(trx: Trx, workflowId: string, status: 'QUEUED' | 'CANCELED'): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({
+      status,
+      locked_by: null,
+      locked_until: null,
+      ...(status === 'QUEUED' ? { run_at: sql`now()`, attempts: 0 } : {}),
+      updated_at: sql`now()`,
+    })
+    .where('workflow_id', '=', workflowId)
+    .execute();
+}
+
+/** Locks the workflow's job row; taken after the workflow's row, the order every writer follows. */
+export async function lockJobOf(trx: Trx, workflowId: string): Promise<void> {
+  await trx.selectFrom('jobs').select('id').where('workflow_id', '=', workflowId).forUpdate().execute();
+}

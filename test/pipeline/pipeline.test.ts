@@ -1,0 +1,164 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { probeVideo } from '../../src/media/probe.ts';
+import { findModel, frameSize } from '../../src/modules/models/models.ts';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { hex, near, pixelAt, rawPixels } from '../helpers/media.ts';
+import { CreateWorkflow } from '../operations.ts';
+import { waitForWorkflow } from './wait.ts';
+
+let app: TestApp;
+let scratch: string;
+let source: Buffer;
+beforeAll(async () => {
+  app = await startTestApp({ worker: { concurrency: 2 } });
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'framewright-pipeline-'));
+  source = await circleOnTransparent();
+});
+afterAll(async () => {
+  await app?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A 300x240 transparent canvas with an opaque red disc of diameter 120 at (60, 50): corners of its box are transparent. */
+async function circleOnTransparent(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="240"><circle cx="120" cy="110" r="60" fill="#dc1e1e"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+async function createRun(key: string, options: { aspectRatio: string; pipelineMode: 'IMAGE' | 'VIDEO' }) {
+  const response = await app.gql(
+    CreateWorkflow,
+    { input: { title: 'Happy 2026', model: 'vim_new_year_2026', primaryUserId: 'u1', options, source: null } },
+    { key, files: [{ path: 'input.source', bytes: source, filename: 'subject.png', contentType: 'image/png' }] },
+  );
+  const workflow = response.data?.createWorkflow;
+  if (workflow?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
+  return workflow;
+}
+
+async function download(url: string, name: string): Promise<string> {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  const file = path.join(scratch, name);
+  await writeFile(file, Buffer.from(await response.arrayBuffer()));
+  return file;
+}
+
+const template = findModel('vim_new_year_2026')!.template;
+
+describe('a VIDEO run', () => {
+  test.each(['16:9', '9:16', '1:1'])('%s ends SUCCESS with an MP4 of the frame size and the model duration', async (aspectRatio) => {
+    const { apiKey } = await app.createCustomer(5);
+    const created = await createRun(apiKey, { aspectRatio, pipelineMode: 'VIDEO' });
+    const done = await waitForWorkflow(app, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
+    expect(done.error ?? null).toBeNull();
+    expect(done.processingStatus).toBe('SUCCESS');
+    expect(done.progressPercentage).toBe(100);
+    expect(done.completions.map((c) => [c.flow, c.status, c.attempts])).toEqual([
+      ['CROP_TO_CONTENT', 'SUCCESS', 1],
+      ['REPLACE_ALPHA_WITH_GRAY', 'SUCCESS', 1],
+      ['UPSCALE', 'SUCCESS', 1],
+      ['CREATE_MEDIA', 'SUCCESS', 1],
+      ['VIDEO_OVERLAY', 'SUCCESS', 1],
+    ]);
+    const frame = frameSize(aspectRatio);
+    const [media] = done.mediaResult;
+    expect(media).toMatchObject({
+      key: `workflows/${created.id}/media/final.mp4`,
+      contentType: 'video/mp4',
+      width: frame.width,
+      height: frame.height,
+    });
+    expect(done.result).toHaveLength(1);
+    const file = await download(media!.url, `${created.id}.mp4`);
+    const probe = await probeVideo(file);
+    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: frame.width, height: frame.height });
+    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
+    expect(Math.abs((media!.durationMs ?? 0) - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
+  });
+});
+
+describe('an IMAGE run', () => {
+  test('ends SUCCESS with four completions, real pixels at every step, and a PNG of the frame size', async () => {
+    const { apiKey } = await app.createCustomer(1);
+    const created = await createRun(apiKey, { aspectRatio: '4:5', pipelineMode: 'IMAGE' });
+    const done = await waitForWorkflow(app, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
+    expect(done.processingStatus).toBe('SUCCESS');
+    expect(done.progressPercentage).toBe(100);
+    expect(done.completions.map((c) => [c.flow, c.status])).toEqual([
+      ['CROP_TO_CONTENT', 'SUCCESS'],
+      ['REPLACE_ALPHA_WITH_GRAY', 'SUCCESS'],
+      ['UPSCALE', 'SUCCESS'],
+      ['CREATE_MEDIA', 'SUCCESS'],
+    ]);
+    const outputs = Object.fromEntries(done.completions.map((c) => [c.flow, c.result]));
+
+    // Crop: exactly the disc's bounding box.
+    const cropped = await rawPixels(await app.storage.get(outputs['CROP_TO_CONTENT']![0]!.key));
+    expect([cropped.width, cropped.height]).toEqual([120, 120]);
+
+    // Gray: no alpha left, #808080 where the disc's box was transparent, the disc still red.
+    const grayKey = outputs['REPLACE_ALPHA_WITH_GRAY']![0]!.key;
+    const grayMeta = await sharp(await app.storage.get(grayKey)).metadata();
+    expect(grayMeta.hasAlpha).toBe(false);
+    const gray = await rawPixels(await app.storage.get(grayKey));
+    expect(pixelAt(gray, 0, 0)).toEqual(hex('#808080'));
+    expect(pixelAt(gray, 119, 119)).toEqual(hex('#808080'));
+    expect(near(pixelAt(gray, 60, 60), hex('#dc1e1e'), 2)).toBe(true);
+
+    // Upscale: to the subject box of a 4:5 frame (1536x1920 × 0.7), at most 4x, even sides.
+    const upscaled = outputs['UPSCALE']![0]!;
+    const box = Math.floor((1536 * template.subjectScale) / 2) * 2;
+    expect(upscaled.width).toBe(Math.min(box, 120 * 4));
+    expect(upscaled.height).toBe(upscaled.width);
+    expect(upscaled.width! % 2).toBe(0);
+
+    // The final PNG: the frame size, the subject in the centre.
+    const [media] = done.mediaResult;
+    expect(media).toMatchObject({ key: `workflows/${created.id}/media/final.png`, contentType: 'image/png', width: 1536, height: 1920 });
+    const final = await rawPixels(await download(media!.url, `${created.id}.png`));
+    expect([final.width, final.height]).toEqual([1536, 1920]);
+    expect(near(pixelAt(final, 768, 960), hex('#dc1e1e'), 3)).toBe(true);
+    expect(near(pixelAt(final, 0, 0), hex(template.background[0]), 3)).toBe(true);
+  });
+});
+
+describe('failures', () => {
+  test('a flow that keeps failing is tried 3 times, then the run is FAILED with the error and refunded', async () => {
+    // An app without a worker, so the input can be corrupted before anything runs.
+    const idle = await startTestApp();
+    try {
+      const { apiKey, customerId } = await idle.createCustomer(5);
+      const response = await idle.gql(
+        CreateWorkflow,
+        { input: { title: 'Doomed', model: 'vim_new_year_2026', primaryUserId: 'u1', source: null } },
+        { key: apiKey, files: [{ path: 'input.source', bytes: source, filename: 'subject.png', contentType: 'image/png' }] },
+      );
+      const created = response.data?.createWorkflow;
+      if (created?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
+      await idle.storage.put(created.source!.key, Buffer.from('garbage, not a PNG any more'), 'image/png');
+      idle.startWorker({ concurrency: 1, backoffMs: () => 100 });
+
+      const done = await waitForWorkflow(idle, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
+      expect(done.processingStatus).toBe('FAILED');
+      expect(done.error).toMatch(/CROP_TO_CONTENT failed after 3 attempts/);
+      expect(done.completions[0]).toMatchObject({ flow: 'CROP_TO_CONTENT', status: 'FAILED', attempts: 3 });
+      expect(done.completions[0]!.error).toBeTruthy();
+      expect(done.completions.slice(1).every((c) => c.status === 'PENDING')).toBe(true);
+      const ledger = await idle.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
+      expect(ledger).toEqual([
+        { amount: 5, reason: 'GRANT' },
+        { amount: -5, reason: 'RESERVATION' },
+        { amount: 5, reason: 'REFUND' },
+      ]);
+      const job = await idle.db.selectFrom('jobs').selectAll().where('workflow_id', '=', created.id).executeTakeFirstOrThrow();
+      expect(job.status).toBe('FAILED');
+    } finally {
+      await idle.stop();
+    }
+  });
+});
