@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { MediaError } from './errors.ts';
+import { fitInside, type Size } from './layout.ts';
 import type { ImageOutput } from './types.ts';
 
 /**
@@ -17,6 +18,27 @@ export async function toPng(pipeline: Sharp, what: string): Promise<ImageOutput>
     return { data, width: info.width, height: info.height, contentType: 'image/png' };
   } catch (error) {
     throw asMediaError(error, what);
+  }
+}
+
+export interface RawImage extends Size {
+  /** RGBA, 4 bytes a pixel. */
+  data: Buffer;
+}
+
+/** The subject as raw RGBA, shrunk (never enlarged) with Lanczos to fit `box`. */
+export async function loadSubjectRgba(subject: string | Uint8Array, box: Size): Promise<RawImage> {
+  try {
+    const pipeline = sharp(subject, { failOn: 'error' }).autoOrient().toColourspace('srgb');
+    const metadata = await pipeline.metadata();
+    const size = fitInside(metadata.autoOrient, box);
+    if (size.width !== metadata.autoOrient.width || size.height !== metadata.autoOrient.height) {
+      pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
+    }
+    const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw asMediaError(error, 'the subject image could not be decoded');
   }
 }
 

@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import type { ModelTemplate } from '../modules/models/models.ts';
-import { asMediaError } from './decode.ts';
+import { loadSubjectRgba, type RawImage } from './decode.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
-import { fitInside, frameFor, subjectBox, type Size } from './layout.ts';
+import { frameFor, subjectBox, type Size } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
 import type { MediaRunOptions } from './types.ts';
 
@@ -80,7 +80,7 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
   const { template } = params;
   if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
   const frame = frameFor(params.aspectRatio);
-  const base = await loadSubject(params.subject, subjectBox(template, params.aspectRatio));
+  const base = await loadSubjectRgba(params.subject, subjectBox(template, params.aspectRatio));
   const count = frameCount(template);
   await runFfmpeg(
     [
@@ -97,25 +97,6 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
   );
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
   return { ...probe, path: params.outputPath, contentType: CLIP_FORMAT.contentType };
-}
-
-interface RawImage extends Size {
-  data: Buffer;
-}
-
-async function loadSubject(subject: string | Uint8Array, box: Size): Promise<RawImage> {
-  try {
-    const pipeline = sharp(subject, { failOn: 'error' }).autoOrient().toColourspace('srgb');
-    const metadata = await pipeline.metadata();
-    const size = fitInside(metadata.autoOrient, box);
-    if (size.width !== metadata.autoOrient.width || size.height !== metadata.autoOrient.height) {
-      pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
-    }
-    const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (error) {
-    throw asMediaError(error, 'the subject image could not be decoded');
-  }
 }
 
 /** Raw RGBA frames. A frame equal to the previous one is the same Buffer: nothing is recomposed. */

@@ -1,7 +1,7 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import type { ModelTemplate } from '../modules/models/models.ts';
-import { asMediaError, toPng } from './decode.ts';
-import { fitInside, frameFor, mixColor, parseHexColor, subjectBox, type Size } from './layout.ts';
+import { loadSubjectRgba, toPng } from './decode.ts';
+import { frameFor, mixColor, parseHexColor, subjectBox, type Size } from './layout.ts';
 import type { ImageOutput } from './types.ts';
 
 export interface RenderImageParams {
@@ -64,23 +64,13 @@ export function gradient(frame: Size, colors: readonly [string, string]): Buffer
 }
 
 async function subjectLayer(subject: Uint8Array, frame: Size, box: Size): Promise<OverlayOptions> {
-  try {
-    const pipeline = sharp(subject, { failOn: 'error' }).autoOrient().toColourspace('srgb');
-    const metadata = await pipeline.metadata();
-    const size = fitInside(metadata.autoOrient, box);
-    if (size.width !== metadata.autoOrient.width || size.height !== metadata.autoOrient.height) {
-      pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
-    }
-    const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    return {
-      input: data,
-      raw: { width: info.width, height: info.height, channels: 4 },
-      left: Math.round((frame.width - info.width) / 2),
-      top: Math.round((frame.height - info.height) / 2),
-    };
-  } catch (error) {
-    throw asMediaError(error, 'the subject image could not be decoded');
-  }
+  const image = await loadSubjectRgba(subject, box);
+  return {
+    input: image.data,
+    raw: { width: image.width, height: image.height, channels: 4 },
+    left: Math.round((frame.width - image.width) / 2),
+    top: Math.round((frame.height - image.height) / 2),
+  };
 }
 
 async function titleLayer(

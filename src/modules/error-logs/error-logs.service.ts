@@ -9,6 +9,7 @@ import { TokenBuckets } from '../shared/token-buckets.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import * as errorLogs from './error-logs.repository.ts';
 import { formatIsoWeek, type IsoWeek, isoWeekOf, parseIsoWeek } from './iso-week.ts';
+import { signedDownloadUrl } from '../shared/signed-url.ts';
 
 export const ERROR_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type ErrorLevel = (typeof ERROR_LEVELS)[number];
@@ -144,13 +145,8 @@ export class ErrorLogsService {
     return { customerId, logPath, week: formatIsoWeek(week), entries };
   }
 
-  async downloadUrl(logPath: string, expiresIn: number | null | undefined): Promise<string> {
-    const seconds = expiresIn ?? 3600;
-    const max = this.deps.limits.maxSignedUrlSeconds;
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
-      throw ValidationError.field('expiresIn', `must be between 1 and ${max} seconds`);
-    }
-    return this.deps.storage.signGetUrl(logPath, seconds);
+  downloadUrl(logPath: string, expiresIn: number | null | undefined): Promise<string> {
+    return signedDownloadUrl(this.deps.storage, logPath, expiresIn, this.deps.limits.maxSignedUrlSeconds);
   }
 
   private entrySchema(receivedAt: Date) {

@@ -4,7 +4,7 @@ import type { PipelineMode } from '../../db/schema/workflows.ts';
 export interface ModelTemplate {
   /** Background colours, top to bottom, of a generated gradient (also the background video's base). */
   background: readonly [string, string];
-  /** The subject's height as a share of the frame's shorter side. */
+  /** The subject's box as a share of the frame, on both sides (see media/layout.ts subjectBox). */
   subjectScale: number;
   /** The workflow title drawn on the IMAGE render, when set. */
   title: { color: string; sizeShare: number } | null;
