@@ -117,6 +117,44 @@ describe('a worker killed with SIGKILL mid-flow', () => {
   });
 });
 
+describe('a worker stopped with SIGTERM', () => {
+  let app: TestApp;
+  let worker: RoleProcess | undefined;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await worker?.stop(1000);
+    await app?.stop();
+  });
+
+  test('interrupts its flow after the grace period, releases the job at once, and another worker finishes it', async () => {
+    const { apiKey } = await app.createCustomer(8);
+    worker = await spawnRole('worker', { env: workerEnv(app, { SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '60' }), ready: workerReady });
+    const created = await createRun(app, apiKey, 'VIDEO');
+    await waitForRunningFlow(app, created.id, 'CREATE_MEDIA');
+    const exit = await worker.stop(30_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(worker.output().some((line) => line.includes('released jobs for other workers') || line.includes('job released'))).toBe(true);
+    // Released, not left to a 60 s lease: another worker could take it right away.
+    const job = await app.db.selectFrom('jobs').selectAll().where('workflow_id', '=', created.id).executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ status: 'QUEUED', locked_by: null });
+    const interrupted = await app.db
+      .selectFrom('completions')
+      .select(['status', 'attempts'])
+      .where('workflow_id', '=', created.id)
+      .where('flow', '=', 'CREATE_MEDIA')
+      .executeTakeFirstOrThrow();
+    // A shutdown is not the flow's fault: the attempt is given back.
+    expect(interrupted).toEqual({ status: 'PENDING', attempts: 0 });
+
+    app.startWorker();
+    const done = await waitForWorkflow(app, created.id, apiKey, (w) => FINAL.includes(w.processingStatus), 180_000);
+    expect(done.processingStatus).toBe('SUCCESS');
+    expect(done.completions.find((c) => c.flow === 'CREATE_MEDIA')?.attempts).toBe(1);
+  });
+});
+
 describe('two worker processes and 20 queued workflows', () => {
   let app: TestApp;
   const workers: RoleProcess[] = [];
