@@ -155,3 +155,40 @@ describe('deleteWorkflow', () => {
     expect((await app.gql(GetWorkflow, { id: workflow.id }, { key: owner.apiKey })).data?.workflow.__typename).toBe('Workflow');
   });
 });
+
+describe('unused uploads', () => {
+  test('are swept a day after their URL expired; used and recent ones stay', async () => {
+    let now = new Date('2026-05-01T12:00:00Z');
+    const timed = await startTestApp({ clock: () => now });
+    try {
+      const { apiKey, customerId } = await timed.createCustomer(5);
+      const upload = async () => {
+        const response = await timed.gql(CreateUpload, { input: { filename: 'a.png', contentType: 'image/png', size: png.length } }, { key: apiKey });
+        const created = response.data?.createUpload;
+        if (created?.__typename !== 'Upload') throw new Error('expected an Upload');
+        await put(created, png);
+        return created;
+      };
+      const abandoned = await upload();
+      const used = await upload();
+      const made = await timed.gql(CreateWorkflow, { input: { ...input, uploadId: used.id } }, { key: apiKey });
+      expect(made.data?.createWorkflow.__typename).toBe('Workflow');
+
+      // The URL expires after an hour; a day later still, the upload is kept for a slow client.
+      now = new Date('2026-05-02T12:59:00Z');
+      expect(await timed.services.uploads.sweepUnused()).toBe(0);
+      const recent = await upload();
+
+      now = new Date('2026-05-02T13:01:00Z');
+      expect(await timed.services.uploads.sweepUnused()).toBe(1);
+      const rows = await timed.db.selectFrom('uploads').select('id').execute();
+      expect(rows.map((r) => r.id).sort()).toEqual([used.id, recent.id].sort());
+      const left = await timed.listObjects(`uploads/${customerId}/`);
+      expect(left).toHaveLength(1);
+      expect(left[0]).toContain(recent.id);
+      expect(left.some((key) => key.includes(abandoned.id))).toBe(false);
+    } finally {
+      await timed.stop();
+    }
+  });
+});

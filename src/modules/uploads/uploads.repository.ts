@@ -20,3 +20,20 @@ export async function consumeUpload(trx: Trx, id: string, now: Date): Promise<bo
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Uploads never used by a workflow whose URL expired before `before`, oldest first. */
+export function findUnusedExpiredBefore(db: Executor, before: Date, limit: number): Promise<UploadRow[]> {
+  return db
+    .selectFrom('uploads')
+    .selectAll()
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '<', before)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function deleteUnusedUpload(db: Executor, id: string): Promise<boolean> {
+  const row = await db.deleteFrom('uploads').where('id', '=', id).where('consumed_at', 'is', null).returning('id').executeTakeFirst();
+  return row !== undefined;
+}

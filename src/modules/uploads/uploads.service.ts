@@ -9,6 +9,9 @@ import * as uploads from './uploads.repository.ts';
 
 export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/avif', 'image/tiff'] as const;
 
+/** An upload may still be used a day after its URL expired (a slow client); after that it is swept. */
+const UNUSED_UPLOAD_GRACE_MS = 24 * 3600 * 1000;
+
 export interface Upload {
   id: string;
   url: string;
@@ -75,6 +78,21 @@ export class UploadsService {
       throw ValidationError.field(field, `file is ${object.size} bytes but the upload announced ${upload.size}`);
     }
     return { upload, bytes: await this.storage.get(upload.key) };
+  }
+
+  /**
+   * Removes uploads nobody used within a day after their URL expired: the object, then the row, so
+   * a crash in between is finished by the next sweep. A workflow that takes the upload meanwhile
+   * has already stored its own copy of the bytes. Returns how many were removed.
+   */
+  async sweepUnused(batchSize = 100): Promise<number> {
+    const cutoff = new Date(this.clock().getTime() - UNUSED_UPLOAD_GRACE_MS);
+    let removed = 0;
+    for (const upload of await uploads.findUnusedExpiredBefore(this.db, cutoff, batchSize)) {
+      await this.storage.delete(upload.key);
+      if (await uploads.deleteUnusedUpload(this.db, upload.id)) removed += 1;
+    }
+    return removed;
   }
 
   /** Marks the upload used inside the workflow's transaction; a second use of it fails. */
