@@ -5,10 +5,12 @@ import type { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
 import { Registry } from 'prom-client';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { createContext, type GraphQLContext } from './context.ts';
 import { sql } from 'kysely';
 import type { Database } from './db/database.ts';
+import { createWorkflowPubSub } from './events/pubsub.ts';
+import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
@@ -20,7 +22,15 @@ export interface AppDeps {
   db: Database;
   storage: Storage;
   logger: Logger;
-  limits: { maxRequestBytes: number };
+  limits: {
+    maxRequestBytes: number;
+    maxSubscriptionsPerConnection: number;
+    maxSubscriptionsPerKey: number;
+    subscriptionIdleSeconds: number;
+    subscriptionKeepAliveSeconds: number;
+  };
+  /** For the LISTEN connection that feeds subscriptions (workflow events from every process). */
+  databaseUrl: string;
   /** How long in-flight requests may take to finish on stop. */
   shutdownGraceMs: number;
 }
@@ -37,8 +47,10 @@ export interface App {
 export function buildApp(deps: AppDeps): App {
   const { services, logger } = deps;
   const registry = new Registry();
+  const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
+  const feed = new WorkflowProgressFeed({ pubsub: events.pubsub, workflows: services.workflows, limits: deps.limits, logger, registry });
 
-  const yoga = createYoga<{ req?: http.IncomingMessage; connectionParams?: Record<string, unknown> }, GraphQLContext>({
+  const yoga = createYoga<{ req?: http.IncomingMessage; socket?: WebSocket; connectionParams?: Record<string, unknown> }, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // Yoga answers 413 past this, counting streamed (chunked) bodies too.
@@ -46,12 +58,16 @@ export function buildApp(deps: AppDeps): App {
     landingPage: false,
     graphiql: { title: 'Framewright', subscriptionsProtocol: 'WS' },
     logging: toYogaLogger(logger),
-    context: ({ request, connectionParams, req }) =>
+    context: ({ request, connectionParams, req, socket, params }) =>
       createContext(
         services,
         request?.headers.get('authorization') ??
-          stringOrUndefined(connectionParams?.['authorization'] ?? connectionParams?.['Authorization']) ??
+          authorizationIn(connectionParams) ??
+          // GraphiQL sends its header editor's values with each WebSocket operation, in extensions.
+          (socket ? authorizationIn(params?.extensions) : undefined) ??
           req?.headers.authorization,
+        // Over graphql-ws the socket is the connection; over SSE each subscription is its own request.
+        { feed, connection: socket ?? req ?? request, remoteAddress: req?.socket.remoteAddress },
       ),
     maskedErrors: { maskError: (error, message, isDev) => toClientError(error, message, isDev, logger) },
     plugins: [usePrometheus({ endpoint: '/metrics', registry })],
@@ -68,10 +84,30 @@ export function buildApp(deps: AppDeps): App {
   server.requestTimeout = 300_000;
 
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // A socket that has had no subscription for this long holds a connection for nothing: closed.
+  const idleMs = deps.limits.subscriptionIdleSeconds * 1000;
+  const sockets = new Map<WebSocket, { idleSince: number; operations: () => number }>();
+  const idleSweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [socket, state] of sockets) {
+        if (state.operations() > 0) state.idleSince = now;
+        else if (now - state.idleSince >= idleMs) socket.close(1000, `idle: no subscription for ${deps.limits.subscriptionIdleSeconds} s`);
+      }
+    },
+    Math.min(30_000, Math.max(200, idleMs / 5)),
+  );
+  idleSweep.unref();
   useServer(
     {
       execute: (args: unknown) => (args as { rootValue: { execute: (a: unknown) => unknown } }).rootValue.execute(args) as never,
       subscribe: (args: unknown) => (args as { rootValue: { subscribe: (a: unknown) => unknown } }).rootValue.subscribe(args) as never,
+      onConnect: (ctx) => {
+        sockets.set(ctx.extra.socket, { idleSince: Date.now(), operations: () => Object.keys(ctx.subscriptions).length });
+      },
+      onClose: (ctx) => {
+        sockets.delete(ctx.extra.socket);
+      },
       onSubscribe: async (ctx, _id, params) => {
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -84,15 +120,22 @@ export function buildApp(deps: AppDeps): App {
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue: undefined as unknown,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
         if (errors.length) return errors;
+        try {
+          args.contextValue = await contextFactory();
+        } catch (error) {
+          // A bad key: an UNAUTHENTICATED error for this operation, as over HTTP, not a dropped socket.
+          return [toClientError(error, 'Unexpected error.', false, logger) as GraphQLError];
+        }
         return args;
       },
     },
     wsServer,
+    deps.limits.subscriptionKeepAliveSeconds * 1000,
   );
 
   return {
@@ -106,6 +149,9 @@ export function buildApp(deps: AppDeps): App {
         });
       }),
     stop: async () => {
+      clearInterval(idleSweep);
+      // Open SSE streams would hold server.close() for the whole grace period; their clients resubscribe.
+      feed.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       for (const socket of wsServer.clients) socket.close(1001, 'server shutting down');
@@ -117,6 +163,7 @@ export function buildApp(deps: AppDeps): App {
       await closed;
       clearTimeout(timer);
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await events.stop();
     },
   };
 }
@@ -189,4 +236,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** `authorization` of connectionParams or extensions, at the top or under `headers`, in either case. */
+function authorizationIn(record: Record<string, unknown> | undefined): string | undefined {
+  if (!record) return undefined;
+  const headers = typeof record['headers'] === 'object' && record['headers'] !== null ? (record['headers'] as Record<string, unknown>) : {};
+  return stringOrUndefined(record['authorization'] ?? record['Authorization'] ?? headers['authorization'] ?? headers['Authorization']);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { StorageSettings } from './storage/s3.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
@@ -58,17 +59,14 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: integer(2, 200, 10),
   ERROR_LOG_RATE_PER_SECOND: integer(1, 1_000_000, 100),
   ERROR_LOG_MAX_FILE_BYTES: integer(1024, 1024 * 1024 * 1024, 5 * 1024 * 1024),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1, 10_000, 20),
+  MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 200),
+  SUBSCRIPTION_IDLE_SECONDS: integer(1, 86_400, 300),
+  SUBSCRIPTION_KEEPALIVE_SECONDS: integer(1, 3600, 12),
 });
 
-export interface S3Settings {
-  /** Unset means: start the embedded S3 server. */
-  endpoint: string | undefined;
-  region: string;
-  bucket: string;
-  forcePathStyle: boolean;
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-}
+/** S3 settings as the storage layer takes them; an unset endpoint means: start the embedded S3 server. */
+export type S3Settings = StorageSettings;
 
 export interface Config {
   /** Unset means: start the embedded PostgreSQL. */
@@ -99,6 +97,14 @@ export const limits = Object.freeze({
   errorLogRatePerSecond: 100 as number,
   /** A week's error log file stops taking entries at this size (ERROR_LOG_MAX_FILE_BYTES). */
   errorLogMaxFileBytes: 5 * 1024 * 1024,
+  /** Open workflowProgress subscriptions on one WebSocket (MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+  maxSubscriptionsPerConnection: 20 as number,
+  /** Open subscriptions of one customer (or the admin key), in each API process (MAX_SUBSCRIPTIONS_PER_KEY). */
+  maxSubscriptionsPerKey: 200 as number,
+  /** A WebSocket without a subscription for this long is closed (SUBSCRIPTION_IDLE_SECONDS). */
+  subscriptionIdleSeconds: 300 as number,
+  /** graphql-ws pings each socket this often; a socket that misses the pong is dropped (SUBSCRIPTION_KEEPALIVE_SECONDS). */
+  subscriptionKeepAliveSeconds: 12 as number,
 });
 
 const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
@@ -144,6 +150,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ...limits,
       errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
       errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
+      maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+      subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,
+      subscriptionKeepAliveSeconds: e.SUBSCRIPTION_KEEPALIVE_SECONDS,
     }),
   });
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import type { Viewer } from './modules/auth/viewer.ts';
 import type { Completion, MediaFile } from './modules/workflows/workflow.ts';
 import type { Services } from './services.ts';
@@ -12,6 +13,15 @@ export interface GraphQLContext {
   viewer: Viewer;
   services: Services;
   loaders: Loaders;
+  live: LiveContext;
+}
+
+/** What a subscription needs beyond the request: the process's feed and where the caller is. */
+export interface LiveContext {
+  feed: WorkflowProgressFeed;
+  /** The WebSocket, or the HTTP request for SSE: the unit of the per-connection limit. */
+  connection: object;
+  remoteAddress: string | undefined;
 }
 
 /** Per request: batches the per-workflow reads of a list into one query each. */
@@ -27,7 +37,7 @@ export function createLoaders(services: Services): Loaders {
   };
 }
 
-export async function createContext(services: Services, authorization: string | null | undefined): Promise<GraphQLContext> {
+export async function createContext(services: Services, authorization: string | null | undefined, live: LiveContext): Promise<GraphQLContext> {
   const viewer = await services.customers.authenticate(authorization);
-  return { viewer, services, loaders: createLoaders(services) };
+  return { viewer, services, loaders: createLoaders(services), live };
 }

@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { startInfrastructure, type Infrastructure } from './infrastructure.ts';
 import { flows } from './jobs/flows/index.ts';
+import { startMaintenance } from './jobs/maintenance.ts';
 import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ValidationError } from './modules/shared/errors.ts';
@@ -84,6 +85,8 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         leaseSeconds: config.worker.leaseSeconds,
       });
       stops.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
+      const maintenance = startMaintenance({ uploads: services.uploads, logger });
+      stops.push(() => maintenance.stop());
     }
     if (roles.api) {
       const app = buildApp({
@@ -92,6 +95,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         storage: infra.storage,
         logger,
         limits: config.limits,
+        databaseUrl: infra.databaseUrl,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       const port = await app.listen(config.port, config.host);

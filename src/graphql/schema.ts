@@ -9,6 +9,7 @@ import './types/model.ts';
 import './types/customer.ts';
 import './types/upload.ts';
 import './types/error-log.ts';
+import './types/workflow-progress.ts';
 
 /** Every type file registers itself on the builder; this only imports them. */
 export const schema = builder.toSchema();

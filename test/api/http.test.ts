@@ -51,7 +51,7 @@ describe('health and metrics', () => {
       accessKeyId: inject('s3AccessKeyId'),
       secretAccessKey: inject('s3SecretAccessKey'),
     });
-    const broken = buildApp({ services: app.services, db: app.db, storage, logger: createLogger('silent'), limits, shutdownGraceMs: 1000 });
+    const broken = buildApp({ services: app.services, db: app.db, storage, logger: createLogger('silent'), limits, databaseUrl: app.databaseUrl, shutdownGraceMs: 1000 });
     const port = await broken.listen(0, '127.0.0.1');
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);

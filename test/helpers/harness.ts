@@ -81,7 +81,7 @@ export async function startTestApp(
   await storage.ensureBucket();
   const appLimits = { ...limits, ...options.limits };
   const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits }, db, storage, logger, clock: options.clock });
-  const app = buildApp({ services, db, storage, logger, limits: appLimits, shutdownGraceMs: 5000 });
+  const app = buildApp({ services, db, storage, logger, limits: appLimits, databaseUrl, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
   const runners: JobRunner[] = [];
   const startWorker = (workerOptions: WorkerOptions = {}) => {

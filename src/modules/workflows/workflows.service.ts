@@ -9,7 +9,8 @@ import { type AuthenticatedViewer, canActFor, type Viewer } from '../auth/viewer
 import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { findModel } from '../models/models.ts';
-import { BadRequestError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
+import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
 import {
@@ -59,6 +60,13 @@ export interface WorkflowPage {
   workflows: Workflow[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+}
+
+/** What a progress subscriber is sent: the row and its nested data, read in one snapshot. */
+export interface WorkflowLiveState {
+  workflow: Workflow;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
 }
 
 export interface DeletedWorkflow {
@@ -335,6 +343,48 @@ export class WorkflowsService {
     });
   }
 
+  /**
+   * The live state of many workflows at once (the progress feed batches every notification of a
+   * tick into one call). One repeatable-read snapshot, so a row's version always matches its
+   * completions. A deleted workflow is absent from the map.
+   */
+  async liveStates(ids: readonly string[]): Promise<Map<string, WorkflowLiveState>> {
+    const states = new Map<string, WorkflowLiveState>();
+    if (ids.length === 0) return states;
+    return this.deps.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        const rows = await workflows.findWorkflowsByIds(trx, ids);
+        if (rows.length === 0) return states;
+        const found = rows.map((row) => row.id);
+        const [completionRows, mediaRows] = await Promise.all([workflows.completionsOf(trx, found), workflows.mediaFilesOf(trx, found)]);
+        for (const row of rows) states.set(row.id, { workflow: toWorkflow(row), completions: [], mediaFiles: [] });
+        for (const row of completionRows) states.get(row.workflow_id)?.completions.push(toCompletion(row));
+        for (const row of mediaRows) states.get(row.workflow_id)?.mediaFiles.push(toMediaFile(row));
+        return states;
+      });
+  }
+
+  /** The id of a workflowProgress subscription, checked before anything is read. */
+  watchId(id: string): string {
+    return assertUuid(id, 'id');
+  }
+
+  /**
+   * Who may follow a workflow live: anyone for a PUBLIC one, else its customer or the admin. With
+   * no key the answer for anything but a PUBLIC workflow is UNAUTHENTICATED, whether it exists or
+   * not; with a key, a workflow of another customer is as absent as an unknown one.
+   */
+  authorizeWatch(viewer: Viewer, id: string, workflow: Workflow | undefined): void {
+    if (workflow?.visibility === 'PUBLIC') return;
+    if (viewer.kind === 'anonymous') {
+      throw new UnauthenticatedError('An API key is required to follow this workflow: send "Authorization: Bearer <key>"');
+    }
+    if (!workflow || !canActFor(viewer, workflow.customerId)) throw new NotFoundError('Workflow', id);
+  }
+
   async completionsOf(workflowIds: readonly string[]): Promise<Completion[]> {
     return (await workflows.completionsOf(this.deps.db, workflowIds)).map(toCompletion);
   }
@@ -344,13 +394,8 @@ export class WorkflowsService {
   }
 
   /** A download URL signed now; `expiresIn` seconds, 1 to 7 days at most. */
-  async downloadUrl(key: string, expiresIn: number | null | undefined): Promise<string> {
-    const seconds = expiresIn ?? 3600;
-    const max = this.deps.limits.maxSignedUrlSeconds;
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
-      throw ValidationError.field('expiresIn', `must be between 1 and ${max} seconds`);
-    }
-    return this.deps.storage.signGetUrl(key, seconds);
+  downloadUrl(key: string, expiresIn: number | null | undefined): Promise<string> {
+    return signedDownloadUrl(this.deps.storage, key, expiresIn, this.deps.limits.maxSignedUrlSeconds);
   }
 
   private async getOwned(id: string): Promise<Workflow> {

@@ -1,0 +1,48 @@
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import type { Logger } from '../logger.ts';
+import { WORKFLOW_EVENTS_CHANNEL } from '../modules/workflows/workflows.repository.ts';
+import { createPostgresEventTarget } from './postgres-event-target.ts';
+
+/** What a writer NOTIFYs after a workflow changed (workflows.repository notifyWorkflowChanged). */
+export interface WorkflowChange {
+  workflowId: string;
+  version: number;
+  deleted?: boolean;
+}
+
+export type WorkflowTopics = {
+  /** A committed change of one workflow; subscribe with its id. */
+  workflowChanged: [workflowId: string, change: WorkflowChange];
+  /** LISTEN is (back) up: anything that changed while it was down has to be re-read. */
+  workflowEventsResync: [];
+};
+
+export type WorkflowPubSub = PubSub<WorkflowTopics>;
+
+/** The typed pubsub of an API process, fed by Postgres LISTEN/NOTIFY on one dedicated connection. */
+export function createWorkflowPubSub(options: { databaseUrl: string; logger: Logger }): { pubsub: WorkflowPubSub; stop(): Promise<void> } {
+  const { logger } = options;
+  const eventTarget = createPostgresEventTarget<WorkflowTopics>({
+    url: options.databaseUrl,
+    channel: WORKFLOW_EVENTS_CHANNEL,
+    logger,
+    toEvent: (payload) => {
+      const change = parseChange(payload);
+      return change && new CustomEvent(`workflowChanged:${change.workflowId}`, { detail: change });
+    },
+    listeningEvent: () => new CustomEvent('workflowEventsResync', { detail: undefined }),
+  });
+  return { pubsub: createPubSub<WorkflowTopics>({ eventTarget }), stop: () => eventTarget.stop() };
+}
+
+function parseChange(payload: string): WorkflowChange | undefined {
+  try {
+    const value: unknown = JSON.parse(payload);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { workflowId, version, deleted } = value as Record<string, unknown>;
+    if (typeof workflowId !== 'string' || typeof version !== 'number') return undefined;
+    return { workflowId, version, deleted: deleted === true };
+  } catch {
+    return undefined;
+  }
+}
