@@ -5,49 +5,24 @@ import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { createDatabase } from '../../src/db/database.ts';
-import { Storage } from '../../src/storage/s3.ts';
-import { adminQuery, withDatabase } from '../global-setup.ts';
-import { type GraphQLResponse } from '../helpers/harness.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ADMIN_KEY, type GraphQLResponse, startTestApp, type TestApp } from '../helpers/harness.ts';
 import { spawnApiProcess, type RoleProcess } from '../helpers/processes.ts';
 import { CreateCustomer } from '../operations.ts';
 import { GetErrorLog, LogError } from './operations.ts';
 
-const ADMIN_KEY = 'multi-process-admin-key-0123456789';
 const CALLS = 250;
 
-const suffix = randomBytes(6).toString('hex');
-const database = `framewright_test_${suffix}`;
-const bucket = `fw-test-${suffix}`;
-const adminUrl = inject('adminDatabaseUrl');
-let storage: Storage;
+let app: TestApp;
 let dataDir: string;
 let apis: Array<RoleProcess & { port: number }> = [];
 
 beforeAll(async () => {
-  await adminQuery(adminUrl, `CREATE DATABASE ${database} TEMPLATE ${inject('templateDatabase')}`);
-  storage = new Storage({
-    endpoint: inject('s3Endpoint'),
-    region: 'us-east-1',
-    bucket,
-    forcePathStyle: true,
-    accessKeyId: inject('s3AccessKeyId'),
-    secretAccessKey: inject('s3SecretAccessKey'),
-  });
-  await storage.ensureBucket();
+  // The app gives a cloned database and a bucket; the two API processes under test share them.
+  app = await startTestApp();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'framewright-api-'));
   const env = {
-    DATABASE_URL: withDatabase(adminUrl, database),
-    S3_ENDPOINT: inject('s3Endpoint'),
-    S3_BUCKET: bucket,
-    S3_FORCE_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
-    AWS_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: 'info',
+    ...app.serviceEnv,
     DATA_DIR: dataDir,
     // The test is about lost lines, not the rate limit: 125 calls a process in a burst would pass 100.
     ERROR_LOG_RATE_PER_SECOND: '100000',
@@ -57,8 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(apis.map((api) => api.stop()));
-  storage?.destroy();
-  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await app?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -92,7 +66,7 @@ test(`${CALLS} concurrent logError calls across 2 API processes each add exactly
   const written: string[] = [];
   for (const logPath of paths) {
     expect(logPath).toMatch(new RegExp(`^customer-error-logs/${customer.id}/errors-\\d{4}-W\\d{2}\\.log$`));
-    const text = (await storage.get(logPath)).toString('utf8');
+    const text = (await app.storage.get(logPath)).toString('utf8');
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.slice(0, -1).split('\n');
     for (const line of lines) {
@@ -110,13 +84,8 @@ test(`${CALLS} concurrent logError calls across 2 API processes each add exactly
   expect(written).toHaveLength(CALLS);
   expect([...written].sort()).toEqual([...messages].sort());
 
-  const db = createDatabase(withDatabase(adminUrl, database), { poolSize: 1 });
-  try {
-    const { rows } = await sql<{ count: string }>`SELECT count(*) AS count FROM error_log_entries`.execute(db);
-    expect(Number(rows[0]!.count)).toBe(CALLS);
-  } finally {
-    await db.destroy();
-  }
+  const { rows } = await sql<{ count: string }>`SELECT count(*) AS count FROM error_log_entries`.execute(app.db);
+  expect(Number(rows[0]!.count)).toBe(CALLS);
 });
 
 test('after every round of simultaneous calls on both processes, the file holds every line so far', async () => {
@@ -135,7 +104,7 @@ test('after every round of simultaneous calls on both processes, the file holds 
       sentTo.set(logPath, [...(sentTo.get(logPath) ?? []), messages[i]!]);
     });
     for (const [logPath, sent] of sentTo) {
-      const text = (await storage.get(logPath)).toString('utf8');
+      const text = (await app.storage.get(logPath)).toString('utf8');
       const written = text.slice(0, -1).split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
       expect(written.sort(), `round ${round}`).toEqual([...sent].sort());
     }
