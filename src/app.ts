@@ -75,6 +75,7 @@ export function buildApp(deps: AppDeps): App {
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    logRequest(req, res, path, logger);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps).then(({ status, body }) => sendJson(res, status, body));
     return void yoga.handle(req, res);
@@ -227,6 +228,24 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+/** One line per request when it ends; probes and scrapes at debug, so they do not drown the rest. */
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, path: string | undefined, logger: Logger): void {
+  const started = process.hrtime.bigint();
+  res.once('close', () => {
+    const quiet = path === '/healthz' || path === '/readyz' || path === '/metrics';
+    logger[quiet ? 'debug' : 'info'](
+      {
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+        finished: res.writableFinished,
+      },
+      'request',
+    );
   });
 }
 
