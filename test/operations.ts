@@ -1,5 +1,19 @@
 import { graphql } from './gql/index.ts';
 
+/** What every operation asks of an expected failure; ValidationError adds the fields at fault. */
+export const ErrorFields = graphql(`
+  fragment ErrorFields on Error {
+    message
+    code
+    ... on ValidationError {
+      fieldErrors {
+        field
+        message
+      }
+    }
+  }
+`);
+
 export const WorkflowFields = graphql(`
   fragment WorkflowFields on Workflow {
     id
@@ -47,16 +61,7 @@ export const CreateWorkflow = graphql(`
     createWorkflow(input: $input) {
       __typename
       ...WorkflowFields
-      ... on Error {
-        message
-        code
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
-          message
-        }
-      }
+      ...ErrorFields
       ... on NotFoundError {
         resource
         missingId: id
@@ -74,16 +79,7 @@ export const GetWorkflow = graphql(`
     workflow(id: $id) {
       __typename
       ...WorkflowFields
-      ... on Error {
-        message
-        code
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
-          message
-        }
-      }
+      ...ErrorFields
       ... on NotFoundError {
         resource
         missingId: id
@@ -129,16 +125,7 @@ export const UpdateWorkflow = graphql(`
         primaryUserId
         version
       }
-      ... on Error {
-        message
-        code
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
 `);
@@ -160,10 +147,7 @@ export const DeleteWorkflow = graphql(`
           }
         }
       }
-      ... on Error {
-        message
-        code
-      }
+      ...ErrorFields
     }
   }
 `);

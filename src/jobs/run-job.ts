@@ -40,7 +40,7 @@ class JobLostError extends Error {
 }
 
 /** Why a running flow was aborted. */
-export const SHUTDOWN = 'shutdown';
+const SHUTDOWN = 'shutdown';
 const LOST = 'lost';
 
 /**

@@ -8,16 +8,7 @@ export const LogError = graphql(`
         message
         logPath
       }
-      ... on Error {
-        message
-        code
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
-          message
-        }
-      }
+      ...ErrorFields
     }
   }
 `);

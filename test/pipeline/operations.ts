@@ -49,10 +49,7 @@ export const CancelWorkflow = graphql(`
         processingStatus
         creditCost
       }
-      ... on Error {
-        message
-        code
-      }
+      ...ErrorFields
     }
   }
 `);
@@ -65,10 +62,7 @@ export const RetryWorkflow = graphql(`
         id
         processingStatus
       }
-      ... on Error {
-        message
-        code
-      }
+      ...ErrorFields
       ... on InsufficientCreditError {
         required
         available

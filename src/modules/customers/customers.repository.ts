@@ -14,11 +14,6 @@ export function findCustomer(db: Executor, id: string): Promise<CustomerRow | un
   return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function findCustomersByIds(db: Executor, ids: readonly string[]): Promise<CustomerRow[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
-}
-
 export async function findCustomerIdByKeyHash(db: Executor, keyHash: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('api_keys')

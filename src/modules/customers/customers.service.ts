@@ -51,11 +51,6 @@ export class CustomersService {
     return toCustomer(row);
   }
 
-  async getMany(ids: readonly string[]): Promise<Map<string, Customer>> {
-    const rows = await customers.findCustomersByIds(this.db, ids);
-    return new Map(rows.map((row) => [row.id, toCustomer(row)]));
-  }
-
   async exists(id: string): Promise<boolean> {
     return (await customers.findCustomer(this.db, id)) !== undefined;
   }
