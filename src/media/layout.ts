@@ -1,18 +1,24 @@
-import { frameSize, type ModelTemplate } from '../modules/models/models.ts';
 import { MediaError } from './errors.ts';
+import type { ModelTemplate } from './template.ts';
 
 export interface Size {
   width: number;
   height: number;
 }
 
-/** The model frame of an aspect ratio ("16:9" → 1920x1080); a malformed ratio is a MediaError. */
+/**
+ * The model frame of an aspect ratio: long side 1920 px, both sides even (H.264 with yuv420p needs
+ * that), so "16:9" → 1920x1080. A malformed ratio is a MediaError.
+ */
 export function frameFor(aspectRatio: string): Size {
   const match = /^(\d{1,4}):(\d{1,4})$/.exec(aspectRatio);
-  if (!match || Number(match[1]) === 0 || Number(match[2]) === 0) {
+  const w = Number(match?.[1]);
+  const h = Number(match?.[2]);
+  if (!match || w === 0 || h === 0) {
     throw new MediaError(`aspect ratio ${JSON.stringify(aspectRatio)} is not of the form "W:H"`);
   }
-  return frameSize(aspectRatio);
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  return w >= h ? { width: 1920, height: even((1920 * h) / w) } : { width: even((1920 * w) / h), height: 1920 };
 }
 
 /**

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ModelTemplate } from '../modules/models/models.ts';
+import type { ModelTemplate } from './template.ts';
 import { loadSubjectRgba, type RawImage } from './decode.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';

@@ -1,5 +1,5 @@
 import sharp, { type OverlayOptions } from 'sharp';
-import type { ModelTemplate } from '../modules/models/models.ts';
+import type { ModelTemplate } from './template.ts';
 import { loadSubjectRgba, toPng } from './decode.ts';
 import { frameFor, mixColor, parseHexColor, subjectBox, type Size } from './layout.ts';
 import type { ImageOutput } from './types.ts';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ModelTemplate } from '../modules/models/models.ts';
+import type { ModelTemplate } from './template.ts';
 import { asMediaError, toPng } from './decode.ts';
 import { evenFloor, subjectBox, type Size } from './layout.ts';
 import type { ImageOutput } from './types.ts';

@@ -1,4 +1,4 @@
-import type { ModelTemplate } from '../modules/models/models.ts';
+import type { ModelTemplate } from './template.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 import { evenFloor, frameFor, parseHexColor, type Rgb, type Size } from './layout.ts';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { probeVideo } from '../../src/media/probe.ts';
-import { findModel, frameSize } from '../../src/modules/models/models.ts';
+import { frameFor } from '../../src/media/layout.ts';
+import { findModel } from '../../src/modules/models/models.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { hex, near, pixelAt, rawPixels } from '../helpers/media.ts';
 import { CreateWorkflow } from '../operations.ts';
@@ -65,7 +66,7 @@ describe('a VIDEO run', () => {
       ['CREATE_MEDIA', 'SUCCESS', 1],
       ['VIDEO_OVERLAY', 'SUCCESS', 1],
     ]);
-    const frame = frameSize(aspectRatio);
+    const frame = frameFor(aspectRatio);
     const [media] = done.mediaResult;
     expect(media).toMatchObject({
       key: `workflows/${created.id}/media/final.mp4`,

@@ -1,17 +1,7 @@
 import type { PipelineMode } from '../../db/schema/workflows.ts';
+import type { ModelTemplate } from '../../media/template.ts';
 
-/** How CREATE_MEDIA and VIDEO_OVERLAY render a model; read by the pipeline. */
-export interface ModelTemplate {
-  /** Background colours, top to bottom, of a generated gradient (also the background video's base). */
-  background: readonly [string, string];
-  /** The subject's box as a share of the frame, on both sides (see media/layout.ts subjectBox). */
-  subjectScale: number;
-  /** The workflow title drawn on the IMAGE render, when set. */
-  title: { color: string; sizeShare: number } | null;
-  animation: 'zoom-bounce' | 'fade-drift';
-  durationMs: number;
-  fps: number;
-}
+export type { ModelTemplate };
 
 export interface ModelDefinition {
   id: string;
@@ -66,11 +56,4 @@ export function listModels(): readonly ModelDefinition[] {
 
 export function findModel(id: string): ModelDefinition | undefined {
   return byId.get(id);
-}
-
-/** The frame of an aspect ratio: long side 1920 px, both sides even (H.264 with yuv420p needs that). */
-export function frameSize(aspectRatio: string): { width: number; height: number } {
-  const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
-  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
-  return w >= h ? { width: 1920, height: even((1920 * h) / w) } : { width: even((1920 * w) / h), height: 1920 };
 }
