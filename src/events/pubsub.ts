@@ -1,18 +1,13 @@
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
-import { WORKFLOW_EVENTS_CHANNEL } from '../modules/workflows/workflows.repository.ts';
+import { WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../queue/channels.ts';
 import { createPostgresEventTarget } from './postgres-event-target.ts';
 
-/** What a writer NOTIFYs after a workflow changed (workflows.repository notifyWorkflowChanged). */
-export interface WorkflowChange {
-  workflowId: string;
-  version: number;
-  deleted?: boolean;
-}
+export type { WorkflowChangeNotice };
 
 export type WorkflowTopics = {
   /** A committed change of one workflow; subscribe with its id. */
-  workflowChanged: [workflowId: string, change: WorkflowChange];
+  workflowChanged: [workflowId: string, change: WorkflowChangeNotice];
   /** LISTEN is (back) up: anything that changed while it was down has to be re-read. */
   workflowEventsResync: [];
 };
@@ -35,7 +30,7 @@ export function createWorkflowPubSub(options: { databaseUrl: string; logger: Log
   return { pubsub: createPubSub<WorkflowTopics>({ eventTarget }), stop: () => eventTarget.stop() };
 }
 
-function parseChange(payload: string): WorkflowChange | undefined {
+function parseChange(payload: string): WorkflowChangeNotice | undefined {
   try {
     const value: unknown = JSON.parse(payload);
     if (typeof value !== 'object' || value === null) return undefined;

@@ -12,7 +12,7 @@ import {
   type Workflow,
 } from '../modules/workflows/workflow.ts';
 import type { WorkflowLiveState, WorkflowsService } from '../modules/workflows/workflows.service.ts';
-import type { WorkflowChange, WorkflowPubSub } from './pubsub.ts';
+import type { WorkflowChangeNotice, WorkflowPubSub } from './pubsub.ts';
 
 /** One event of the workflowProgress subscription (schema: WorkflowProgressEvent). */
 export interface WorkflowProgressEvent {
@@ -231,7 +231,7 @@ export class WorkflowProgressFeed {
     return watch;
   }
 
-  private onChange(watch: Watch, change: WorkflowChange): void {
+  private onChange(watch: Watch, change: WorkflowChangeNotice): void {
     if (watch.closed || watch.snapshot?.deleted) return;
     if (change.deleted) {
       // The row is gone: the last state we had, ended as CANCELED, is the stream's final event.

@@ -13,7 +13,7 @@ import * as workflows from '../modules/workflows/workflows.repository.ts';
 import type { Storage } from '../storage/s3.ts';
 import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
 import { overallProgress } from './progress.ts';
-import * as queue from './queue.ts';
+import * as queue from '../queue/jobs.ts';
 
 export interface RunJobDeps {
   db: Database;

@@ -4,10 +4,10 @@ import type { Database } from '../db/database.ts';
 import { type Listener, listen } from '../db/listener.ts';
 import type { Logger } from '../logger.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
-import { JOBS_CHANNEL } from '../modules/workflows/workflows.repository.ts';
+import { JOBS_CHANNEL } from '../queue/channels.ts';
 import type { Storage } from '../storage/s3.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import * as queue from './queue.ts';
+import * as queue from '../queue/jobs.ts';
 import { type JobOutcome, runJob, type RunJobDeps } from './run-job.ts';
 
 export interface JobRunnerOptions {

@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import type { Database, Trx } from '../../db/database.ts';
-import { notifyWorkflowChanged } from './workflows.repository.ts';
 import type { FlowName } from '../../db/schema/completions.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
+import { notifyWorkflowChanged } from '../../queue/channels.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.
 
-type WorkflowChange = Partial<{
+export type RunStateChange = Partial<{
   processing_status: ProcessingStatus;
   error: string | null;
   /** Raised only: the SQL keeps the greater of the old and the new value. */
@@ -17,7 +17,7 @@ type WorkflowChange = Partial<{
 }>;
 
 /** Applies the change, bumps the version and tells listeners (on commit). */
-export async function changeWorkflow(trx: Trx, workflowId: string, change: WorkflowChange): Promise<WorkflowRow> {
+export async function changeWorkflow(trx: Trx, workflowId: string, change: RunStateChange): Promise<WorkflowRow> {
   let progress: ReturnType<typeof sql<number>> | number | undefined;
   if (change.progress_exactly !== undefined) progress = change.progress_exactly;
   else if (change.progress_at_least !== undefined) progress = sql<number>`greatest(progress_percentage, ${change.progress_at_least})`;
@@ -121,24 +121,4 @@ export async function upsertMediaFile(trx: Trx, row: NewMediaFileRow): Promise<v
       }),
     )
     .execute();
-}
-
-/** Sets the job of a workflow to a final state (cancel, delete) or back in the queue (retry). */
-export async function setJobStatus(trx: Trx, workflowId: string, status: 'QUEUED' | 'CANCELED'): Promise<void> {
-  await trx
-    .updateTable('jobs')
-    .set({
-      status,
-      locked_by: null,
-      locked_until: null,
-      ...(status === 'QUEUED' ? { run_at: sql`now()`, attempts: 0 } : {}),
-      updated_at: sql`now()`,
-    })
-    .where('workflow_id', '=', workflowId)
-    .execute();
-}
-
-/** Locks the workflow's job row; taken after the workflow's row, the order every writer follows. */
-export async function lockJobOf(trx: Trx, workflowId: string): Promise<void> {
-  await trx.selectFrom('jobs').select('id').where('workflow_id', '=', workflowId).forUpdate().execute();
 }

@@ -4,11 +4,6 @@ import type { CompletionRow, NewCompletionRow } from '../../db/schema/completion
 import type { MediaFileRow, NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { NewWorkflowRow, ProcessingStatus, WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 
-/** The channel workers listen on for new jobs. */
-export const JOBS_CHANNEL = 'framewright_jobs';
-/** The channel API processes listen on for workflow changes (live progress). */
-export const WORKFLOW_EVENTS_CHANNEL = 'framewright_workflow_events';
-
 export function insertWorkflow(trx: Trx, row: NewWorkflowRow): Promise<WorkflowRow> {
   return trx.insertInto('workflows').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -19,24 +14,6 @@ export async function insertCompletions(trx: Trx, rows: NewCompletionRow[]): Pro
 
 export async function insertMediaFile(trx: Trx, row: NewMediaFileRow): Promise<void> {
   await trx.insertInto('media_files').values(row).execute();
-}
-
-export async function insertJob(trx: Trx, workflowId: string): Promise<void> {
-  await trx.insertInto('jobs').values({ workflow_id: workflowId }).execute();
-  await notifyJobQueued(trx, workflowId);
-}
-
-/** Wakes an idle worker. Postgres delivers a NOTIFY only when the transaction commits, never before. */
-export async function notifyJobQueued(trx: Trx, workflowId: string): Promise<void> {
-  await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${workflowId})`.execute(trx);
-}
-
-/** Tells every listening API process that the workflow changed; delivered on commit. */
-export async function notifyWorkflowChanged(
-  trx: Trx,
-  event: { workflowId: string; version: number; deleted?: boolean },
-): Promise<void> {
-  await sql`SELECT pg_notify(${WORKFLOW_EVENTS_CHANNEL}, ${JSON.stringify(event)})`.execute(trx);
 }
 
 /**

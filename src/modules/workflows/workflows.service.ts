@@ -26,6 +26,8 @@ import {
   type Workflow,
   workflowPrefix,
 } from './workflow.ts';
+import { notifyWorkflowChanged } from '../../queue/channels.ts';
+import * as queue from '../../queue/jobs.ts';
 import * as runs from './workflow-runs.repository.ts';
 import * as workflows from './workflows.repository.ts';
 
@@ -193,7 +195,7 @@ export class WorkflowsService {
           duration_ms: null,
           updated_at: now,
         });
-        await workflows.insertJob(trx, workflowId);
+        await queue.enqueueJob(trx, workflowId);
         return { created: toWorkflow(row) };
       });
     } catch (error) {
@@ -267,7 +269,7 @@ export class WorkflowsService {
       const current = await workflows.lockWorkflow(trx, workflowId);
       if (!current || !canActFor(viewer, current.customer_id)) throw new NotFoundError('Workflow', id);
       const row = await workflows.updateWorkflow(trx, workflowId, patch, this.deps.clock());
-      await workflows.notifyWorkflowChanged(trx, { workflowId, version: row.version });
+      await notifyWorkflowChanged(trx, { workflowId, version: row.version });
       return toWorkflow(row);
     });
   }
@@ -283,8 +285,8 @@ export class WorkflowsService {
     const deleted = await db.transaction().execute(async (trx) => {
       const row = await workflows.lockWorkflow(trx, workflowId);
       if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
-      await runs.lockJobOf(trx, workflowId);
-      await runs.setJobStatus(trx, workflowId, 'CANCELED');
+      await queue.lockJobOf(trx, workflowId);
+      await queue.cancelJobOf(trx, workflowId);
       const [completionRows, mediaRows] = await Promise.all([
         workflows.completionsOf(trx, [workflowId]),
         workflows.mediaFilesOf(trx, [workflowId]),
@@ -292,7 +294,7 @@ export class WorkflowsService {
       if (isUnfinished(row.processing_status)) await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
       const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
       await workflows.deleteWorkflow(trx, workflowId);
-      await workflows.notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
+      await notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
       return {
         workflow: toWorkflow(row),
         completions: completionRows.map(toCompletion),
@@ -313,8 +315,8 @@ export class WorkflowsService {
       if (!isUnfinished(row.processing_status)) {
         throw new BadRequestError(`Only a QUEUED or PROCESSING workflow can be canceled; this one is ${row.processing_status}`);
       }
-      await runs.lockJobOf(trx, workflowId);
-      await runs.setJobStatus(trx, workflowId, 'CANCELED');
+      await queue.lockJobOf(trx, workflowId);
+      await queue.cancelJobOf(trx, workflowId);
       await runs.resetRunningFlows(trx, workflowId, 'canceled');
       await this.deps.credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
       const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'CANCELED', error: null });
@@ -334,9 +336,8 @@ export class WorkflowsService {
       }
       await this.deps.credits.reserve(trx, row.customer_id, row.credit_cost, workflowId);
       await runs.resetFailedFlows(trx, workflowId);
-      await runs.lockJobOf(trx, workflowId);
-      await runs.setJobStatus(trx, workflowId, 'QUEUED');
-      await workflows.notifyJobQueued(trx, workflowId);
+      await queue.lockJobOf(trx, workflowId);
+      await queue.requeueJobOf(trx, workflowId);
       const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'QUEUED', error: null });
       this.deps.logger.info({ workflowId }, 'workflow queued again');
       return toWorkflow(changed);

@@ -1,9 +1,55 @@
 import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
-import { JOBS_CHANNEL } from '../modules/workflows/workflows.repository.ts';
+import { notifyJobQueued } from './channels.ts';
 
-// One small function per queue operation (graphile-worker's habit): the runner's loop holds no SQL.
+// Every statement on the jobs table, one small function per queue operation (graphile-worker's
+// habit): the runner's loop and the workflows module hold no SQL of the queue.
+//
+// Two state machines describe a run, and each has its own job:
+// - workflows.processing_status (QUEUED → PROCESSING → SUCCESS | FAILED | CANCELED) is what
+//   clients see and what decides. A worker re-reads it before each step and stops when it is
+//   no longer QUEUED or PROCESSING.
+// - jobs.status (QUEUED → RUNNING → DONE | FAILED | CANCELED, or back to QUEUED on a retry or a
+//   release) only schedules: which worker may run the workflow, and when. It follows the
+//   workflow's status in the same transaction as every change of it (cancel, retry, delete, a
+//   run's end), under the same lock order: the workflow's row, then the job's.
+// Where the two disagree (a crash between steps cannot cause it, a hand-edited row can), the
+// workflow's status wins: runJob closes a job whose workflow has already ended.
+//
+// Attempts, likewise: completions.attempts counts the runs of one flow and alone drives retries
+// and the "failed after N attempts" message; jobs.attempts counts the claims of the job (a
+// takeover after a lost lease counts), for operators who want to see how often a run changed hands.
+
+/** Queues the run of a new workflow and wakes an idle worker (on commit). */
+export async function enqueueJob(trx: Trx, workflowId: string): Promise<void> {
+  await trx.insertInto('jobs').values({ workflow_id: workflowId }).execute();
+  await notifyJobQueued(trx, workflowId);
+}
+
+/** Locks the workflow's job row; taken after the workflow's row, the order every writer follows. */
+export async function lockJobOf(trx: Trx, workflowId: string): Promise<void> {
+  await trx.selectFrom('jobs').select('id').where('workflow_id', '=', workflowId).forUpdate().execute();
+}
+
+/** A cancel or delete: the job ends, and its worker finds it gone at its next heartbeat or write. */
+export async function cancelJobOf(trx: Trx, workflowId: string): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({ status: 'CANCELED', locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .where('workflow_id', '=', workflowId)
+    .execute();
+}
+
+/** A retry: the job is queued again at once, with a fresh claim count, and an idle worker woken. */
+export async function requeueJobOf(trx: Trx, workflowId: string): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({ status: 'QUEUED', run_at: sql`now()`, attempts: 0, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .where('workflow_id', '=', workflowId)
+    .execute();
+  await notifyJobQueued(trx, workflowId);
+}
 
 /**
  * Claims the next runnable job: a queued one whose time has come, or a running one whose lease
@@ -93,7 +139,7 @@ export async function releaseJobsOf(db: Executor, workerId: string): Promise<num
     .where('status', '=', 'RUNNING')
     .returning('id')
     .execute();
-  if (rows.length > 0) await sql`SELECT pg_notify(${JOBS_CHANNEL}, 'released')`.execute(db);
+  if (rows.length > 0) await notifyJobQueued(db, 'released');
   return rows.length;
 }
 
