@@ -5,15 +5,16 @@ import type { Database, Trx } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
 import type { Logger } from '../logger.ts';
+import { MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
-import { findModel } from '../modules/models/models.ts';
-import { type Completion, finalFlow, type FlowName, workflowPrefix } from '../modules/workflows/workflow.ts';
+import { findModel, type ModelDefinition } from '../modules/models/models.ts';
+import { finalFlow, type FlowName, workflowPrefix } from '../modules/workflows/workflow.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
+import * as queue from '../queue/jobs.ts';
 import type { Storage } from '../storage/s3.ts';
 import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
 import { overallProgress } from './progress.ts';
-import * as queue from '../queue/jobs.ts';
 
 export interface RunJobDeps {
   db: Database;
@@ -43,150 +44,272 @@ class JobLostError extends Error {
 const SHUTDOWN = 'shutdown';
 const LOST = 'lost';
 
+/** What a run works on: the workflow as it was when the run (re)started, and its model. */
+interface RunTarget {
+  workflow: WorkflowRow;
+  model: ModelDefinition | undefined;
+}
+
+/** One flow of the run, and where its input comes from. */
+interface FlowStep {
+  flow: FlowName;
+  inputRole: FlowName | 'SOURCE';
+}
+
 /**
  * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
- * is requeued with backoff, or the run fails after the last attempt). Every write happens inside
- * `guarded`, which re-checks under lock that the job is still ours.
+ * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
+ * re-checks under lock that the job is still ours.
  */
 export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
-  const { db, storage, logger, workerId } = deps;
-  const workflowId = job.workflow_id;
-  const log = logger.child({ workflowId, jobId: job.id });
-  const abort = new AbortController();
-  const onStop = () => abort.abort(SHUTDOWN);
-  stopSignal.addEventListener('abort', onStop);
-  if (stopSignal.aborted) onStop();
-  const heartbeat = setInterval(() => {
-    queue.renewLease(db, job.id, workerId, deps.leaseSeconds).then(
-      (stillOurs) => {
-        if (!stillOurs && !abort.signal.aborted) abort.abort(LOST);
-      },
-      // A failed renewal is not a lost job: the lease is long enough to try again.
-      (error: unknown) => log.warn({ err: error }, 'could not renew the lease'),
-    );
-  }, deps.heartbeatMs);
-
-  const guarded = <T>(work: (trx: Trx, workflow: WorkflowRow) => Promise<T>): Promise<T> =>
-    db.transaction().execute(async (trx) => {
-      // Same lock order as cancel, retry and delete: the workflow's row, then the job's.
-      const workflow = await workflows.lockWorkflow(trx, workflowId);
-      if (!workflow || !(await queue.lockOwnedJob(trx, job.id, workerId))) throw new JobLostError();
-      return work(trx, workflow);
-    });
-
+  const run = new JobRun(job, deps, stopSignal);
   try {
-    const workflow = await workflows.findWorkflow(db, workflowId);
-    if (!workflow) return 'lost';
-    if (workflow.processing_status !== 'QUEUED' && workflow.processing_status !== 'PROCESSING') {
-      await guarded((trx) => queue.finishJob(trx, job.id, workflow.processing_status === 'SUCCESS' ? 'DONE' : 'CANCELED', null));
-      return 'lost';
+    const target = await run.start();
+    if (!target) return 'lost';
+    for (const step of await run.pendingSteps()) {
+      const outcome = await run.runFlow(target, step);
+      if (outcome !== 'continue') return outcome;
     }
-    const model = findModel(workflow.model);
-    if (workflow.processing_status === 'QUEUED') {
-      await guarded((trx) => runs.changeWorkflow(trx, workflowId, { processing_status: 'PROCESSING' }));
-      log.info('run started');
-    }
-    const completions = (await workflows.completionsOf(db, [workflowId])).map((row) => ({ flow: row.flow, status: row.status }));
-    for (const [index, completion] of completions.entries()) {
-      if (completion.status === 'SUCCESS' || completion.status === 'SKIPPED') continue;
-      const flow = completion.flow;
-      const attempt = await guarded(async (trx) => {
-        const n = await runs.startFlow(trx, workflowId, flow);
-        await runs.changeWorkflow(trx, workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, flow, 0) });
-        return n;
-      });
-      const flowLog = log.child({ flow, attempt });
-      flowLog.info('flow started');
-      let outputs: FlowOutput[];
-      try {
-        if (!model) throw new Error(`model ${workflow.model} is not known to this worker`);
-        const input = await loadInput(db, storage, workflowId, index === 0 ? 'SOURCE' : completions[index - 1]!.flow);
-        outputs = await withWorkDir((workDir) =>
-          deps.flows[flow]({
-            workflow: {
-              id: workflowId,
-              title: workflow.title,
-              model: workflow.model,
-              aspectRatio: workflow.aspect_ratio,
-              pipelineMode: workflow.pipeline_mode,
-            },
-            template: model.template,
-            input,
-            workDir,
-            signal: abort.signal,
-            onProgress: throttledProgress(db, workflowId, workflow.pipeline_mode, flow, deps.progressIntervalMs, flowLog),
-          }).then((result) => readOutputs(result)),
-        );
-      } catch (error) {
-        if (abort.signal.aborted) {
-          if (abort.signal.reason !== SHUTDOWN) return 'lost';
-          await guarded(async (trx) => {
-            await runs.finishFlow(trx, workflowId, flow, { status: 'PENDING', error: 'interrupted by a worker shutdown', giveBackAttempt: true });
-            await queue.requeueJob(trx, job.id, 'now', null);
-          });
-          flowLog.info('flow interrupted by shutdown; job released');
-          return 'released';
-        }
-        const message = describeError(error);
-        if (attempt < deps.maxAttempts) {
-          const delay = deps.backoffMs(attempt);
-          await guarded(async (trx) => {
-            await runs.finishFlow(trx, workflowId, flow, { status: 'PENDING', error: message });
-            await runs.changeWorkflow(trx, workflowId, {});
-            await queue.requeueJob(trx, job.id, new Date(Date.now() + delay), message);
-          });
-          flowLog.warn({ err: error, retryInMs: delay }, 'flow failed; it will be retried');
-          return 'retrying';
-        }
-        await guarded(async (trx, current) => {
-          await runs.finishFlow(trx, workflowId, flow, { status: 'FAILED', error: message });
-          await runs.changeWorkflow(trx, workflowId, {
-            processing_status: 'FAILED',
-            error: `${flow} failed after ${attempt} attempts: ${message}`,
-          });
-          await deps.credits.refund(trx, current.customer_id, current.credit_cost, workflowId);
-          await queue.finishJob(trx, job.id, 'FAILED', message);
-        });
-        flowLog.error({ err: error }, 'flow failed for the last time; run FAILED and refunded');
-        return 'failed';
-      }
-      const isFinal = flow === finalFlow(workflow.pipeline_mode);
-      await guarded(async (trx) => {
-        for (const output of outputs) {
-          const key = outputKey(workflowId, flow, isFinal, output.name);
-          const bytes = output.data as Buffer;
-          await storage.put(key, bytes, output.contentType);
-          await runs.upsertMediaFile(trx, {
-            workflow_id: workflowId,
-            role: flow,
-            key,
-            content_type: output.contentType,
-            size: bytes.byteLength,
-            width: output.width,
-            height: output.height,
-            duration_ms: output.durationMs,
-          });
-        }
-        await runs.finishFlow(trx, workflowId, flow, { status: 'SUCCESS' });
-        await runs.changeWorkflow(trx, workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, flow, 1) });
-      });
-      flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
-    }
-    await guarded(async (trx) => {
-      await runs.changeWorkflow(trx, workflowId, { processing_status: 'SUCCESS', progress_exactly: 100, error: null });
-      await queue.finishJob(trx, job.id, 'DONE', null);
-    });
-    log.info('run finished: SUCCESS');
+    await run.succeed();
     return 'done';
   } catch (error) {
     if (error instanceof JobLostError) {
-      log.info('job is no longer ours (canceled, deleted or taken over); stopping');
+      run.log.info('job is no longer ours (canceled, deleted or taken over); stopping');
       return 'lost';
     }
     throw error;
   } finally {
-    clearInterval(heartbeat);
-    stopSignal.removeEventListener('abort', onStop);
+    run.close();
+  }
+}
+
+/** The state of one run of one job: its lease heartbeat, its abort signal and its guarded writes. */
+class JobRun {
+  readonly log: Logger;
+  private readonly workflowId: string;
+  private readonly abort = new AbortController();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly onStop = () => this.abort.abort(SHUTDOWN);
+
+  constructor(
+    private readonly job: JobRow,
+    private readonly deps: RunJobDeps,
+    private readonly stopSignal: AbortSignal,
+  ) {
+    this.workflowId = job.workflow_id;
+    this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });
+    stopSignal.addEventListener('abort', this.onStop);
+    if (stopSignal.aborted) this.onStop();
+    this.heartbeat = setInterval(() => this.renewLease(), deps.heartbeatMs);
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.stopSignal.removeEventListener('abort', this.onStop);
+  }
+
+  /** The workflow to run, marked PROCESSING; undefined when there is nothing (more) to run. */
+  async start(): Promise<RunTarget | undefined> {
+    const workflow = await workflows.findWorkflow(this.deps.db, this.workflowId);
+    if (!workflow) return undefined;
+    const status = workflow.processing_status;
+    if (status !== 'QUEUED' && status !== 'PROCESSING') {
+      // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
+      await this.guarded((trx) => queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null));
+      return undefined;
+    }
+    if (status === 'QUEUED') {
+      await this.guarded((trx) => runs.changeWorkflow(trx, this.workflowId, { processing_status: 'PROCESSING' }));
+      this.log.info('run started');
+    }
+    return { workflow, model: findModel(workflow.model) };
+  }
+
+  /** The flows still to run, in pipeline order, each with the flow whose output it reads. */
+  async pendingSteps(): Promise<FlowStep[]> {
+    const completions = await workflows.completionsOf(this.deps.db, [this.workflowId]);
+    return completions
+      .map((completion, index) => ({
+        status: completion.status,
+        step: { flow: completion.flow, inputRole: index === 0 ? 'SOURCE' : completions[index - 1]!.flow } satisfies FlowStep,
+      }))
+      .filter(({ status }) => status !== 'SUCCESS' && status !== 'SKIPPED')
+      .map(({ step }) => step);
+  }
+
+  /** Runs one flow and records its outcome; 'continue' when the next flow may start. */
+  async runFlow(target: RunTarget, step: FlowStep): Promise<JobOutcome | 'continue'> {
+    const { workflow } = target;
+    const attempt = await this.guarded(async (trx) => {
+      const n = await runs.startFlow(trx, this.workflowId, step.flow);
+      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, step.flow, 0) });
+      return n;
+    });
+    const flowLog = this.log.child({ flow: step.flow, attempt });
+    flowLog.info('flow started');
+    let outputs: FlowOutput[];
+    try {
+      outputs = await this.execute(target, step, flowLog);
+    } catch (error) {
+      return this.onFlowError(target, step.flow, attempt, error, flowLog);
+    }
+    await this.recordOutputs(workflow, step.flow, outputs);
+    flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
+    return 'continue';
+  }
+
+  async succeed(): Promise<void> {
+    await this.guarded(async (trx) => {
+      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'SUCCESS', progress_exactly: 100, error: null });
+      await queue.finishJob(trx, this.job.id, 'DONE', null);
+    });
+    this.log.info('run finished: SUCCESS');
+  }
+
+  /** Calls the flow in a scratch folder, with the previous flow's output as its input. */
+  private async execute({ workflow, model }: RunTarget, step: FlowStep, flowLog: Logger): Promise<FlowOutput[]> {
+    if (!model) throw new Error(`model ${workflow.model} is not known to this worker`);
+    const input = await this.loadInput(step.inputRole);
+    return withWorkDir(async (workDir) => {
+      const outputs = await this.deps.flows[step.flow]({
+        workflow: {
+          id: this.workflowId,
+          title: workflow.title,
+          model: workflow.model,
+          aspectRatio: workflow.aspect_ratio,
+          pipelineMode: workflow.pipeline_mode,
+        },
+        template: model.template,
+        input,
+        workDir,
+        signal: this.abort.signal,
+        onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, flowLog),
+      });
+      // Read files into memory before the scratch folder goes.
+      return readOutputs(outputs);
+    });
+  }
+
+  /**
+   * A flow that threw: handed back at once on shutdown, dropped when the job is no longer ours,
+   * failed at once when its input can never succeed, else retried with backoff until the last attempt.
+   */
+  private async onFlowError(target: RunTarget, flow: FlowName, attempt: number, error: unknown, flowLog: Logger): Promise<JobOutcome> {
+    if (this.abort.signal.aborted) {
+      if (this.abort.signal.reason !== SHUTDOWN) return 'lost';
+      await this.release(flow);
+      flowLog.info('flow interrupted by shutdown; job released');
+      return 'released';
+    }
+    const message = describeError(error);
+    if (isHopelessInput(error)) {
+      await this.fail(target, flow, message, `${flow} failed: the input cannot be processed: ${message}`);
+      flowLog.warn({ err: error }, 'flow failed on an input no retry can fix; run FAILED and refunded');
+      return 'failed';
+    }
+    if (attempt < this.deps.maxAttempts) {
+      const delay = this.deps.backoffMs(attempt);
+      await this.retryLater(flow, message, delay);
+      flowLog.warn({ err: error, retryInMs: delay }, 'flow failed; it will be retried');
+      return 'retrying';
+    }
+    await this.fail(target, flow, message, `${flow} failed after ${attempt} attempts: ${message}`);
+    flowLog.error({ err: error }, 'flow failed for the last time; run FAILED and refunded');
+    return 'failed';
+  }
+
+  /** Shutdown: the interrupted attempt does not count, and the job is free for any worker now. */
+  private release(flow: FlowName): Promise<void> {
+    return this.guarded(async (trx) => {
+      await runs.finishFlow(trx, this.workflowId, flow, { status: 'PENDING', error: 'interrupted by a worker shutdown', giveBackAttempt: true });
+      await queue.requeueJob(trx, this.job.id, 'now', null);
+    });
+  }
+
+  private retryLater(flow: FlowName, message: string, delayMs: number): Promise<void> {
+    return this.guarded(async (trx) => {
+      await runs.finishFlow(trx, this.workflowId, flow, { status: 'PENDING', error: message });
+      await runs.changeWorkflow(trx, this.workflowId, {});
+      await queue.requeueJob(trx, this.job.id, new Date(Date.now() + delayMs), message);
+    });
+  }
+
+  /** The run ends FAILED and its credits go back to the customer, in one transaction. */
+  private fail(target: RunTarget, flow: FlowName, flowError: string, workflowError: string): Promise<void> {
+    return this.guarded(async (trx, current) => {
+      await runs.finishFlow(trx, this.workflowId, flow, { status: 'FAILED', error: flowError });
+      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'FAILED', error: workflowError });
+      await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
+      await queue.finishJob(trx, this.job.id, 'FAILED', flowError);
+    });
+  }
+
+  /** Stores each output, records it, and marks the flow done, all or nothing. */
+  private recordOutputs(workflow: WorkflowRow, flow: FlowName, outputs: FlowOutput[]): Promise<void> {
+    const isFinal = flow === finalFlow(workflow.pipeline_mode);
+    return this.guarded(async (trx) => {
+      for (const output of outputs) {
+        const key = outputKey(this.workflowId, flow, isFinal, output.name);
+        const bytes = output.data as Buffer;
+        await this.deps.storage.put(key, bytes, output.contentType);
+        await runs.upsertMediaFile(trx, {
+          workflow_id: this.workflowId,
+          role: flow,
+          key,
+          content_type: output.contentType,
+          size: bytes.byteLength,
+          width: output.width,
+          height: output.height,
+          duration_ms: output.durationMs,
+        });
+      }
+      await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
+      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, flow, 1) });
+    });
+  }
+
+  private async loadInput(role: FlowStep['inputRole']): Promise<FlowInput> {
+    const files = await workflows.mediaFilesOf(this.deps.db, [this.workflowId]);
+    const file = files.find((candidate) => candidate.role === role);
+    if (!file) throw new Error(`the input of this flow (${role} output) is missing`);
+    return { key: file.key, data: await this.deps.storage.get(file.key), contentType: file.content_type };
+  }
+
+  /** Same lock order as cancel, retry and delete: the workflow's row, then the job's. */
+  private guarded<T>(work: (trx: Trx, workflow: WorkflowRow) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const workflow = await workflows.lockWorkflow(trx, this.workflowId);
+      if (!workflow || !(await queue.lockOwnedJob(trx, this.job.id, this.deps.workerId))) throw new JobLostError();
+      return work(trx, workflow);
+    });
+  }
+
+  private renewLease(): void {
+    queue.renewLease(this.deps.db, this.job.id, this.deps.workerId, this.deps.leaseSeconds).then(
+      (stillOurs) => {
+        if (!stillOurs && !this.abort.signal.aborted) this.abort.abort(LOST);
+      },
+      // A failed renewal is not a lost job: the lease is long enough to try again.
+      (error: unknown) => this.log.warn({ err: error }, 'could not renew the lease'),
+    );
+  }
+
+  /**
+   * Progress within a flow, written at most once per interval (and only when the percentage rises),
+   * so a fast ffmpeg progress stream does not turn into hundreds of writes a second.
+   */
+  private throttledProgress(mode: WorkflowRow['pipeline_mode'], flow: FlowName, log: Logger): (fraction: number) => void {
+    let lastWrite = 0;
+    let written = -1;
+    return (fraction) => {
+      const percentage = overallProgress(mode, flow, fraction);
+      const now = Date.now();
+      // A jump of 10 points is written at once: subscribers are promised one at least every 10.
+      if (percentage <= written || (now - lastWrite < this.deps.progressIntervalMs && percentage - written < 10)) return;
+      lastWrite = now;
+      written = percentage;
+      runs.raiseProgress(this.deps.db, this.workflowId, percentage).catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
+    };
   }
 }
 
@@ -195,11 +318,12 @@ export function outputKey(workflowId: string, flow: FlowName, isFinal: boolean, 
   return `${workflowPrefix(workflowId)}${isFinal ? 'media' : flow.toLowerCase()}/${name}`;
 }
 
-async function loadInput(db: Database, storage: Storage, workflowId: string, role: Completion['flow'] | 'SOURCE'): Promise<FlowInput> {
-  const files = (await workflows.mediaFilesOf(db, [workflowId])).filter((file) => file.role === role);
-  const file = files[0];
-  if (!file) throw new Error(`the input of this flow (${role} output) is missing`);
-  return { key: file.key, data: await storage.get(file.key), contentType: file.content_type };
+/**
+ * An input no retry can fix (it does not decode, it is all transparent): the media layer says so
+ * with INVALID_INPUT. A crashed or stalled ffmpeg, a storage or database error may pass: retried.
+ */
+function isHopelessInput(error: unknown): boolean {
+  return error instanceof MediaError && error.code === 'INVALID_INPUT';
 }
 
 async function readOutputs(outputs: FlowOutput[]): Promise<FlowOutput[]> {
@@ -215,31 +339,6 @@ async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Progress within a flow, written at most once per interval (and only when the percentage rises),
- * so a fast ffmpeg progress stream does not turn into hundreds of writes a second.
- */
-function throttledProgress(
-  db: Database,
-  workflowId: string,
-  mode: WorkflowRow['pipeline_mode'],
-  flow: FlowName,
-  intervalMs: number,
-  log: Logger,
-): (fraction: number) => void {
-  let lastWrite = 0;
-  let written = -1;
-  return (fraction) => {
-    const percentage = overallProgress(mode, flow, fraction);
-    const now = Date.now();
-    // A jump of 10 points is written at once: subscribers are promised one at least every 10.
-    if (percentage <= written || (now - lastWrite < intervalMs && percentage - written < 10)) return;
-    lastWrite = now;
-    written = percentage;
-    runs.raiseProgress(db, workflowId, percentage).catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
-  };
 }
 
 function describeError(error: unknown): string {

@@ -129,19 +129,34 @@ describe('an IMAGE run', () => {
 });
 
 describe('failures', () => {
+  /** A workflow created on an app with no worker yet, so its stored source can be tampered with first. */
+  async function createIdle(idle: TestApp, credits: number) {
+    const { apiKey, customerId } = await idle.createCustomer(credits);
+    const response = await idle.gql(
+      CreateWorkflow,
+      { input: { title: 'Doomed', model: 'vim_new_year_2026', primaryUserId: 'u1', source: null } },
+      { key: apiKey, files: [{ path: 'input.source', bytes: source, filename: 'subject.png', contentType: 'image/png' }] },
+    );
+    const created = response.data?.createWorkflow;
+    if (created?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
+    return { apiKey, customerId, created };
+  }
+
+  async function expectRefunded(idle: TestApp, customerId: string, cost: number) {
+    const ledger = await idle.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
+    expect(ledger).toEqual([
+      { amount: cost, reason: 'GRANT' },
+      { amount: -cost, reason: 'RESERVATION' },
+      { amount: cost, reason: 'REFUND' },
+    ]);
+  }
+
   test('a flow that keeps failing is tried 3 times, then the run is FAILED with the error and refunded', async () => {
-    // An app without a worker, so the input can be corrupted before anything runs.
     const idle = await startTestApp();
     try {
-      const { apiKey, customerId } = await idle.createCustomer(5);
-      const response = await idle.gql(
-        CreateWorkflow,
-        { input: { title: 'Doomed', model: 'vim_new_year_2026', primaryUserId: 'u1', source: null } },
-        { key: apiKey, files: [{ path: 'input.source', bytes: source, filename: 'subject.png', contentType: 'image/png' }] },
-      );
-      const created = response.data?.createWorkflow;
-      if (created?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
-      await idle.storage.put(created.source!.key, Buffer.from('garbage, not a PNG any more'), 'image/png');
+      const { apiKey, customerId, created } = await createIdle(idle, 5);
+      // A source that cannot be read is not the input's fault: it may come back, so it is retried.
+      await idle.storage.delete(created.source!.key);
       idle.startWorker({ concurrency: 1, backoffMs: () => 100 });
 
       const done = await waitForWorkflow(idle, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
@@ -150,14 +165,28 @@ describe('failures', () => {
       expect(done.completions[0]).toMatchObject({ flow: 'CROP_TO_CONTENT', status: 'FAILED', attempts: 3 });
       expect(done.completions[0]!.error).toBeTruthy();
       expect(done.completions.slice(1).every((c) => c.status === 'PENDING')).toBe(true);
-      const ledger = await idle.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
-      expect(ledger).toEqual([
-        { amount: 5, reason: 'GRANT' },
-        { amount: -5, reason: 'RESERVATION' },
-        { amount: 5, reason: 'REFUND' },
-      ]);
+      await expectRefunded(idle, customerId, 5);
       const job = await idle.db.selectFrom('jobs').selectAll().where('workflow_id', '=', created.id).executeTakeFirstOrThrow();
       expect(job.status).toBe('FAILED');
+    } finally {
+      await idle.stop();
+    }
+  });
+
+  test('an input no retry can fix fails at once, with a refund', async () => {
+    const idle = await startTestApp();
+    try {
+      const { apiKey, customerId, created } = await createIdle(idle, 5);
+      await idle.storage.put(created.source!.key, Buffer.from('garbage, not a PNG any more'), 'image/png');
+      idle.startWorker({ concurrency: 1, backoffMs: () => 100 });
+
+      const done = await waitForWorkflow(idle, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
+      expect(done.processingStatus).toBe('FAILED');
+      expect(done.error).toMatch(/CROP_TO_CONTENT failed: the input cannot be processed/);
+      expect(done.completions[0]).toMatchObject({ flow: 'CROP_TO_CONTENT', status: 'FAILED', attempts: 1 });
+      await expectRefunded(idle, customerId, 5);
+      const job = await idle.db.selectFrom('jobs').selectAll().where('workflow_id', '=', created.id).executeTakeFirstOrThrow();
+      expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
     } finally {
       await idle.stop();
     }
