@@ -10,6 +10,7 @@ import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ValidationError } from './modules/shared/errors.ts';
 import { createServices, type Services } from './services.ts';
+import { OPERATOR } from './modules/auth/viewer.ts';
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
 const EXIT_USAGE = 2;
@@ -117,7 +118,7 @@ async function ensureDemoCustomer(config: Config, services: Services): Promise<s
   const saved = await fs.readFile(keyFile, 'utf8').catch(() => undefined);
   if (saved) return saved.trim();
   if ((await services.customers.count()) > 0) return undefined;
-  const { apiKey } = await services.customers.create({ name: 'Demo customer', credits: 100 });
+  const { apiKey } = await services.customers.create(OPERATOR, { name: 'Demo customer', credits: 100 });
   await fs.writeFile(keyFile, `${apiKey}\n`, { mode: 0o600 });
   return apiKey;
 }
@@ -172,7 +173,7 @@ program
     const config = readConfig();
     const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     await withInfrastructure(config, logger, async (_infra, services) => {
-      const { customer, apiKey } = await services.customers.create({ name: options.name, credits: options.credits });
+      const { customer, apiKey } = await services.customers.create(OPERATOR, { name: options.name, credits: options.credits });
       process.stdout.write(`${JSON.stringify({ customerId: customer.id, apiKey })}\n`);
     });
   });

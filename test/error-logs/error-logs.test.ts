@@ -195,12 +195,8 @@ describe('bad inputs', () => {
       { input: { message: 'm', customerId: other.customerId }, type: 'ValidationError', fields: ['input.customerId'] },
       { input: { message: 'm' }, key: ADMIN_KEY, type: 'ValidationError', fields: ['input.customerId'] },
       { input: { message: 'm', customerId: 'not-a-uuid' }, key: ADMIN_KEY, type: 'ValidationError', fields: ['input.customerId'] },
-      {
-        input: { message: 'm', customerId: '7f0c1c3e-8a4b-4e0f-9a57-2d1f8c3b6e10' },
-        key: ADMIN_KEY,
-        type: 'ValidationError',
-        fields: ['input.customerId'],
-      },
+      // Unknown to the admin key: the same NotFoundError (resource "Customer") as createWorkflow gives.
+      { input: { message: 'm', customerId: '7f0c1c3e-8a4b-4e0f-9a57-2d1f8c3b6e10' }, key: ADMIN_KEY, type: 'NotFoundError' },
     ];
     for (const { input, key, type, fields } of cases) {
       const result = await app.gql(LogError, { input }, { key: key ?? customer.apiKey });
@@ -209,6 +205,7 @@ describe('bad inputs', () => {
       const payload = result.data!.logError;
       expect(payload.__typename, label).toBe(type);
       if (payload.__typename === 'BadRequestError') expect(payload.code).toBe('BAD_REQUEST');
+      if (payload.__typename === 'NotFoundError') expect(payload.code).toBe('NOT_FOUND');
       if (payload.__typename === 'ValidationError') {
         expect(payload.code).toBe('VALIDATION_ERROR');
         expect(payload.fieldErrors.map((e) => e.field).sort(), label).toEqual([...fields!].sort());

@@ -134,6 +134,7 @@ export type LogErrorMutationVariables = Exact<{
 export type LogErrorMutation = { logError:
     | { __typename: 'BadRequestError', message: string, code: ErrorCode }
     | { __typename: 'LogErrorSuccess', message: string, logPath: string }
+    | { __typename: 'NotFoundError', message: string, code: ErrorCode }
     | { __typename: 'ValidationError', message: string, code: ErrorCode, fieldErrors: Array<{ field: string, message: string }> }
    };
 

@@ -12,6 +12,7 @@ import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../global-setup.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -148,7 +149,7 @@ export async function startTestApp(
     services,
     gql,
     createCustomer: async (credits, name = 'Test customer') => {
-      const { customer, apiKey } = await services.customers.create({ name, credits });
+      const { customer, apiKey } = await services.customers.create(OPERATOR, { name, credits });
       return { customerId: customer.id, apiKey };
     },
     listObjects: (prefix = '') => storage.list(prefix),

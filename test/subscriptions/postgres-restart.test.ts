@@ -15,6 +15,7 @@ import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { expectWellFormed, subscribeSse, subscribeWs, until, wsClient } from './clients.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 // Its own PostgreSQL (the shared one cannot be restarted under the rest of the suite), on a fixed
 // port so that the pool, the LISTEN connections and the job runner find it again after the restart.
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 test('subscribers get the final event of a run although PostgreSQL restarted in the middle of it', async () => {
-  const { customer, apiKey } = await services.customers.create({ name: 'Patient', credits: 10 });
+  const { customer, apiKey } = await services.customers.create(OPERATOR, { name: 'Patient', credits: 10 });
   const png = await pngWithTransparentBorder(120, 60);
   const workflow = await services.workflows.create(
     { kind: 'customer', customerId: customer.id },

@@ -1,5 +1,3 @@
-import { requireAdmin, requireCustomer } from '../../modules/auth/viewer.ts';
-import { assertUuid } from '../../modules/shared/validation.ts';
 import type { Customer } from '../../modules/customers/customer.ts';
 import { builder } from '../builder.ts';
 
@@ -29,7 +27,7 @@ builder.queryField('me', (t) =>
   t.field({
     type: CustomerType,
     description: 'The customer behind the API key.',
-    resolve: (_root, _args, ctx) => ctx.services.customers.get(requireCustomer(ctx.viewer)),
+    resolve: (_root, _args, ctx) => ctx.services.customers.me(ctx.viewer),
   }),
 );
 
@@ -38,10 +36,7 @@ builder.mutationField('createCustomer', (t) =>
     type: CreateCustomerPayload,
     description: 'Admin key only.',
     args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
-      requireAdmin(ctx.viewer);
-      return ctx.services.customers.create(input);
-    },
+    resolve: (_root, { input }, ctx) => ctx.services.customers.create(ctx.viewer, input),
   }),
 );
 
@@ -50,11 +45,6 @@ builder.mutationField('grantCredits', (t) =>
     type: CustomerType,
     description: 'Admin key only; amount may be negative, the balance never goes below zero.',
     args: { customerId: t.arg.id({ required: true }), amount: t.arg.int({ required: true }) },
-    resolve: async (_root, { customerId, amount }, ctx) => {
-      requireAdmin(ctx.viewer);
-      const id = assertUuid(customerId, 'customerId');
-      await ctx.services.credits.grant(id, amount);
-      return ctx.services.customers.get(id);
-    },
+    resolve: (_root, { customerId, amount }, ctx) => ctx.services.customers.grantCredits(ctx.viewer, customerId, amount),
   }),
 );

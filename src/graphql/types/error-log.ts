@@ -1,5 +1,5 @@
 import type { ErrorLog, LoggedError } from '../../modules/error-logs/error-logs.service.ts';
-import { BadRequestError, ValidationError } from '../../modules/shared/errors.ts';
+import { BadRequestError, NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import { builder } from '../builder.ts';
 
 const ErrorLogType = builder.objectRef<ErrorLog>('ErrorLog').implement({
@@ -54,7 +54,7 @@ builder.mutationField('logError', (t) =>
     type: LogErrorSuccessType,
     description: "Appends one entry to this ISO week's log file of the customer.",
     args: { input: t.arg({ type: LogErrorInput, required: true }) },
-    errors: { types: [BadRequestError, ValidationError], union: { name: 'LogErrorResult' } },
+    errors: { types: [BadRequestError, NotFoundError, ValidationError], union: { name: 'LogErrorResult' } },
     resolve: (_root, { input }, ctx) => ctx.services.errorLogs.log(ctx.viewer, input),
   }),
 );

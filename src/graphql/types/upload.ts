@@ -1,4 +1,3 @@
-import { requireCustomer } from '../../modules/auth/viewer.ts';
 import { ValidationError } from '../../modules/shared/errors.ts';
 import type { Upload } from '../../modules/uploads/uploads.service.ts';
 import { builder } from '../builder.ts';
@@ -25,6 +24,6 @@ builder.mutationField('createUpload', (t) =>
     type: UploadType,
     args: { input: t.arg({ type: CreateUploadInput, required: true }) },
     errors: { types: [ValidationError], union: { name: 'CreateUploadResult' } },
-    resolve: (_root, { input }, ctx) => ctx.services.uploads.create(requireCustomer(ctx.viewer), input),
+    resolve: (_root, { input }, ctx) => ctx.services.uploads.create(ctx.viewer, input),
   }),
 );

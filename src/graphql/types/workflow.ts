@@ -1,8 +1,8 @@
-import { requireAuthenticated } from '../../modules/auth/viewer.ts';
 import { BadRequestError, InsufficientCreditError, NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import { finalFlow, type MediaFile, type Workflow } from '../../modules/workflows/workflow.ts';
-import { type DeletedWorkflow, encodeCursor, type WorkflowPage } from '../../modules/workflows/workflows.service.ts';
+import type { DeletedWorkflow, WorkflowPage } from '../../modules/workflows/workflows.service.ts';
 import { builder } from '../builder.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { CompletionType } from './completion.ts';
 import { PipelineModeEnum, ProcessingStatusEnum, VisibilityStatusEnum } from './enums.ts';
 import { MediaFileType } from './media-file.ts';
@@ -172,7 +172,8 @@ builder.queryFields((t) => ({
     type: WorkflowConnectionType,
     description: "The caller's workflows, newest first.",
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: WorkflowFilter }) },
-    resolve: (_root, args, ctx) => ctx.services.workflows.list(requireAuthenticated(ctx.viewer), args),
+    resolve: (_root, { after, ...args }, ctx) =>
+      ctx.services.workflows.list(ctx.viewer, { ...args, after: after ? decodeCursor(after, 'after') : undefined }),
   }),
 }));
 
@@ -184,21 +185,21 @@ builder.mutationFields((t) => ({
       types: [InsufficientCreditError, NotFoundError, ValidationError],
       union: { name: 'CreateWorkflowResult' },
     },
-    resolve: (_root, { input }, ctx) => ctx.services.workflows.create(requireAuthenticated(ctx.viewer), input),
+    resolve: (_root, { input }, ctx) => ctx.services.workflows.create(ctx.viewer, input),
   }),
   updateWorkflow: t.field({
     type: WorkflowType,
     description: 'Updates one or more fields; an input with none is a BadRequestError.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWorkflowInput, required: true }) },
     errors: { types: [BadRequestError, NotFoundError, ValidationError], union: { name: 'UpdateWorkflowResult' } },
-    resolve: (_root, { id, input }, ctx) => ctx.services.workflows.update(requireAuthenticated(ctx.viewer), id, input),
+    resolve: (_root, { id, input }, ctx) => ctx.services.workflows.update(ctx.viewer, id, input),
   }),
   cancelWorkflow: t.field({
     type: WorkflowType,
     description: 'Stops a QUEUED or PROCESSING run; refunds its credits.',
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [BadRequestError, NotFoundError, ValidationError], union: { name: 'CancelWorkflowResult' } },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.cancel(requireAuthenticated(ctx.viewer), id),
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.cancel(ctx.viewer, id),
   }),
   retryWorkflow: t.field({
     type: WorkflowType,
@@ -208,13 +209,13 @@ builder.mutationFields((t) => ({
       types: [BadRequestError, InsufficientCreditError, NotFoundError, ValidationError],
       union: { name: 'RetryWorkflowResult' },
     },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.retry(requireAuthenticated(ctx.viewer), id),
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.retry(ctx.viewer, id),
   }),
   deleteWorkflow: t.field({
     type: DeleteWorkflowPayload,
     description: 'Deletes the workflow and every object under its prefix; stops its run first.',
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'DeleteWorkflowResult' } },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.delete(requireAuthenticated(ctx.viewer), id),
+    resolve: (_root, { id }, ctx) => ctx.services.workflows.delete(ctx.viewer, id),
   }),
 }));

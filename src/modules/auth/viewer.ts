@@ -8,6 +8,9 @@ export type Viewer =
 
 export type AuthenticatedViewer = Exclude<Viewer, { kind: 'anonymous' }>;
 
+/** Who the operator's own commands (the CLI, the start-up demo customer) act as: the admin. */
+export const OPERATOR: AuthenticatedViewer = Object.freeze({ kind: 'admin' });
+
 export function requireAuthenticated(viewer: Viewer): AuthenticatedViewer {
   if (viewer.kind === 'anonymous') {
     throw new UnauthenticatedError('An API key is required: send "Authorization: Bearer <key>"');

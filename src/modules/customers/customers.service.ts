@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import type { Viewer } from '../auth/viewer.ts';
+import { type AuthenticatedViewer, requireAdmin, requireCustomer, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
-import { NotFoundError, UnauthenticatedError } from '../shared/errors.ts';
-import { parseInput } from '../shared/validation.ts';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
+import { assertUuid, parseInput } from '../shared/validation.ts';
 import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
 import { type Customer, toCustomer } from './customer.ts';
 import * as customers from './customers.repository.ts';
@@ -32,8 +32,12 @@ export class CustomersService {
     return { kind: 'customer', customerId };
   }
 
-  /** Creates a customer and its first API key; the key is returned once and only its hash is kept. */
-  async create(input: { name: string; credits?: number | null }): Promise<{ customer: Customer; apiKey: string }> {
+  /**
+   * Creates a customer and its first API key; the key is returned once and only its hash is kept.
+   * Admin only (the CLI acts as the admin).
+   */
+  async create(viewer: Viewer, input: { name: string; credits?: number | null }): Promise<{ customer: Customer; apiKey: string }> {
+    requireAdmin(viewer);
     const { name, credits } = parseInput(createCustomerInput, { name: input.name, credits: input.credits ?? undefined }, 'input');
     const apiKey = generateApiKey();
     const customer = await this.db.transaction().execute(async (trx) => {
@@ -45,6 +49,38 @@ export class CustomersService {
     return { customer, apiKey };
   }
 
+  /** The customer behind a customer key. */
+  me(viewer: Viewer): Promise<Customer> {
+    return this.get(requireCustomer(viewer));
+  }
+
+  /** Adds (or, negative, takes) credits; admin only. Returns the customer with its new balance. */
+  async grantCredits(viewer: Viewer, customerId: string, amount: number): Promise<Customer> {
+    requireAdmin(viewer);
+    const id = assertUuid(customerId, 'customerId');
+    await this.credits.grant(id, amount);
+    return this.get(id);
+  }
+
+  /**
+   * The customer a request acts for: a customer key's own (naming another is refused), or the
+   * one the admin key names, which must exist. Every operation that takes a customerId asks here.
+   */
+  async actingCustomerId(viewer: AuthenticatedViewer, requested: string | null | undefined, field: string): Promise<string> {
+    const named = requested?.trim() || undefined;
+    if (viewer.kind === 'customer') {
+      if (named && named.toLowerCase() !== viewer.customerId) {
+        throw ValidationError.field(field, 'only the admin key may name a customer; leave it out');
+      }
+      return viewer.customerId;
+    }
+    if (!named) throw ValidationError.field(field, 'is required with the admin key');
+    const customerId = assertUuid(named, field);
+    if (!(await this.exists(customerId))) throw new NotFoundError('Customer', named);
+    return customerId;
+  }
+
+  /** A trusted read by id (other services, the CLI, tests); the API reaches customers through me and the admin operations. */
   async get(id: string): Promise<Customer> {
     const row = await customers.findCustomer(this.db, id);
     if (!row) throw new NotFoundError('Customer', id);

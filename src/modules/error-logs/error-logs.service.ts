@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/s3.ts';
-import { type AuthenticatedViewer, type Viewer, requireAuthenticated } from '../auth/viewer.ts';
+import { type Viewer, requireAuthenticated } from '../auth/viewer.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { BadRequestError, RateLimitedError, ValidationError } from '../shared/errors.ts';
 import { TokenBuckets } from '../shared/token-buckets.ts';
-import { assertUuid, parseInput } from '../shared/validation.ts';
+import { parseInput } from '../shared/validation.ts';
 import * as errorLogs from './error-logs.repository.ts';
 import { formatIsoWeek, type IsoWeek, isoWeekOf, parseIsoWeek } from './iso-week.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
@@ -109,7 +109,7 @@ export class ErrorLogsService {
     if (input.message.trim() === '') throw new BadRequestError('The message must not be empty');
     const receivedAt = this.deps.clock();
     const entry = parseInput(this.entrySchema(receivedAt), input, 'input');
-    const customerId = await this.actingCustomer(caller, input.customerId, 'input.customerId');
+    const customerId = await this.deps.customers.actingCustomerId(caller, input.customerId, 'input.customerId');
     const week = isoWeekOf(receivedAt);
     const path = logPathOf(customerId, week);
     const line = JSON.stringify({
@@ -136,7 +136,7 @@ export class ErrorLogsService {
       if (typeof parsed === 'string') throw ValidationError.field('week', parsed);
       week = parsed;
     }
-    const customerId = await this.actingCustomer(caller, args.customerId, 'customerId');
+    const customerId = await this.deps.customers.actingCustomerId(caller, args.customerId, 'customerId');
     const entries = await errorLogs.countEntries(this.deps.db, customerId, formatIsoWeek(week));
     if (entries === 0) return null;
     const logPath = logPathOf(customerId, week);
@@ -171,20 +171,6 @@ export class ErrorLogsService {
         .max(new Date(receivedAt.getTime() + MAX_CLOCK_SKEW_MS), 'must not be more than 24 hours in the future')
         .nullish(),
     });
-  }
-
-  /** A customer key acts for its own customer; the admin key must name one that exists. */
-  private async actingCustomer(caller: AuthenticatedViewer, requested: string | null | undefined, field: string): Promise<string> {
-    if (caller.kind === 'customer') {
-      if (requested && requested.trim().toLowerCase() !== caller.customerId) {
-        throw ValidationError.field(field, 'only the admin key may name another customer; leave it out');
-      }
-      return caller.customerId;
-    }
-    if (!requested) throw ValidationError.field(field, 'is required with the admin key');
-    const customerId = assertUuid(requested.trim(), field);
-    if (!(await this.deps.customers.exists(customerId))) throw ValidationError.field(field, 'names no customer');
-    return customerId;
   }
 
   /**

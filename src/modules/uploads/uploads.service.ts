@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { UploadRow } from '../../db/schema/uploads.ts';
 import type { Storage } from '../../storage/s3.ts';
+import { requireCustomer, type Viewer } from '../auth/viewer.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import * as uploads from './uploads.repository.ts';
@@ -34,7 +35,9 @@ export class UploadsService {
     private readonly clock: () => Date,
   ) {}
 
-  async create(customerId: string, input: { filename: string; contentType: string; size: number }): Promise<Upload> {
+  /** A presigned PUT URL for a customer's source image; the admin key has no customer to upload for. */
+  async create(viewer: Viewer, input: { filename: string; contentType: string; size: number }): Promise<Upload> {
+    const customerId = requireCustomer(viewer);
     const schema = z.object({
       filename: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
       contentType: z.enum(IMAGE_CONTENT_TYPES, { message: `must be one of ${IMAGE_CONTENT_TYPES.join(', ')}` }),

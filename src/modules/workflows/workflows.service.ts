@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../../db/database.ts';
-import type { WorkflowRowUpdate } from '../../db/schema/workflows.ts';
+import type { Database, Trx } from '../../db/database.ts';
+import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import { InvalidImageError, inspectImage } from '../../media/image.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/s3.ts';
-import { type AuthenticatedViewer, canActFor, type Viewer } from '../auth/viewer.ts';
+import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
-import { findModel } from '../models/models.ts';
+import { findModel, type ModelDefinition } from '../models/models.ts';
 import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
@@ -95,6 +95,67 @@ const updateFields = z.object({
   primaryUserId: primaryUserId.nullish(),
 });
 
+/** The keyset position a page starts after: the (created_at, id) of the last row of the page before. */
+export interface WorkflowCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** A createWorkflow input once checked, before anything is read or stored. */
+interface CreatePlan {
+  title: string;
+  description: string | null;
+  visibility: Visibility;
+  primaryUserId: string;
+  idempotencyKey: string | undefined;
+  model: ModelDefinition;
+  aspectRatio: string;
+  pipelineMode: PipelineMode;
+}
+
+/** The source once stored under the new workflow's prefix. */
+interface StoredSource {
+  workflowId: string;
+  key: string;
+  size: number;
+  image: { contentType: string; width: number; height: number };
+  /** Set when the source came from a presigned upload: consumed in the transaction, removed after. */
+  uploadId?: string;
+  uploadKey?: string;
+}
+
+/** Every check of createWorkflow that needs no I/O: the fields, the model and its options, one source. */
+function validateCreate(input: CreateWorkflowInput): CreatePlan {
+  const fields = parseInput(createFields, input, 'input');
+  const model = findModel(input.model);
+  if (!model) throw new NotFoundError('Model', input.model);
+  const aspectRatio = input.options?.aspectRatio ?? '16:9';
+  const pipelineMode = input.options?.pipelineMode ?? 'VIDEO';
+  const fieldErrors = [];
+  if (!model.aspectRatios.includes(aspectRatio)) {
+    fieldErrors.push({ field: 'input.options.aspectRatio', message: `must be one of ${model.aspectRatios.join(', ')} for model ${model.id}` });
+  }
+  if (!model.pipelineModes.includes(pipelineMode)) {
+    fieldErrors.push({ field: 'input.options.pipelineMode', message: `must be one of ${model.pipelineModes.join(', ')} for model ${model.id}` });
+  }
+  const hasSource = input.source !== null && input.source !== undefined;
+  const hasUpload = input.uploadId !== null && input.uploadId !== undefined;
+  if (hasSource === hasUpload) {
+    fieldErrors.push({ field: 'input.source', message: 'give exactly one of source (a multipart file) or uploadId' });
+  }
+  if (fieldErrors.length > 0) throw new ValidationError(fieldErrors);
+  return {
+    title: fields.title,
+    description: fields.description ?? null,
+    visibility: input.visibilityStatus ?? 'PRIVATE',
+    primaryUserId: fields.primaryUserId,
+    idempotencyKey: fields.idempotencyKey ?? undefined,
+    model,
+    aspectRatio,
+    pipelineMode,
+  };
+}
+
 export interface WorkflowsServiceDeps {
   db: Database;
   storage: Storage;
@@ -114,102 +175,95 @@ export class WorkflowsService {
    * reserves the credits and inserts the workflow, its completions and its job. Any failure
    * removes the stored source, so a rejected request leaves no row, object or charge behind.
    */
-  async create(viewer: AuthenticatedViewer, input: CreateWorkflowInput): Promise<Workflow> {
-    const { db, storage, limits, clock, logger } = this.deps;
-    const customerId = await this.actingCustomer(viewer, input.customerId);
-    const fields = parseInput(createFields, input, 'input');
-    const model = findModel(input.model);
-    if (!model) throw new NotFoundError('Model', input.model);
-    const aspectRatio = input.options?.aspectRatio ?? '16:9';
-    const pipelineMode = input.options?.pipelineMode ?? 'VIDEO';
-    const fieldErrors = [];
-    if (!model.aspectRatios.includes(aspectRatio)) {
-      fieldErrors.push({ field: 'input.options.aspectRatio', message: `must be one of ${model.aspectRatios.join(', ')} for model ${model.id}` });
-    }
-    if (!model.pipelineModes.includes(pipelineMode)) {
-      fieldErrors.push({ field: 'input.options.pipelineMode', message: `must be one of ${model.pipelineModes.join(', ')} for model ${model.id}` });
-    }
-    const hasSource = input.source !== null && input.source !== undefined;
-    const hasUpload = input.uploadId !== null && input.uploadId !== undefined;
-    if (hasSource === hasUpload) {
-      fieldErrors.push({ field: 'input.source', message: 'give exactly one of source (a multipart file) or uploadId' });
-    }
-    if (fieldErrors.length > 0) throw new ValidationError(fieldErrors);
-
-    const idempotencyKey = fields.idempotencyKey ?? undefined;
-    if (idempotencyKey) {
+  async create(viewer: Viewer, input: CreateWorkflowInput): Promise<Workflow> {
+    const customerId = await this.deps.customers.actingCustomerId(requireAuthenticated(viewer), input.customerId, 'input.customerId');
+    const plan = validateCreate(input);
+    if (plan.idempotencyKey) {
       // The common replay is answered before any upload work; the race is settled in the transaction.
-      const existing = await workflows.findFreshIdempotentWorkflowId(db, customerId, idempotencyKey, clock());
+      const existing = await workflows.findFreshIdempotentWorkflowId(this.deps.db, customerId, plan.idempotencyKey, this.deps.clock());
       if (existing) return this.getOwned(existing);
     }
-
-    const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
-    let image;
-    try {
-      image = await inspectImage(bytes, limits.maxSourcePixels);
-    } catch (error) {
-      if (error instanceof InvalidImageError) throw ValidationError.field(hasSource ? 'input.source' : 'input.uploadId', `file ${error.message}`);
-      throw error;
-    }
-
-    const workflowId = randomUUID();
-    const sourceKey = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
-    const cost = model.creditCost[pipelineMode];
-    await storage.put(sourceKey, bytes, image.contentType);
+    const source = await this.storeSource(customerId, input, randomUUID());
     let outcome: { created: Workflow } | { replayOf: string };
     try {
-      outcome = await db.transaction().execute(async (trx) => {
-        const now = clock();
-        if (idempotencyKey) {
-          const claim = await workflows.claimIdempotencyKey(trx, customerId, idempotencyKey, workflowId, now);
-          if (!claim.won) return { replayOf: claim.workflowId };
-        }
-        await this.deps.credits.reserve(trx, customerId, cost, workflowId);
-        if (uploadId) await this.deps.uploads.consume(trx, uploadId, 'input.uploadId');
-        const row = await workflows.insertWorkflow(trx, {
-          id: workflowId,
-          customer_id: customerId,
-          title: fields.title,
-          description: fields.description ?? null,
-          visibility: input.visibilityStatus ?? 'PRIVATE',
-          model: model.id,
-          aspect_ratio: aspectRatio,
-          pipeline_mode: pipelineMode,
-          primary_user_id: fields.primaryUserId,
-          credit_cost: cost,
-          created_at: now,
-          updated_at: now,
-        });
-        await workflows.insertCompletions(
-          trx,
-          PIPELINES[pipelineMode].map((flow, position) => ({ workflow_id: workflowId, flow, position })),
-        );
-        await workflows.insertMediaFile(trx, {
-          workflow_id: workflowId,
-          role: 'SOURCE',
-          key: sourceKey,
-          content_type: image.contentType,
-          size: bytes.byteLength,
-          width: image.width,
-          height: image.height,
-          duration_ms: null,
-          updated_at: now,
-        });
-        await queue.enqueueJob(trx, workflowId);
-        return { created: toWorkflow(row) };
-      });
+      outcome = await this.deps.db.transaction().execute((trx) => this.insertRun(trx, customerId, plan, source));
     } catch (error) {
-      await this.removeQuietly(sourceKey);
+      await this.removeQuietly(source.key);
       throw error;
     }
     if ('replayOf' in outcome) {
-      await this.removeQuietly(sourceKey);
+      await this.removeQuietly(source.key);
       return this.getOwned(outcome.replayOf);
     }
     // The upload's bytes now live under the workflow's prefix.
-    if (uploadKey) await this.removeQuietly(uploadKey);
-    logger.info({ workflowId, customerId, model: model.id, pipelineMode, aspectRatio, cost }, 'workflow created');
+    if (source.uploadKey) await this.removeQuietly(source.uploadKey);
+    const { model, pipelineMode, aspectRatio } = plan;
+    this.deps.logger.info({ workflowId: source.workflowId, customerId, model: model.id, pipelineMode, aspectRatio }, 'workflow created');
     return outcome.created;
+  }
+
+  /** Reads the source (multipart file or upload), checks it is an image within limits, and stores it under the new workflow. */
+  private async storeSource(customerId: string, input: CreateWorkflowInput, workflowId: string): Promise<StoredSource> {
+    const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
+    let image;
+    try {
+      image = await inspectImage(bytes, this.deps.limits.maxSourcePixels);
+    } catch (error) {
+      if (error instanceof InvalidImageError) throw ValidationError.field(input.source ? 'input.source' : 'input.uploadId', `file ${error.message}`);
+      throw error;
+    }
+    const key = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
+    await this.deps.storage.put(key, bytes, image.contentType);
+    return { workflowId, key, uploadId, uploadKey, size: bytes.byteLength, image };
+  }
+
+  /** The rows of a new run, in the caller's transaction; or the workflow that already holds the idempotency key. */
+  private async insertRun(
+    trx: Trx,
+    customerId: string,
+    plan: CreatePlan,
+    source: StoredSource,
+  ): Promise<{ created: Workflow } | { replayOf: string }> {
+    const { workflowId } = source;
+    const now = this.deps.clock();
+    if (plan.idempotencyKey) {
+      const claim = await workflows.claimIdempotencyKey(trx, customerId, plan.idempotencyKey, workflowId, now);
+      if (!claim.won) return { replayOf: claim.workflowId };
+    }
+    const cost = plan.model.creditCost[plan.pipelineMode];
+    await this.deps.credits.reserve(trx, customerId, cost, workflowId);
+    if (source.uploadId) await this.deps.uploads.consume(trx, source.uploadId, 'input.uploadId');
+    const row = await workflows.insertWorkflow(trx, {
+      id: workflowId,
+      customer_id: customerId,
+      title: plan.title,
+      description: plan.description,
+      visibility: plan.visibility,
+      model: plan.model.id,
+      aspect_ratio: plan.aspectRatio,
+      pipeline_mode: plan.pipelineMode,
+      primary_user_id: plan.primaryUserId,
+      credit_cost: cost,
+      created_at: now,
+      updated_at: now,
+    });
+    await workflows.insertCompletions(
+      trx,
+      PIPELINES[plan.pipelineMode].map((flow, position) => ({ workflow_id: workflowId, flow, position })),
+    );
+    await workflows.insertMediaFile(trx, {
+      workflow_id: workflowId,
+      role: 'SOURCE',
+      key: source.key,
+      content_type: source.image.contentType,
+      size: source.size,
+      width: source.image.width,
+      height: source.image.height,
+      duration_ms: null,
+      updated_at: now,
+    });
+    await queue.enqueueJob(trx, workflowId);
+    return { created: toWorkflow(row) };
   }
 
   /** A workflow the viewer may see: its own customer's (or any, for the admin), or a PUBLIC one. */
@@ -220,22 +274,24 @@ export class WorkflowsService {
     return toWorkflow(row);
   }
 
+  /** The caller's workflows (every customer's, for the admin), newest first, after the cursor's row. */
   async list(
-    viewer: AuthenticatedViewer,
+    viewer: Viewer,
     args: {
       first?: number | null;
-      after?: string | null;
+      after?: WorkflowCursor;
       filter?: { processingStatus?: ProcessingStatus | null; primaryUserId?: string | null; model?: string | null } | null;
     },
   ): Promise<WorkflowPage> {
+    const caller = requireAuthenticated(viewer);
     const { maxPageSize, defaultPageSize } = this.deps.limits;
     const first = args.first ?? defaultPageSize;
     if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
       throw ValidationError.field('first', `must be between 1 and ${maxPageSize}`);
     }
-    const after = args.after ? decodeCursor(args.after) : undefined;
+    const after = args.after;
     const rows = await workflows.listWorkflows(this.deps.db, {
-      customerId: viewer.kind === 'customer' ? viewer.customerId : undefined,
+      customerId: caller.kind === 'customer' ? caller.customerId : undefined,
       processingStatus: args.filter?.processingStatus ?? undefined,
       primaryUserId: args.filter?.primaryUserId ?? undefined,
       model: args.filter?.model ?? undefined,
@@ -249,7 +305,8 @@ export class WorkflowsService {
     };
   }
 
-  async update(viewer: AuthenticatedViewer, id: string, input: UpdateWorkflowInput): Promise<Workflow> {
+  async update(viewer: Viewer, id: string, input: UpdateWorkflowInput): Promise<Workflow> {
+    requireAuthenticated(viewer);
     const workflowId = assertUuid(id, 'id');
     const given = Object.entries(input).filter(([, value]) => value !== undefined);
     if (given.length === 0) {
@@ -266,8 +323,7 @@ export class WorkflowsService {
     if (input.visibilityStatus) patch.visibility = input.visibilityStatus;
     if (fields.primaryUserId) patch.primary_user_id = fields.primaryUserId;
     return this.deps.db.transaction().execute(async (trx) => {
-      const current = await workflows.lockWorkflow(trx, workflowId);
-      if (!current || !canActFor(viewer, current.customer_id)) throw new NotFoundError('Workflow', id);
+      await this.lockOwned(trx, viewer, workflowId);
       const row = await workflows.updateWorkflow(trx, workflowId, patch, this.deps.clock());
       await notifyWorkflowChanged(trx, { workflowId, version: row.version });
       return toWorkflow(row);
@@ -279,12 +335,12 @@ export class WorkflowsService {
    * CANCELED, so no later write is made), then deletes the objects under the prefix and the rows.
    * An unfinished run is refunded, as a cancel would be.
    */
-  async delete(viewer: AuthenticatedViewer, id: string): Promise<DeletedWorkflow> {
+  async delete(viewer: Viewer, id: string): Promise<DeletedWorkflow> {
+    requireAuthenticated(viewer);
     const workflowId = assertUuid(id, 'id');
     const { db, storage, credits, logger } = this.deps;
     const deleted = await db.transaction().execute(async (trx) => {
-      const row = await workflows.lockWorkflow(trx, workflowId);
-      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      const row = await this.lockOwned(trx, viewer, workflowId);
       await queue.lockJobOf(trx, workflowId);
       await queue.cancelJobOf(trx, workflowId);
       const [completionRows, mediaRows] = await Promise.all([
@@ -307,11 +363,11 @@ export class WorkflowsService {
   }
 
   /** QUEUED or PROCESSING → CANCELED with a refund; the worker sees its job canceled and kills the flow. */
-  async cancel(viewer: AuthenticatedViewer, id: string): Promise<Workflow> {
+  async cancel(viewer: Viewer, id: string): Promise<Workflow> {
+    requireAuthenticated(viewer);
     const workflowId = assertUuid(id, 'id');
     return this.deps.db.transaction().execute(async (trx) => {
-      const row = await workflows.lockWorkflow(trx, workflowId);
-      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      const row = await this.lockOwned(trx, viewer, workflowId);
       if (!isUnfinished(row.processing_status)) {
         throw new BadRequestError(`Only a QUEUED or PROCESSING workflow can be canceled; this one is ${row.processing_status}`);
       }
@@ -326,11 +382,11 @@ export class WorkflowsService {
   }
 
   /** FAILED or CANCELED → QUEUED: reserves the credits again and resumes at the first unfinished flow. */
-  async retry(viewer: AuthenticatedViewer, id: string): Promise<Workflow> {
+  async retry(viewer: Viewer, id: string): Promise<Workflow> {
+    requireAuthenticated(viewer);
     const workflowId = assertUuid(id, 'id');
     return this.deps.db.transaction().execute(async (trx) => {
-      const row = await workflows.lockWorkflow(trx, workflowId);
-      if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', id);
+      const row = await this.lockOwned(trx, viewer, workflowId);
       if (row.processing_status !== 'FAILED' && row.processing_status !== 'CANCELED') {
         throw new BadRequestError(`Only a FAILED or CANCELED workflow can be retried; this one is ${row.processing_status}`);
       }
@@ -405,18 +461,14 @@ export class WorkflowsService {
     return toWorkflow(row);
   }
 
-  /** The customer a request acts for: the key's own, or the one the admin names. */
-  private async actingCustomer(viewer: AuthenticatedViewer, requested: string | null | undefined): Promise<string> {
-    if (viewer.kind === 'customer') {
-      if (requested && requested.toLowerCase() !== viewer.customerId) {
-        throw ValidationError.field('input.customerId', 'only the admin key may name a customer; leave it out');
-      }
-      return viewer.customerId;
-    }
-    if (!requested) throw ValidationError.field('input.customerId', 'is required with the admin key');
-    const customerId = assertUuid(requested, 'input.customerId');
-    if (!(await this.deps.customers.exists(customerId))) throw new NotFoundError('Customer', requested);
-    return customerId;
+  /**
+   * Locks the workflow's row for the transaction if the viewer may change it. Another customer's
+   * workflow is as absent as an unknown one: NotFound, never a hint that it exists.
+   */
+  private async lockOwned(trx: Trx, viewer: Viewer, workflowId: string): Promise<WorkflowRow> {
+    const row = await workflows.lockWorkflow(trx, workflowId);
+    if (!row || !canActFor(viewer, row.customer_id)) throw new NotFoundError('Workflow', workflowId);
+    return row;
   }
 
   private async readSource(
@@ -446,20 +498,4 @@ export class WorkflowsService {
 
 function isUnfinished(status: ProcessingStatus): boolean {
   return status === 'QUEUED' || status === 'PROCESSING';
-}
-
-/** Cursors are opaque to clients: base64url of the row's (created_at, id). */
-export function encodeCursor(workflow: Workflow): string {
-  return Buffer.from(JSON.stringify([workflow.createdAt.toISOString(), workflow.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { createdAt: date, id: assertUuid(id, 'after') };
-  } catch {
-    throw ValidationError.field('after', 'is not a cursor this API returned; pass an endCursor from a previous page');
-  }
 }
