@@ -2,12 +2,16 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELED';
 
-/** One job per workflow run; the job runner claims rows with FOR UPDATE SKIP LOCKED. */
+/**
+ * One job per workflow run; the job runner claims rows with FOR UPDATE SKIP LOCKED. Only src/queue
+ * reads or writes this table; its header says how jobs.status follows workflows.processing_status.
+ */
 export interface JobsTable {
   id: ColumnType<string, never, never>;
   workflow_id: string;
   status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   run_at: ColumnType<Date, Date | undefined, Date>;
+  /** Claims of this job by a worker (takeovers count); retries are counted per flow in completions. */
   attempts: ColumnType<number, number | undefined, number>;
   locked_by: ColumnType<string | null, string | null | undefined, string | null>;
   locked_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
