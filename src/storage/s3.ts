@@ -1,5 +1,4 @@
 import {
-  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -77,16 +76,6 @@ export class Storage {
   }
 
   /** Null when there is no such object. */
-  async getIfExists(key: string): Promise<Buffer | null> {
-    try {
-      return await this.get(key);
-    } catch (error) {
-      if (isStatus(error, 404)) return null;
-      throw error;
-    }
-  }
-
-  /** Null when there is no such object. */
   async head(key: string): Promise<ObjectInfo | null> {
     try {
       const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -95,16 +84,6 @@ export class Storage {
       if (isStatus(error, 404)) return null;
       throw error;
     }
-  }
-
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: toKey,
-        CopySource: `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
-      }),
-    );
   }
 
   async delete(key: string): Promise<void> {

@@ -46,7 +46,7 @@ export interface MediaFile {
   updatedAt: Date;
 }
 
-/** The flows of each pipeline mode, in the order they run (CONTRACT.md, "The pipeline"). */
+/** The flows of each pipeline mode, in the order they run (docs/api.md, "The pipeline"). */
 export const PIPELINES: Readonly<Record<PipelineMode, readonly FlowName[]>> = {
   IMAGE: ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA'],
   VIDEO: ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA', 'VIDEO_OVERLAY'],
