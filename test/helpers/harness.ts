@@ -12,6 +12,7 @@ import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../global-setup.ts';
+import { trackRunning } from './leaks.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -85,6 +86,7 @@ export async function startTestApp(
   const app = buildApp({ services, db, storage, logger, limits: appLimits, databaseUrl, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
   const runners: JobRunner[] = [];
+  let untrackApp = () => {};
   const startWorker = (workerOptions: WorkerOptions = {}) => {
     const runner = startJobRunner({
       db,
@@ -99,8 +101,10 @@ export async function startTestApp(
       backoffMs: () => 200,
       ...workerOptions,
     });
-    runners.push(runner);
-    return runner;
+    const untrack = trackRunning(runner, `a job runner (${runner.workerId}) of the test app on port ${port}`, () => runner.stop(0));
+    const tracked: JobRunner = { workerId: runner.workerId, stop: (graceMs) => runner.stop(graceMs).finally(untrack) };
+    runners.push(tracked);
+    return tracked;
   };
   if (options.worker) startWorker(options.worker);
   const serviceEnv = {
@@ -139,7 +143,7 @@ export async function startTestApp(
     return { ...json, status: response.status };
   };
 
-  return {
+  const testApp: TestApp = {
     url,
     databaseUrl,
     startWorker,
@@ -154,6 +158,7 @@ export async function startTestApp(
     },
     listObjects: (prefix = '') => storage.list(prefix),
     stop: async () => {
+      untrackApp();
       await Promise.all(runners.map((runner) => runner.stop(0)));
       await app.stop();
       await db.destroy();
@@ -161,6 +166,8 @@ export async function startTestApp(
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
+  untrackApp = trackRunning(testApp, `the test app on port ${port}`, () => testApp.stop());
+  return testApp;
 }
 
 /** Rows of a table, for tests that check nothing was left behind. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { trackRunning } from './leaks.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,6 +46,8 @@ export function spawnRole(role: string | string[], options: SpawnRoleOptions): P
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const untrack = trackRunning(child, `framewright ${args.join(' ')} (pid ${child.pid})`, () => stop(2000));
+  void exited.then(untrack);
   const stop: RoleProcess['stop'] = async (killAfterMs = 20_000) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
