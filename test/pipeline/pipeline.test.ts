@@ -80,7 +80,9 @@ describe('a VIDEO run', () => {
     expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: frame.width, height: frame.height });
     expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
     expect(Math.abs((media!.durationMs ?? 0) - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
-  });
+    // A 1920x1920 encode takes ~40 s on 2 idle cores and twice that on a busy machine: the bound
+    // is for a stuck run, not a speed check (speed is the benchmarks' business).
+  }, 180_000);
 });
 
 describe('an IMAGE run', () => {
