@@ -143,12 +143,17 @@ describe('workflows of other customers', () => {
     expect(normalize(foreign, alicePrivate)).toBe(normalize(unknown, unknownId));
   });
 
-  test("another customer's PUBLIC workflow is visible; the owner and the admin see both", async () => {
-    const pub = await app.gql(GetWorkflow, { id: alicePublic }, { key: bob.apiKey });
-    expect(pub.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePublic, customerId: alice.customerId });
+  test("another customer's PUBLIC workflow is visible without its private fields; the owner and the admin see both, whole", async () => {
+    for (const key of [bob.apiKey, undefined]) {
+      const pub = await app.gql(GetWorkflow, { id: alicePublic }, { key });
+      // Who it is for (often an e-mail), whose it is and the original upload stay the owner's.
+      expect(pub.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePublic, customerId: null, primaryUserId: null, source: null });
+    }
     for (const key of [alice.apiKey, ADMIN_KEY]) {
       const own = await app.gql(GetWorkflow, { id: alicePrivate }, { key });
       expect(own.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePrivate, visibilityStatus: 'PRIVATE' });
+      const pub = await app.gql(GetWorkflow, { id: alicePublic }, { key });
+      expect(pub.data?.workflow).toMatchObject({ customerId: alice.customerId, primaryUserId: 'user-1', source: { contentType: 'image/png' } });
     }
   });
 

@@ -162,7 +162,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_ValidationError_Fragment
 ;
 
-export type WorkflowFieldsFragment = { id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string, customerId: string, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> };
+export type WorkflowFieldsFragment = { id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string | null, customerId: string | null, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> };
 
 export type CreateWorkflowMutationVariables = Exact<{
   input: CreateWorkflowInput;
@@ -173,7 +173,7 @@ export type CreateWorkflowMutation = { createWorkflow:
     | { __typename: 'InsufficientCreditError', required: number, available: number, message: string, code: ErrorCode }
     | { __typename: 'NotFoundError', resource: string, message: string, code: ErrorCode, missingId: string }
     | { __typename: 'ValidationError', message: string, code: ErrorCode, fieldErrors: Array<{ field: string, message: string }> }
-    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string, customerId: string, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> }
+    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string | null, customerId: string | null, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> }
    };
 
 export type GetWorkflowQueryVariables = Exact<{
@@ -184,7 +184,7 @@ export type GetWorkflowQueryVariables = Exact<{
 export type GetWorkflowQuery = { workflow:
     | { __typename: 'NotFoundError', resource: string, message: string, code: ErrorCode, missingId: string }
     | { __typename: 'ValidationError', message: string, code: ErrorCode, fieldErrors: Array<{ field: string, message: string }> }
-    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string, customerId: string, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> }
+    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, model: string, primaryUserId: string | null, customerId: string | null, processingStatus: ProcessingStatus, progressPercentage: number, creditCost: number, version: number, createdAt: string, updatedAt: string, result: Array<string>, options: { aspectRatio: string, pipelineMode: PipelineMode }, completions: Array<{ flow: Flow, status: FlowStatus, attempts: number, result: Array<{ key: string }> }>, source: { key: string, url: string, contentType: string, size: number, width: number | null, height: number | null } | null, mediaResult: Array<{ key: string }> }
    };
 
 export type ListWorkflowsQueryVariables = Exact<{
@@ -194,7 +194,7 @@ export type ListWorkflowsQueryVariables = Exact<{
 }>;
 
 
-export type ListWorkflowsQuery = { workflows: { edges: Array<{ cursor: string, node: { id: string, title: string, primaryUserId: string, processingStatus: ProcessingStatus, completions: Array<{ flow: Flow }> } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type ListWorkflowsQuery = { workflows: { edges: Array<{ cursor: string, node: { id: string, title: string, primaryUserId: string | null, processingStatus: ProcessingStatus, completions: Array<{ flow: Flow }> } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type UpdateWorkflowMutationVariables = Exact<{
   id: string;
@@ -206,7 +206,7 @@ export type UpdateWorkflowMutation = { updateWorkflow:
     | { __typename: 'BadRequestError', message: string, code: ErrorCode }
     | { __typename: 'NotFoundError', message: string, code: ErrorCode }
     | { __typename: 'ValidationError', message: string, code: ErrorCode, fieldErrors: Array<{ field: string, message: string }> }
-    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, primaryUserId: string, version: number }
+    | { __typename: 'Workflow', id: string, title: string, description: string | null, visibilityStatus: VisibilityStatus, primaryUserId: string | null, version: number }
    };
 
 export type DeleteWorkflowMutationVariables = Exact<{

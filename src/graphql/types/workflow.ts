@@ -25,8 +25,16 @@ export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
     visibilityStatus: t.expose('visibility', { type: VisibilityStatusEnum }),
     model: t.exposeString('model'),
     options: t.field({ type: WorkflowOptionsType, resolve: (w) => w }),
-    primaryUserId: t.exposeString('primaryUserId'),
-    customerId: t.exposeID('customerId'),
+    primaryUserId: t.string({
+      nullable: true,
+      description: "The owner's own reference for the end user; null for any caller but the owner and the admin.",
+      resolve: (w, _args, ctx) => (ctx.services.workflows.showsPrivateFields(ctx.viewer, w) ? w.primaryUserId : null),
+    }),
+    customerId: t.id({
+      nullable: true,
+      description: 'Null for any caller but the owner and the admin.',
+      resolve: (w, _args, ctx) => (ctx.services.workflows.showsPrivateFields(ctx.viewer, w) ? w.customerId : null),
+    }),
     processingStatus: t.expose('processingStatus', { type: ProcessingStatusEnum }),
     progressPercentage: t.exposeInt('progressPercentage', { description: '0 to 100, never decreasing while a run goes on.' }),
     completions: t.field({
@@ -50,8 +58,11 @@ export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
     source: t.field({
       type: MediaFileType,
       nullable: true,
-      description: 'The uploaded input.',
-      resolve: async (w, _args, ctx) => (await ctx.loaders.mediaFiles.load(w.id)).find((file) => file.role === 'SOURCE') ?? null,
+      description: 'The uploaded input; null for any caller but the owner and the admin.',
+      resolve: async (w, _args, ctx) => {
+        if (!ctx.services.workflows.showsPrivateFields(ctx.viewer, w)) return null;
+        return (await ctx.loaders.mediaFiles.load(w.id)).find((file) => file.role === 'SOURCE') ?? null;
+      },
     }),
     creditCost: t.exposeInt('creditCost', { description: 'Credits reserved at creation; refunded when the run fails or is canceled.' }),
     error: t.exposeString('error', { nullable: true, description: 'Why the run failed, when processingStatus is FAILED.' }),

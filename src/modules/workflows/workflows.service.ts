@@ -424,6 +424,14 @@ export class WorkflowsService {
       });
   }
 
+  /**
+   * Who the workflow is for (primaryUserId, often an e-mail), whose it is and its source are the
+   * owner's business: anyone else who may read it (a PUBLIC workflow) sees them as null.
+   */
+  showsPrivateFields(viewer: Viewer, workflow: Workflow): boolean {
+    return canActFor(viewer, workflow.customerId);
+  }
+
   /** The id of a workflowProgress subscription, checked before anything is read. */
   watchId(id: string): string {
     return assertUuid(id, 'id');
