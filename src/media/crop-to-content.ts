@@ -2,6 +2,9 @@ import { asMediaError, openImage, toPng } from './decode.ts';
 import { MediaError } from './errors.ts';
 import type { ImageOutput } from './types.ts';
 
+/** sharp's trim refuses anything smaller; createWorkflow refuses such an image before it charges. */
+export const MIN_IMAGE_SIDE = 3;
+
 /**
  * CROP_TO_CONTENT. sharp's trim takes the top-left pixel as the border colour and, when the image
  * has an alpha channel, trims fully transparent rows and columns whatever colour they hold; its

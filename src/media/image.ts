@@ -1,4 +1,5 @@
 import sharp, { type Metadata } from 'sharp';
+import { MIN_IMAGE_SIDE } from './crop-to-content.ts';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'tiff';
 
@@ -24,8 +25,9 @@ const contentTypes: Record<ImageFormat, { contentType: string; extension: string
 };
 
 /**
- * Decodes the image fully (not only its header), so a truncated or renamed file is caught here
- * rather than in the pipeline. `maxPixels` is enforced by libvips before it allocates the pixels.
+ * Decodes the image fully (not only its header), so a truncated or renamed file, or one the
+ * pipeline can never process (too small, entirely transparent), is caught here rather than in
+ * the pipeline. `maxPixels` is enforced by libvips before it allocates the pixels.
  */
 export async function inspectImage(bytes: Uint8Array, maxPixels: number): Promise<ImageInfo> {
   let metadata: Metadata;
@@ -38,17 +40,23 @@ export async function inspectImage(bytes: Uint8Array, maxPixels: number): Promis
   if (!format) throw new InvalidImageError(`is a ${metadata.format ?? 'unknown'} file; send PNG, JPEG, WebP, AVIF or TIFF`);
   const { width, height } = metadata;
   if (!width || !height) throw new InvalidImageError('has no dimensions');
+  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
+    throw new InvalidImageError(`is ${width}x${height} pixels; the smallest image the pipeline takes is ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE}`);
+  }
   if (width * height > maxPixels) {
     throw new InvalidImageError(
       `is ${width}x${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${maxPixels / 1e6} megapixels`,
     );
   }
+  let alphaMax: number | undefined;
   try {
-    // A tiny render forces a full decode of every pixel row at little memory cost.
-    await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels }).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    // Statistics read every pixel row (a full decode) but keep only a few numbers per channel.
+    const stats = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels }).stats();
+    alphaMax = metadata.hasAlpha ? stats.channels.at(-1)?.max : undefined;
   } catch {
     throw new InvalidImageError('is damaged: its pixels do not decode');
   }
+  if (alphaMax === 0) throw new InvalidImageError('is entirely transparent: there is no subject to crop to');
   return { format, width, height, hasAlpha: Boolean(metadata.hasAlpha), ...contentTypes[format] };
 }
 

@@ -280,6 +280,37 @@ describe('createWorkflow rejects bad input with a typed error and changes nothin
       field: 'input.source',
     },
     {
+      name: 'an image too small for the pipeline (1x1)',
+      input: () => baseInput(),
+      files: async () => [
+        {
+          path: 'input.source',
+          bytes: await (await import('sharp')).default({ create: { width: 1, height: 1, channels: 4, background: '#c00' } }).png().toBuffer(),
+          filename: 'dot.png',
+          contentType: 'image/png',
+        },
+      ],
+      expected: { __typename: 'ValidationError' },
+      field: 'input.source',
+    },
+    {
+      name: 'an entirely transparent image (nothing to crop to)',
+      input: () => baseInput(),
+      files: async () => [
+        {
+          path: 'input.source',
+          bytes: await (await import('sharp'))
+            .default({ create: { width: 64, height: 48, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+            .png()
+            .toBuffer(),
+          filename: 'clear.png',
+          contentType: 'image/png',
+        },
+      ],
+      expected: { __typename: 'ValidationError' },
+      field: 'input.source',
+    },
+    {
       name: 'both source and uploadId',
       input: () => baseInput({ uploadId: '00000000-0000-4000-8000-000000000000' }),
       expected: { __typename: 'ValidationError' },
