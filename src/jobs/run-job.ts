@@ -14,6 +14,7 @@ import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
 import type { Storage } from '../storage/s3.ts';
 import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
+import { errorSummary } from './error-summary.ts';
 import { overallProgress } from './progress.ts';
 
 export interface RunJobDeps {
@@ -201,7 +202,7 @@ class JobRun {
       flowLog.info('flow interrupted by shutdown; job released');
       return 'released';
     }
-    const message = describeError(error);
+    const message = errorSummary(error);
     if (isHopelessInput(error)) {
       await this.fail(target, flow, message, `${flow} failed: the input cannot be processed: ${message}`);
       flowLog.warn({ err: error }, 'flow failed on an input no retry can fix; run FAILED and refunded');
@@ -339,9 +340,4 @@ async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
-}
-
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.length > 2000 ? `${message.slice(0, 2000)}…` : message;
 }
