@@ -144,6 +144,21 @@ describe('grantCredits', () => {
     expect(await ledger(customerId)).toEqual([10]);
   });
 
+  test('credits reserved by a running workflow count: its refund can never overflow the balance', async () => {
+    const { customerId } = await app.createCustomer(5, 'Busy');
+    const running = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'VIDEO' } });
+    expect((await app.services.customers.get(customerId)).credits).toBe(0);
+    // 0 + 2,147,483,647 fits the column, but not once the 5 reserved credits come back.
+    const tooMuch = await app.gql(GrantCredits, { customerId, amount: 2_147_483_647 }, { key: ADMIN_KEY });
+    expect(tooMuch.errors?.[0]?.extensions?.['fieldErrors']).toEqual([{ field: 'amount', message: expect.stringMatching(/5 reserved/) }]);
+    const most = await app.gql(GrantCredits, { customerId, amount: 2_147_483_647 - 5 }, { key: ADMIN_KEY });
+    expect(most.errors).toBeUndefined();
+    const owner = { kind: 'customer', customerId } as const;
+    expect((await app.services.workflows.cancel(owner, running.id)).processingStatus).toBe('CANCELED');
+    expect((await app.services.customers.get(customerId)).credits).toBe(2_147_483_647);
+    expect(await app.services.credits.ledgerSum(customerId)).toBe(2_147_483_647);
+  });
+
   test('an unknown customer is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
     const unknown = await app.gql(GrantCredits, { customerId: randomUUID(), amount: 5 }, { key: ADMIN_KEY });
     expect(unknown.data).toBeNull();

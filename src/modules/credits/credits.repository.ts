@@ -18,6 +18,20 @@ export async function debitIfCovered(trx: Trx, customerId: string, amount: numbe
   return row?.credits;
 }
 
+/**
+ * Credits held by the customer's unfinished runs: each comes back to the balance if its run fails
+ * or is canceled. Read after the balance's row lock, it includes every reservation committed so far.
+ */
+export async function reservedCredits(trx: Trx, customerId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('workflows')
+    .select(sql<string>`coalesce(sum(credit_cost), 0)`.as('reserved'))
+    .where('customer_id', '=', customerId)
+    .where('processing_status', 'in', ['QUEUED', 'PROCESSING'])
+    .executeTakeFirstOrThrow();
+  return Number(row.reserved);
+}
+
 /** Reads the balance and locks the customer's row until the transaction ends. */
 export async function lockBalance(trx: Trx, customerId: string): Promise<number | undefined> {
   const row = await trx.selectFrom('customers').select('credits').where('id', '=', customerId).forUpdate().executeTakeFirst();

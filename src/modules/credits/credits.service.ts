@@ -34,8 +34,11 @@ export class CreditsService {
       if (before === undefined) throw new NotFoundError('Customer', customerId);
       const change = Math.max(amount, -before);
       if (change === 0) return before;
-      if (before + change > MAX_BALANCE) {
-        throw ValidationError.field('amount', `would take the balance of ${before} past ${MAX_BALANCE}`);
+      // Reserved credits come back on a refund, which must never fail: they count as balance here.
+      const reserved = change > 0 ? await credits.reservedCredits(t, customerId) : 0;
+      if (before + reserved + change > MAX_BALANCE) {
+        const held = reserved > 0 ? ` (with ${reserved} reserved by unfinished runs)` : '';
+        throw ValidationError.field('amount', `would take the balance of ${before}${held} past ${MAX_BALANCE}`);
       }
       const after = await credits.addToBalance(t, customerId, change);
       await credits.insertLedgerEntry(t, { customer_id: customerId, amount: change, reason: 'GRANT', workflow_id: null });
