@@ -59,6 +59,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: integer(2, 200, 10),
   ERROR_LOG_RATE_PER_SECOND: integer(1, 1_000_000, 100),
   ERROR_LOG_MAX_FILE_BYTES: integer(1024, 1024 * 1024 * 1024, 5 * 1024 * 1024),
+  ERROR_LOG_RETENTION_WEEKS: integer(1, 5200, 12),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1, 10_000, 20),
   MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 200),
   SUBSCRIPTION_IDLE_SECONDS: integer(1, 86_400, 300),
@@ -97,6 +98,8 @@ export const limits = Object.freeze({
   errorLogRatePerSecond: 100 as number,
   /** A week's error log file stops taking entries at this size (ERROR_LOG_MAX_FILE_BYTES). */
   errorLogMaxFileBytes: 5 * 1024 * 1024,
+  /** Weeks of error-log entries kept in the database; older weeks are pruned (ERROR_LOG_RETENTION_WEEKS). */
+  errorLogRetentionWeeks: 12 as number,
   /** Open workflowProgress subscriptions on one WebSocket (MAX_SUBSCRIPTIONS_PER_CONNECTION). */
   maxSubscriptionsPerConnection: 20 as number,
   /** Open subscriptions of one customer (or the admin key), in each API process (MAX_SUBSCRIPTIONS_PER_KEY). */
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ...limits,
       errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
       errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
+      errorLogRetentionWeeks: e.ERROR_LOG_RETENTION_WEEKS,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
       subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,

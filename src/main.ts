@@ -86,7 +86,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         leaseSeconds: config.worker.leaseSeconds,
       });
       stops.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
-      const maintenance = startMaintenance({ uploads: services.uploads, logger });
+      const maintenance = startMaintenance({ uploads: services.uploads, workflows: services.workflows, errorLogs: services.errorLogs, logger });
       stops.push(() => maintenance.stop());
     }
     if (roles.api) {

@@ -6,6 +6,7 @@ import type { ErrorLogEntriesTable } from './error-log-entries.ts';
 import type { IdempotencyKeysTable } from './idempotency-keys.ts';
 import type { JobsTable } from './jobs.ts';
 import type { MediaFilesTable } from './media-files.ts';
+import type { PendingObjectsTable } from './pending-objects.ts';
 import type { UploadsTable } from './uploads.ts';
 import type { WorkflowsTable } from './workflows.ts';
 
@@ -20,4 +21,5 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   error_log_entries: ErrorLogEntriesTable;
+  pending_objects: PendingObjectsTable;
 }

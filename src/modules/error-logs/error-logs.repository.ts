@@ -41,3 +41,9 @@ export async function countEntries(db: Executor, customerId: string, week: strin
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** Deletes every entry of the weeks before `week` ("2024-W15" sorts as its week does). */
+export async function deleteWeeksBefore(db: Executor, week: string): Promise<number> {
+  const result = await db.deleteFrom('error_log_entries').where('week', '<', week).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -42,6 +42,7 @@ export interface ErrorLog {
 export interface ErrorLogLimits {
   errorLogRatePerSecond: number;
   errorLogMaxFileBytes: number;
+  errorLogRetentionWeeks: number;
   maxSignedUrlSeconds: number;
 }
 
@@ -143,6 +144,15 @@ export class ErrorLogsService {
     // Rows outlive the object when a bucket lifecycle rule expires old weeks: then there is no log.
     if (!(await this.deps.storage.head(logPath))) return null;
     return { customerId, logPath, week: formatIsoWeek(week), entries };
+  }
+
+  /**
+   * Drops the entries of weeks older than the retention. Their files were final long ago; the
+   * bucket's lifecycle rule decides how long the files stay. Returns how many rows went.
+   */
+  pruneOldWeeks(): Promise<number> {
+    const oldestKept = new Date(this.deps.clock().getTime() - this.deps.limits.errorLogRetentionWeeks * 7 * 24 * 3600 * 1000);
+    return errorLogs.deleteWeeksBefore(this.deps.db, formatIsoWeek(isoWeekOf(oldestKept)));
   }
 
   downloadUrl(logPath: string, expiresIn: number | null | undefined): Promise<string> {

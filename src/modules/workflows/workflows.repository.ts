@@ -127,3 +127,19 @@ export function mediaFilesOf(db: Executor, workflowIds: readonly string[]): Prom
   if (workflowIds.length === 0) return Promise.resolve([]);
   return db.selectFrom('media_files').selectAll().where('workflow_id', 'in', workflowIds).orderBy('key').execute();
 }
+
+/** Notes an object about to be written before the row that owns it; committed on its own. */
+export async function markObjectPending(db: Executor, key: string): Promise<void> {
+  await db.insertInto('pending_objects').values({ key }).onConflict((oc) => oc.column('key').doNothing()).execute();
+}
+
+/** The object is owned now (in the owner's transaction) or removed: no longer an orphan candidate. */
+export async function clearPendingObject(db: Executor, key: string): Promise<void> {
+  await db.deleteFrom('pending_objects').where('key', '=', key).execute();
+}
+
+/** Objects noted as pending before `before` whose owner never committed, oldest first. */
+export async function findPendingObjectsBefore(db: Executor, before: Date, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('pending_objects').select('key').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+  return rows.map((row) => row.key);
+}

@@ -78,6 +78,9 @@ export interface DeletedWorkflow {
   deletedObjects: string[];
 }
 
+/** A createWorkflow holds its source at most this long before its row commits (25 MB uploads included). */
+const ORPHAN_GRACE_MS = 3600 * 1000;
+
 const title = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const description = z.string().max(2000, 'must be at most 2,000 characters').nullish();
 const primaryUserId = z.string().trim().min(1, 'must not be empty').max(320, 'must be at most 320 characters');
@@ -213,6 +216,8 @@ export class WorkflowsService {
       throw error;
     }
     const key = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
+    // Noted first: should this process die before the workflow's row commits, the sweep removes the object.
+    await workflows.markObjectPending(this.deps.db, key);
     await this.deps.storage.put(key, bytes, image.contentType);
     return { workflowId, key, uploadId, uploadKey, size: bytes.byteLength, image };
   }
@@ -263,6 +268,7 @@ export class WorkflowsService {
       updated_at: now,
     });
     await queue.enqueueJob(trx, workflowId);
+    await workflows.clearPendingObject(trx, source.key);
     return { created: toWorkflow(row) };
   }
 
@@ -495,9 +501,24 @@ export class WorkflowsService {
     return { bytes, fileName: upload.filename, uploadId: upload.id, uploadKey: upload.key };
   }
 
+  /**
+   * Removes objects whose workflow never committed (the process died between storing the source
+   * and its transaction), once they are older than any request could still be. Returns how many.
+   */
+  async sweepOrphanObjects(olderThanMs = ORPHAN_GRACE_MS, batchSize = 100): Promise<number> {
+    const cutoff = new Date(this.deps.clock().getTime() - olderThanMs);
+    const keys = await workflows.findPendingObjectsBefore(this.deps.db, cutoff, batchSize);
+    for (const key of keys) {
+      await this.deps.storage.delete(key);
+      await workflows.clearPendingObject(this.deps.db, key);
+    }
+    return keys.length;
+  }
+
   private async removeQuietly(key: string): Promise<void> {
     try {
       await this.deps.storage.delete(key);
+      await workflows.clearPendingObject(this.deps.db, key);
     } catch (error) {
       this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
     }
