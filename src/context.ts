@@ -37,7 +37,13 @@ export function createLoaders(services: Services): Loaders {
   };
 }
 
-export async function createContext(services: Services, authorization: string | null | undefined, live: LiveContext): Promise<GraphQLContext> {
-  const viewer = await services.customers.authenticate(authorization);
+/** `authenticated`: the viewer the HTTP edge already resolved from the same header (one lookup per request). */
+export async function createContext(
+  services: Services,
+  authorization: string | null | undefined,
+  live: LiveContext,
+  authenticated?: Viewer,
+): Promise<GraphQLContext> {
+  const viewer = authenticated ?? (await services.customers.authenticate(authorization));
   return { viewer, services, loaders: createLoaders(services), live };
 }

@@ -1,0 +1,40 @@
+import type { GraphQLError } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
+
+/** Longest value quoted back to the caller inside an error message; the rest is cut. */
+const MAX_ECHOED_VALUE = 64;
+/** Longest error message sent to a client. */
+const MAX_MESSAGE = 400;
+
+/**
+ * The last step of every GraphQL error on its way to a client: short messages (a 1 MB input
+ * echoed back would be a 1 MB answer), no schema hints for someone probing it ("Did you
+ * mean…?"), no parser internals (yoga's `originalError` on malformed JSON), and always a code.
+ */
+export function toSafeClientError(error: GraphQLError): GraphQLError {
+  const message = safeMessage(error.message);
+  const { originalError: _internal, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+  if (message === error.message && !_internal && extensions['code']) return error;
+  return createGraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...extensions, code: extensions['code'] ?? codeFor(extensions['http']) },
+  });
+}
+
+export function safeMessage(message: string): string {
+  const shortened = message
+    .replace(/ ?Did you mean [^?]*\?/g, '')
+    .replace(new RegExp(`"((?:[^"\\\\]|\\\\.){${MAX_ECHOED_VALUE}})(?:[^"\\\\]|\\\\.)+"`, 'g'), '"$1…"');
+  return shortened.length > MAX_MESSAGE ? `${shortened.slice(0, MAX_MESSAGE)}…` : shortened;
+}
+
+function codeFor(http: unknown): string {
+  const status = typeof http === 'object' && http !== null ? (http as { status?: unknown }).status : undefined;
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  return typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : 'BAD_USER_INPUT';
+}
