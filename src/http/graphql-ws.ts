@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GraphQLContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
@@ -25,7 +25,13 @@ export interface GraphQLWsOptions {
  * and context as HTTP). A bad operation is an error for that operation alone: the socket and
  * its other subscriptions go on.
  */
-export function attachGraphQLWs({ server, yoga, caps, limits, logger, toClientError }: GraphQLWsOptions) {
+export function attachGraphQLWs({ server, yoga, caps, limits, logger, toClientError: mapError }: GraphQLWsOptions) {
+  // graphql-ws accepts only errors of its own copy of graphql (instanceof): rebuilt with yoga's, which shares it.
+  const toClientError = (error: unknown): GraphQLError => {
+    const mapped = mapError(error);
+    const { nodes, source, positions, path, extensions } = mapped;
+    return createGraphQLError(mapped.message, { nodes, source, positions, path, extensions });
+  };
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,

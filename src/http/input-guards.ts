@@ -1,5 +1,5 @@
-import { type DocumentNode, GraphQLError, Kind, visit } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { type DocumentNode, type GraphQLError, Kind, visit } from 'graphql';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /**
  * PostgreSQL refuses 0x00 in text, so a NUL byte in any string input would surface as a
@@ -21,7 +21,7 @@ export function useRejectNulBytes(): Plugin {
 }
 
 function nulError(where: string): GraphQLError {
-  return new GraphQLError(`${where} contains a NUL character (\\u0000), which is not allowed in any text.`, {
+  return createGraphQLError(`${where} contains a NUL character (\\u0000), which is not allowed in any text.`, {
     extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
   });
 }

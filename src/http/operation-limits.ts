@@ -1,8 +1,8 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type ParseOptions, type Source, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { type DocumentNode, type GraphQLError, Kind, type OperationDefinitionNode, type ParseOptions, type Source, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { operationCost } from './query-cost.ts';
 
 export interface OperationLimits {
@@ -18,8 +18,9 @@ export interface OperationLimits {
 /** The one code of every operation refused for its size or shape; `extensions.limit` says which. */
 export const LIMIT_CODE = 'QUERY_LIMIT_EXCEEDED';
 
+/** Made by yoga's createGraphQLError: the copy of graphql that yoga and graphql-ws check errors against. */
 export function limitError(limit: string, max: number, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: LIMIT_CODE, limit, max, http: { status: 400 } } });
+  return createGraphQLError(message, { extensions: { code: LIMIT_CODE, limit, max, http: { status: 400 } } });
 }
 
 /**
@@ -51,7 +52,7 @@ function parseWithTokenLimit(source: string | Source, options: ParseOptions | un
     if (error instanceof RangeError) throw limitError('tokens', maxTokens, 'The operation is nested too deeply to parse.');
     if (error instanceof Error && error.name === 'GraphQLError') {
       const { source: errorSource, positions } = error as GraphQLError;
-      throw new GraphQLError(error.message, { source: errorSource, positions, extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+      throw createGraphQLError(error.message, { source: errorSource, positions, extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
     }
     throw error;
   }

@@ -64,7 +64,7 @@ describe('health and metrics', () => {
       expect(body.database).toBe('ok');
       expect(body.bucket).toMatch(/^failing/);
       // Anyone else learns that it is not ready, not why (the reason names buckets and hosts).
-      for (const headers of [{}, { authorization: `Bearer ${customer.apiKey}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${customer.apiKey}` }] as Array<Record<string, string>>) {
         const other = await fetch(`http://127.0.0.1:${port}/readyz`, { headers });
         expect(other.status).toBe(503);
         expect(await other.json()).toEqual({ status: 'not ready' });
