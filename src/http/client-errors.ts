@@ -36,5 +36,7 @@ function codeFor(http: unknown): string {
   if (status === 401) return 'UNAUTHENTICATED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
-  return typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : 'BAD_USER_INPUT';
+  if (status === 405 || status === 406 || status === 415) return 'BAD_REQUEST';
+  // 400 and no status: an input the schema refused (a variable or a scalar's value).
+  return 'BAD_USER_INPUT';
 }
