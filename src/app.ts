@@ -11,7 +11,7 @@ import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
-import { safeMessage, toSafeClientError } from './http/client-errors.ts';
+import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
 import { metricsAllowed, useBoundedMetrics } from './http/metrics.ts';
@@ -82,6 +82,7 @@ export function buildApp(deps: AppDeps): App {
     maskedErrors: { maskError: (error, message, isDev) => toClientError(error, message, isDev, logger) },
     plugins: [
       useOperationLimits(deps.limits),
+      useSafeValidationErrors(),
       useRejectNulBytes(),
       // A browser sends a form or multipart post cross-site without asking; these headers it cannot add unasked.
       useCSRFPrevention({ requestHeaders: ['graphql-require-preflight', 'x-graphql-yoga-csrf'] }),
@@ -98,7 +99,8 @@ export function buildApp(deps: AppDeps): App {
     if (refusal) return refuse(res, refusal.status, refusal.status === 429 ? 'TOO_MANY_CONNECTIONS' : 'SERVER_BUSY', refusal.message);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
-    if (path === '/metrics' && !metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) {
+    if (path === '/metrics') {
+      if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
       return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
     }
     void handleGraphQL(req, res);

@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /** Longest value quoted back to the caller inside an error message; the rest is cut. */
 const MAX_ECHOED_VALUE = 64;
@@ -11,7 +11,7 @@ const MAX_MESSAGE = 400;
  * echoed back would be a 1 MB answer), no schema hints for someone probing it ("Did you
  * mean…?"), no parser internals (yoga's `originalError` on malformed JSON), and always a code.
  */
-export function toSafeClientError(error: GraphQLError): GraphQLError {
+export function toSafeClientError(error: GraphQLError, fallbackCode?: string): GraphQLError {
   const message = safeMessage(error.message);
   const { originalError: _internal, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
   if (message === error.message && !_internal && extensions['code']) return error;
@@ -20,7 +20,7 @@ export function toSafeClientError(error: GraphQLError): GraphQLError {
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: { ...extensions, code: extensions['code'] ?? codeFor(extensions['http']) },
+    extensions: { ...extensions, code: extensions['code'] ?? fallbackCode ?? codeFor(extensions['http']) },
   });
 }
 
@@ -39,4 +39,14 @@ function codeFor(http: unknown): string {
   if (status === 405 || status === 406 || status === 415) return 'BAD_REQUEST';
   // 400 and no status: an input the schema refused (a variable or a scalar's value).
   return 'BAD_USER_INPUT';
+}
+
+/** Validation errors go to the client without passing the mask: shaped here, as they are made. */
+export function useSafeValidationErrors(): Plugin {
+  return {
+    onValidate: () =>
+      function onValidateEnd({ valid, result, setResult }) {
+        if (!valid) setResult(result.map((error) => toSafeClientError(error, 'GRAPHQL_VALIDATION_FAILED')));
+      },
+  };
 }
