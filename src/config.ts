@@ -69,8 +69,8 @@ const envSchema = z.object({
   MAX_TOKENS: integer(100, 1_000_000, 1000),
   MAX_QUERY_COST: integer(10, 100_000_000, 5000),
   MAX_WEBSOCKET_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
-  MAX_CONNECTIONS: integer(1, 1_000_000, 1024),
-  MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 64),
+  MAX_CONNECTIONS: integer(1, 1_000_000, 4096),
+  MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   CORS_ORIGINS: z.preprocess(
@@ -149,9 +149,13 @@ export const limits = Object.freeze({
   /** Largest graphql-ws message; a bigger one closes the socket with 1009 (MAX_WEBSOCKET_MESSAGE_BYTES). */
   maxWebSocketMessageBytes: 1024 * 1024,
   /** Open TCP connections (HTTP and WebSocket) in this process (MAX_CONNECTIONS). */
-  maxConnections: 1024 as number,
-  /** Open TCP connections from one remote address (MAX_CONNECTIONS_PER_ADDRESS). */
-  maxConnectionsPerAddress: 64 as number,
+  maxConnections: 4096 as number,
+  /**
+   * Open TCP connections from one remote address (MAX_CONNECTIONS_PER_ADDRESS). Each SSE
+   * subscription holds one, so this stays above MAX_SUBSCRIPTIONS_PER_KEY; behind a proxy every
+   * client shares the proxy's address.
+   */
+  maxConnectionsPerAddress: 256 as number,
   /** Request bodies over 1 MB (uploads) being received at once (MAX_CONCURRENT_UPLOADS). */
   maxConcurrentUploads: 8 as number,
   /** Nesting depth of a JSON scalar value (logError's context). */
