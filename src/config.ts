@@ -114,7 +114,7 @@ export interface HttpSettings {
 
 export const defaultHttpSettings: HttpSettings = Object.freeze({ metricsToken: undefined, corsOrigins: Object.freeze(['*']) });
 
-/** Limits of the contract (CONTRACT.md, "Workflows"). */
+/** Limits of the service: fixed ones, and the defaults of those the environment may change. */
 export const limits = Object.freeze({
   maxSourceBytes: 25 * 1024 * 1024,
   maxSourcePixels: 40_000_000,
