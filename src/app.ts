@@ -4,7 +4,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
 import { Registry } from 'prom-client';
-import type { WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { defaultHttpSettings, type HttpSettings, type limits as contractLimits } from './config.ts';
 import { createContext, type GraphQLContext } from './context.ts';
 import type { Database } from './db/database.ts';
@@ -14,10 +14,10 @@ import { schema } from './graphql/schema.ts';
 import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
-import { metricsAllowed, useBoundedMetrics } from './http/metrics.ts';
+import { useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
-import { readiness } from './http/readiness.ts';
-import { authenticateEarly, ConnectionCaps, refuse, UploadSlots } from './http/request-guards.ts';
+import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
+import { routeRequests } from './http/routes.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
 import type { Viewer } from './modules/auth/viewer.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
@@ -55,9 +55,41 @@ export function buildApp(deps: AppDeps): App {
   const registry = new Registry();
   const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
   const feed = new WorkflowProgressFeed({ pubsub: events.pubsub, workflows: services.workflows, limits: deps.limits, logger, registry });
-  const clientError = (error: unknown, message = 'Unexpected error.') => toClientError(error, message, false, logger) as GraphQLError;
+  const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
 
-  const yoga = createYoga<ServerContext, GraphQLContext>({
+  const caps = new ConnectionCaps(deps.limits);
+  const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
+  const server = http.createServer(routeRequests({ yoga, deps, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }));
+  caps.attach(server);
+  // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 300_000;
+  const toWsError = (error: unknown) => toClientError(error, 'Unexpected error.', false, logger) as GraphQLError;
+  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger, toClientError: toWsError });
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    stop: async () => {
+      stopSweeping();
+      // Open SSE streams would hold server.close() for the whole grace period; their clients resubscribe.
+      feed.stop();
+      await closeGracefully(server, wsServer, deps);
+      await events.stop();
+    },
+  };
+}
+
+function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: WorkflowProgressFeed, registry: Registry) {
+  const { services, logger } = deps;
+  return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // Yoga answers 413 past this, counting streamed (chunked) bodies too.
@@ -89,65 +121,21 @@ export function buildApp(deps: AppDeps): App {
       useBoundedMetrics(registry),
     ],
   });
+}
 
-  const caps = new ConnectionCaps(deps.limits);
-  const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    logRequest(req, res, path, logger);
-    const refusal = caps.refusal(req.socket);
-    if (refusal) return refuse(res, refusal.status, refusal.status === 429 ? 'TOO_MANY_CONNECTIONS' : 'SERVER_BUSY', refusal.message);
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
-    if (path === '/metrics') {
-      if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
-      return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
-    }
-    void handleGraphQL(req, res);
-  });
-  const handleGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const { viewer, refusal } = await authenticateEarly(services, req, logger);
-    if (refusal) return refuse(res, 401, 'UNAUTHENTICATED', refusal);
-    if (!uploads.admit(req, res)) {
-      return refuse(res, 503, 'SERVER_BUSY', `Too many large requests are being received (at most ${deps.limits.maxConcurrentUploads}); try again shortly.`, { 'retry-after': '5' });
-    }
-    return yoga.handle(req, res, viewer ? { viewer } : {});
-  };
-  caps.attach(server);
-  // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 300_000;
-
-  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger, toClientError: (error) => clientError(error) });
-
-  return {
-    server,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    stop: async () => {
-      stopSweeping();
-      // Open SSE streams would hold server.close() for the whole grace period; their clients resubscribe.
-      feed.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      for (const socket of wsServer.clients) socket.close(1001, 'server shutting down');
-      const timer = setTimeout(() => {
-        logger.warn('grace period over: closing the connections still open');
-        server.closeAllConnections();
-        for (const socket of wsServer.clients) socket.terminate();
-      }, deps.shutdownGraceMs);
-      await closed;
-      clearTimeout(timer);
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      await events.stop();
-    },
-  };
+/** Stops accepting; in-flight requests get the grace period, then every connection is closed. */
+async function closeGracefully(server: http.Server, wsServer: WebSocketServer, { shutdownGraceMs, logger }: AppDeps): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  for (const socket of wsServer.clients) socket.close(1001, 'server shutting down');
+  const timer = setTimeout(() => {
+    logger.warn('grace period over: closing the connections still open');
+    server.closeAllConnections();
+    for (const socket of wsServer.clients) socket.terminate();
+  }, shutdownGraceMs);
+  await closed;
+  clearTimeout(timer);
+  await new Promise<void>((resolve) => wsServer.close(() => resolve()));
 }
 
 /**
@@ -189,28 +177,6 @@ function toClientError(error: unknown, message: string, isDev: boolean | undefin
 /** By name, not instanceof: a bundler or test runner may load two copies of graphql (ESM and CJS). */
 function isGraphQLError(error: unknown): error is GraphQLError {
   return error instanceof Error && error.name === 'GraphQLError';
-}
-
-/** One line per request when it ends; probes and scrapes at debug, so they do not drown the rest. */
-function logRequest(req: http.IncomingMessage, res: http.ServerResponse, path: string | undefined, logger: Logger): void {
-  const started = process.hrtime.bigint();
-  res.once('close', () => {
-    const quiet = path === '/healthz' || path === '/readyz' || path === '/metrics';
-    logger[quiet ? 'debug' : 'info'](
-      {
-        method: req.method,
-        path,
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-        finished: res.writableFinished,
-      },
-      'request',
-    );
-  });
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

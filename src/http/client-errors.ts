@@ -28,7 +28,8 @@ export function safeMessage(message: string): string {
   const shortened = message
     .replace(/ ?Did you mean [^?]*\?/g, '')
     .replace(new RegExp(`"((?:[^"\\\\]|\\\\.){${MAX_ECHOED_VALUE}})(?:[^"\\\\]|\\\\.)+"`, 'g'), '"$1…"');
-  return shortened.length > MAX_MESSAGE ? `${shortened.slice(0, MAX_MESSAGE)}…` : shortened;
+  // graphql puts the echoed input in the middle ("found {…}; reason"): the start and the end are kept.
+  return shortened.length > MAX_MESSAGE ? `${shortened.slice(0, MAX_MESSAGE / 2)}…${shortened.slice(-MAX_MESSAGE / 2)}` : shortened;
 }
 
 function codeFor(http: unknown): string {
