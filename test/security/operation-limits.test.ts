@@ -74,6 +74,19 @@ describe('depth, tokens and cost', () => {
     expect(response.text).not.toMatch(/INTERNAL_SERVER_ERROR|Maximum call stack/);
   });
 
+  test('with MAX_TOKENS raised, a nesting deeper than the parser\'s stack is still refused, not a 500', async () => {
+    const lenient = await startTestApp({ limits: { maxTokens: 1_000_000 } });
+    try {
+      const query = `{ workflow(id: ${'['.repeat(50_000)}"x"${']'.repeat(50_000)}) { __typename } }`;
+      const [refused, served] = await Promise.all([postGraphQL(lenient.url, { query }), postGraphQL(lenient.url, normalQuery())]);
+      expectRefused(refused, 'tokens');
+      expect(refused.body.errors?.[0]?.message).toMatch(/nested too deeply/);
+      expect(served.status).toBe(200);
+    } finally {
+      await lenient.stop();
+    }
+  });
+
   test('an operation whose list sizes and signed URLs add up past MAX_QUERY_COST is refused; a smaller page is served', async () => {
     const page = (first: number) => ({
       query: `{ workflows(first: ${first}) { edges { node { id completions { result { url } } mediaResult { url } result } } } }`,
