@@ -38,9 +38,9 @@ export class ConnectionCaps {
       this.byAddress.set(address, fromAddress);
       this.open += 1;
       if (this.open > this.caps.maxConnections) {
-        this.over.set(socket, { status: 503, message: `The server has too many open connections (at most ${this.caps.maxConnections}); try again later.` });
+        this.refuseLater(socket, 503, `The server has too many open connections (at most ${this.caps.maxConnections}); try again later.`);
       } else if (fromAddress > this.caps.maxConnectionsPerAddress) {
-        this.over.set(socket, { status: 429, message: `Too many open connections from your address (at most ${this.caps.maxConnectionsPerAddress}).` });
+        this.refuseLater(socket, 429, `Too many open connections from your address (at most ${this.caps.maxConnectionsPerAddress}).`);
       }
       socket.once('close', () => {
         this.open -= 1;
@@ -49,6 +49,12 @@ export class ConnectionCaps {
         else this.byAddress.delete(address);
       });
     });
+  }
+
+  private refuseLater(socket: Socket, status: number, message: string): void {
+    this.over.set(socket, { status, message });
+    // One that never sends a request would keep counting against the caps: it gets a few seconds.
+    socket.setTimeout(5000, () => socket.destroy());
   }
 
   /** Why this connection may not be served, if it is over a cap. */
@@ -78,7 +84,7 @@ export class UploadSlots {
   }
 }
 
-function isLargeBody(req: http.IncomingMessage): boolean {
+export function isLargeBody(req: http.IncomingMessage): boolean {
   if (req.method !== 'POST') return false;
   const length = req.headers['content-length'];
   return length === undefined || Number(length) > LARGE_BODY_BYTES;

@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
 import { metricsAllowed } from './metrics.ts';
 import { readiness } from './readiness.ts';
-import { authenticateEarly, type ConnectionCaps, refuse, type UploadSlots } from './request-guards.ts';
+import { authenticateEarly, type ConnectionCaps, isLargeBody, LARGE_BODY_BYTES, refuse, type UploadSlots } from './request-guards.ts';
 
 export interface RouteOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,6 +43,10 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
 async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, { yoga, deps, uploads, maxConcurrentUploads }: RouteOptions): Promise<void> {
   const { viewer, refusal } = await authenticateEarly(deps.services, req, deps.logger);
   if (refusal) return refuse(res, 401, 'UNAUTHENTICATED', refusal);
+  // Nothing open to anonymous callers (models, a PUBLIC workflow, introspection) needs a large body.
+  if (!viewer && isLargeBody(req)) {
+    return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Requests without an API key are limited to ${LARGE_BODY_BYTES} bytes (with a known Content-Length).`);
+  }
   if (!uploads.admit(req, res)) {
     const message = `Too many large requests are being received (at most ${maxConcurrentUploads}); try again shortly.`;
     return refuse(res, 503, 'SERVER_BUSY', message, { 'retry-after': '5' });

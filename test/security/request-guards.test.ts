@@ -49,6 +49,26 @@ describe('a bad Authorization header', () => {
   });
 });
 
+describe('a large body without a key', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  test('is a 413 before the 25 MB body is read (nothing anonymous needs one); a normal request meanwhile is answered', async () => {
+    const held = startHeldPost(app.url, {}, 25 * 1024 * 1024);
+    try {
+      const [refused, normal] = await Promise.all([held.response, postGraphQL(app.url, models)]);
+      expect(refused.status).toBe(413);
+      expect(refused.body).toContain('PAYLOAD_TOO_LARGE');
+      expect(normal.status).toBe(200);
+    } finally {
+      held.abort();
+    }
+  });
+});
+
 describe('connections', () => {
   let app: TestApp;
   const perAddress = 3;
@@ -112,8 +132,7 @@ describe('concurrent large bodies (uploads)', () => {
   afterAll(() => app?.stop());
 
   test('past MAX_CONCURRENT_UPLOADS a large body is refused with 503 before it is read; small requests are served', async () => {
-    // Without a key the first takes the only slot as soon as its headers are parsed (no key lookup to wait for).
-    const first = startHeldPost(app.url, {}, 5 * 1024 * 1024);
+    const first = startHeldPost(app.url, { authorization }, 5 * 1024 * 1024);
     try {
       // The server may not have the first request's headers yet: a second one admitted instead is dropped and retried.
       let second = { status: 0, body: '' };
