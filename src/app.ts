@@ -4,9 +4,9 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
 import { Registry } from 'prom-client';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { defaultHttpSettings, type HttpSettings, type limits as contractLimits } from './config.ts';
-import { createContext, type GraphQLContext } from './context.ts';
+import { createContext, type GraphQLContext, type ServerContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
@@ -19,7 +19,6 @@ import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
-import type { Viewer } from './modules/auth/viewer.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
@@ -45,8 +44,6 @@ export interface App {
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes every socket. */
   stop(): Promise<void>;
 }
-
-type ServerContext = { req?: http.IncomingMessage; socket?: WebSocket; connectionParams?: Record<string, unknown>; viewer?: Viewer };
 
 /** Builds the HTTP app without listening, so tests and the CLI start it the same way. */
 export function buildApp(deps: AppDeps): App {

@@ -3,7 +3,7 @@ import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { GraphQLContext } from '../context.ts';
+import type { GraphQLContext, ServerContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { UnauthenticatedError } from '../modules/shared/errors.ts';
 import type { ConnectionCaps } from './request-guards.ts';
@@ -11,8 +11,7 @@ import { logBadKey } from './request-guards.ts';
 
 export interface GraphQLWsOptions {
   server: http.Server;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  yoga: YogaServerInstance<any, GraphQLContext>;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   caps: ConnectionCaps;
   limits: { maxWebSocketMessageBytes: number; subscriptionIdleSeconds: number; subscriptionKeepAliveSeconds: number };
   logger: Logger;

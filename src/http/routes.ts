@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { HttpSettings } from '../config.ts';
+import type { GraphQLContext, ServerContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
@@ -10,8 +11,7 @@ import { readiness } from './readiness.ts';
 import { authenticateEarly, type ConnectionCaps, isLargeBody, LARGE_BODY_BYTES, refuse, type UploadSlots } from './request-guards.ts';
 
 export interface RouteOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  yoga: YogaServerInstance<any, any>;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   deps: { services: Services; db: Database; storage: Storage; logger: Logger };
   httpSettings: HttpSettings;
   caps: ConnectionCaps;
