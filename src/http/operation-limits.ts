@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { type DocumentNode, type GraphQLError, Kind, type OperationDefinitionNode, type ParseOptions, type Source, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type GraphQLError, Kind, type ParseOptions, type Source, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { operationCost } from './query-cost.ts';
 
@@ -29,13 +29,22 @@ export function limitError(limit: string, max: number, message: string): GraphQL
  * parse and validate through yoga.getEnveloped.
  */
 export function useOperationLimits(limits: OperationLimits): Plugin {
-  const rules = [depthRule(limits.maxQueryDepth), aliasesRule(limits.maxAliases), rootFieldsRule(limits.maxRootFields), costRule(limits)];
+  const rules = [depthRule(limits.maxQueryDepth), aliasesRule(limits.maxAliases), rootFieldsRule(limits.maxRootFields)];
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => parseWithTokenLimit(source, options, limits.maxTokens));
     },
     onValidate({ addValidationRule }) {
       for (const rule of rules) addValidationRule(rule);
+    },
+    // The cost needs the variables (a page size is often one), so it is checked just before execution.
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = costError(args, limits);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = costError(args, limits);
+      if (error) setResultAndStopExecution({ errors: [error] });
     },
   };
 }
@@ -104,17 +113,9 @@ function countRootFields(context: ValidationContext, selectionSet: SelectionSetN
   return count;
 }
 
-function costRule(limits: OperationLimits): ValidationRule {
-  return (context) => ({
-    OperationDefinition(operation: OperationDefinitionNode) {
-      const rootType = context.getSchema().getRootType(operation.operation);
-      if (!rootType) return;
-      const cost = operationCost(context, operation.selectionSet, rootType, limits);
-      if (cost > limits.maxQueryCost) {
-        context.reportError(
-          limitError('cost', limits.maxQueryCost, `The operation's estimated cost is ${cost}; at most ${limits.maxQueryCost} is allowed (MAX_QUERY_COST). Ask for fewer items or fewer URLs.`),
-        );
-      }
-    },
-  });
+function costError(args: ExecutionArgs, limits: OperationLimits): GraphQLError | undefined {
+  const cost = operationCost({ schema: args.schema, document: args.document, operationName: args.operationName, variables: args.variableValues }, limits);
+  if (cost <= limits.maxQueryCost) return undefined;
+  const message = `The operation's estimated cost is ${cost}; at most ${limits.maxQueryCost} is allowed (MAX_QUERY_COST). Ask for fewer items or fewer URLs.`;
+  return limitError('cost', limits.maxQueryCost, message);
 }

@@ -1,4 +1,5 @@
-import { type FieldNode, type GraphQLField, type GraphQLNamedType, type GraphQLOutputType, Kind, type SelectionSetNode, type ValidationContext } from 'graphql';
+import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLField, GraphQLNamedType, GraphQLOutputType, GraphQLSchema, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import { Kind } from 'graphql';
 
 export interface CostSettings {
   /** A connection's page size when `first` is a variable or missing: the largest allowed and the default. */
@@ -21,12 +22,25 @@ const KNOWN_LIST_SIZES: Record<string, number> = {
 const DEFAULT_LIST_SIZE = 10;
 
 /**
- * The estimated cost of an operation before it runs: each field is 1, each signed URL
+ * The estimated cost of an operation before it runs, with its variables (so `first: $n` counts
+ * as n): each field is 1, each signed URL
  * SIGNED_URL_COST, and everything under a list is multiplied by the list's size (a connection's
  * `first`). Union members are summed, not maxed: an over-estimate, never an under-estimate.
  * Introspection (`__` fields) is free: its size is the schema's, not the caller's choice.
  */
-export function operationCost(context: ValidationContext, selectionSet: SelectionSetNode, rootType: GraphQLNamedType, settings: CostSettings): number {
+export function operationCost(
+  request: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variables?: Record<string, unknown> | null },
+  settings: CostSettings,
+): number {
+  const operation = selectedOperation(request.document, request.operationName);
+  const rootType = operation && request.schema.getRootType(operation.operation);
+  if (!operation || !rootType) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of request.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const variables = request.variables ?? {};
+  const context = { getSchema: () => request.schema, getFragment: (name: string) => fragments.get(name) };
   const inProgress = new Set<string>();
   const costOf = (set: SelectionSetNode, parentType: GraphQLNamedType, pageSize: number): number => {
     let total = 0;
@@ -54,14 +68,21 @@ export function operationCost(context: ValidationContext, selectionSet: Selectio
     if (!definition) return 0;
     const coordinate = `${parentType.name}.${field.name.value}`;
     const own = SIGNED_URL_FIELDS.has(coordinate) ? SIGNED_URL_COST : 1;
-    const childPageSize = pageSizeOf(field, settings) ?? pageSize;
+    const childPageSize = pageSizeOf(field, variables, settings) ?? pageSize;
     const type = namedTypeOf(definition.type);
     const below = field.selectionSet ? costOf(field.selectionSet, type, childPageSize) : 0;
     if (!isList(definition.type)) return own + below;
     const size = field.name.value === 'edges' ? pageSize : (KNOWN_LIST_SIZES[coordinate] ?? DEFAULT_LIST_SIZE);
     return size * (own + below);
   };
-  return costOf(selectionSet, rootType, settings.defaultPageSize);
+  return costOf(operation.selectionSet, rootType, settings.defaultPageSize);
+}
+
+/** The operation that will run: the named one, or the only one (anything else fails elsewhere). */
+function selectedOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  if (operationName) return operations.find((operation) => operation.name?.value === operationName);
+  return operations.length === 1 ? operations[0] : undefined;
 }
 
 /*
@@ -84,10 +105,11 @@ function isList(type: GraphQLOutputType): boolean {
   return String(type).startsWith('[');
 }
 
-/** `first: 30` is 30; `first: $n` may be anything up to the largest page. */
-function pageSizeOf(field: FieldNode, settings: CostSettings): number | undefined {
+/** `first: 30` and `first: $n` with n = 30 are 30, capped at the largest page; no `first` is the default page. */
+function pageSizeOf(field: FieldNode, variables: Record<string, unknown>, settings: CostSettings): number | undefined {
   const first = field.arguments?.find((argument) => argument.name.value === 'first');
   if (!first) return field.name.value === 'workflows' ? settings.defaultPageSize : undefined;
-  if (first.value.kind === Kind.INT) return Math.min(Number(first.value.value), settings.maxPageSize);
-  return settings.maxPageSize;
+  const value = first.value.kind === Kind.VARIABLE ? variables[first.value.name.value] : first.value.kind === Kind.INT ? Number(first.value.value) : undefined;
+  if (value === undefined || value === null) return settings.defaultPageSize;
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(value, 0), settings.maxPageSize) : settings.maxPageSize;
 }

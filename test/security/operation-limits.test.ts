@@ -29,7 +29,7 @@ function expectRefused(response: Awaited<ReturnType<typeof postGraphQL>>, limit:
 describe('an alias flood (no key)', () => {
   test('4,000 aliases of a PUBLIC workflow are refused before running; a normal request at the same time is answered', async () => {
     const [flood, normal] = await Promise.all([postGraphQL(app.url, { query: aliasFlood(4000) }), postGraphQL(app.url, normalQuery())]);
-    // 4,000 aliases pass no limit: refused by aliases, root fields and cost at once; any of them suffices.
+    // 4,000 aliases pass no limit (tokens, aliases, root fields, cost): whichever refuses first suffices.
     expect(flood.status).toBe(400);
     expect(flood.body.data ?? null).toBeNull();
     expect(flood.body.errors?.map((e) => e.extensions?.['code'])).toContain('QUERY_LIMIT_EXCEEDED');
@@ -88,17 +88,24 @@ describe('depth, tokens and cost', () => {
   });
 
   test('an operation whose list sizes and signed URLs add up past MAX_QUERY_COST is refused; a smaller page is served', async () => {
-    const page = (first: number) => ({
-      query: `{ workflows(first: ${first}) { edges { node { id completions { result { url } } mediaResult { url } result } } } }`,
-    });
-    const [big, small] = await Promise.all([
-      postGraphQL(app.url, page(100), { authorization: `Bearer ${customer.apiKey}` }),
-      postGraphQL(app.url, page(5), { authorization: `Bearer ${customer.apiKey}` }),
+    const selection = 'edges { node { id completions { result { url } } mediaResult { url } result } }';
+    const literal = (first: number) => ({ query: `{ workflows(first: ${first}) { ${selection} } }` });
+    const variable = (first: number) => ({ query: `query($first: Int) { workflows(first: $first) { ${selection} } }`, variables: { first } });
+    const key = { authorization: `Bearer ${customer.apiKey}` };
+    const [big, bigByVariable, small, smallByVariable] = await Promise.all([
+      postGraphQL(app.url, literal(100), key),
+      postGraphQL(app.url, variable(100), key),
+      postGraphQL(app.url, literal(5), key),
+      postGraphQL(app.url, variable(5), key),
     ]);
-    expectRefused(big, 'cost');
-    expect(big.body.errors?.[0]?.message).toMatch(/MAX_QUERY_COST/);
-    expect(small.status).toBe(200);
-    expect(small.body.errors).toBeUndefined();
+    for (const refused of [big, bigByVariable]) {
+      expectRefused(refused, 'cost');
+      expect(refused.body.errors?.[0]?.message).toMatch(/MAX_QUERY_COST/);
+    }
+    for (const served of [small, smallByVariable]) {
+      expect(served.status).toBe(200);
+      expect(served.body.errors).toBeUndefined();
+    }
   });
 
   test('introspection as GraphiQL sends it is not refused', async () => {
@@ -119,6 +126,21 @@ describe('the same limits over graphql-ws and SSE', () => {
       const normal = await firstAnswer(socket, 'normal', normalQuery());
       expect(normal.type).toBe('next');
       expect(socket.isOpen()).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('graphql-ws: a costly query (checked with its variables, just before execution) is refused too', async () => {
+    const socket = await openRawSocket(app.url, { authorization: `Bearer ${customer.apiKey}` });
+    try {
+      const query = 'query($first: Int) { workflows(first: $first) { edges { node { completions { result { url } } result } } } }';
+      const refused = await firstAnswer(socket, 'costly', { query, variables: { first: 100 } });
+      expect(JSON.stringify(refused.payload)).toContain('QUERY_LIMIT_EXCEEDED');
+      expect(JSON.stringify(refused.payload)).not.toContain('"data":{');
+      const served = await firstAnswer(socket, 'cheap', { query, variables: { first: 2 } });
+      expect(served.type).toBe('next');
+      expect(JSON.stringify(served.payload)).not.toContain('errors');
     } finally {
       socket.close();
     }
