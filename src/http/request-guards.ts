@@ -15,7 +15,7 @@ export const LARGE_BODY_BYTES = 1024 * 1024;
 export function refuse(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   res.shouldKeepAlive = false;
   res
-    .writeHead(status, { 'content-type': 'application/graphql-response+json; charset=utf-8', connection: 'close', ...headers })
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...headers })
     .end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
