@@ -64,6 +64,26 @@ const envSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 200),
   SUBSCRIPTION_IDLE_SECONDS: integer(1, 86_400, 300),
   SUBSCRIPTION_KEEPALIVE_SECONDS: integer(1, 3600, 12),
+  MAX_QUERY_DEPTH: integer(2, 100, 10),
+  MAX_ALIASES: integer(0, 10_000, 15),
+  MAX_ROOT_FIELDS: integer(1, 10_000, 10),
+  MAX_TOKENS: integer(100, 1_000_000, 1000),
+  MAX_QUERY_COST: integer(10, 100_000_000, 5000),
+  MAX_WEBSOCKET_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024, 1024 * 1024),
+  MAX_CONNECTIONS: integer(1, 1_000_000, 4096),
+  MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
+  MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  CORS_ORIGINS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('*')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .refine((origins) => origins.length > 0 && origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)), {
+        message: 'must be * or a comma-separated list of origins such as https://app.example.com',
+      }),
+  ),
 });
 
 /** S3 settings as the storage layer takes them; an unset endpoint means: start the embedded S3 server. */
@@ -82,9 +102,20 @@ export interface Config {
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   limits: typeof limits;
+  http: HttpSettings;
 }
 
-/** Limits of the contract (CONTRACT.md, "Workflows"). */
+/** Who may read what at the HTTP edge (besides the API keys). */
+export interface HttpSettings {
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken: string | undefined;
+  /** Origins answered with CORS headers; `*` is any (CORS_ORIGINS). Never with credentials. */
+  corsOrigins: readonly string[];
+}
+
+export const defaultHttpSettings: HttpSettings = Object.freeze({ metricsToken: undefined, corsOrigins: Object.freeze(['*']) });
+
+/** Limits of the service: fixed ones, and the defaults of those the environment may change. */
 export const limits = Object.freeze({
   maxSourceBytes: 25 * 1024 * 1024,
   maxSourcePixels: 40_000_000,
@@ -108,9 +139,33 @@ export const limits = Object.freeze({
   subscriptionIdleSeconds: 300 as number,
   /** graphql-ws pings each socket this often; a socket that misses the pong is dropped (SUBSCRIPTION_KEEPALIVE_SECONDS). */
   subscriptionKeepAliveSeconds: 12 as number,
+  /** Deepest selection nesting of an operation, inline fragments flattened (MAX_QUERY_DEPTH). */
+  maxQueryDepth: 10 as number,
+  /** Aliased fields in an operation (MAX_ALIASES). */
+  maxAliases: 15 as number,
+  /** Top-level fields in an operation, aliases included (MAX_ROOT_FIELDS). */
+  maxRootFields: 10 as number,
+  /** Lexical tokens in an operation's text; also bounds how deep a literal may nest (MAX_TOKENS). */
+  maxTokens: 1000 as number,
+  /** Estimated cost: fields, times list sizes, signed URLs at 10 each (MAX_QUERY_COST). */
+  maxQueryCost: 5000 as number,
+  /** Largest graphql-ws message; a bigger one closes the socket with 1009 (MAX_WEBSOCKET_MESSAGE_BYTES). */
+  maxWebSocketMessageBytes: 1024 * 1024,
+  /** Open TCP connections (HTTP and WebSocket) in this process (MAX_CONNECTIONS). */
+  maxConnections: 4096 as number,
+  /**
+   * Open TCP connections from one remote address (MAX_CONNECTIONS_PER_ADDRESS). Each SSE
+   * subscription holds one, so this stays above MAX_SUBSCRIPTIONS_PER_KEY; behind a proxy every
+   * client shares the proxy's address.
+   */
+  maxConnectionsPerAddress: 256 as number,
+  /** Request bodies over 1 MB (uploads) being received at once (MAX_CONCURRENT_UPLOADS). */
+  maxConcurrentUploads: 8 as number,
+  /** Nesting depth of a JSON scalar value (logError's context). */
+  maxJsonDepth: 32,
 });
 
-const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
+const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -158,6 +213,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
       subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,
       subscriptionKeepAliveSeconds: e.SUBSCRIPTION_KEEPALIVE_SECONDS,
+      maxQueryDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxRootFields: e.MAX_ROOT_FIELDS,
+      maxTokens: e.MAX_TOKENS,
+      maxQueryCost: e.MAX_QUERY_COST,
+      maxWebSocketMessageBytes: e.MAX_WEBSOCKET_MESSAGE_BYTES,
+      maxConnections: e.MAX_CONNECTIONS,
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
     }),
+    http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
   });
 }

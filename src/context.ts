@@ -1,4 +1,6 @@
+import type http from 'node:http';
 import DataLoader from 'dataloader';
+import type { WebSocket } from 'ws';
 import type { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import type { Viewer } from './modules/auth/viewer.ts';
 import type { Completion, MediaFile } from './modules/workflows/workflow.ts';
@@ -7,6 +9,15 @@ import type { Services } from './services.ts';
 export interface Loaders {
   completions: DataLoader<string, Completion[]>;
   mediaFiles: DataLoader<string, MediaFile[]>;
+}
+
+/** What the transports hand to yoga: the Node request, or the graphql-ws socket and its params. */
+export interface ServerContext {
+  req?: http.IncomingMessage;
+  socket?: WebSocket;
+  connectionParams?: Record<string, unknown>;
+  /** Already resolved from the Authorization header at the HTTP edge, before the body was read. */
+  viewer?: Viewer;
 }
 
 export interface GraphQLContext {
@@ -37,7 +48,13 @@ export function createLoaders(services: Services): Loaders {
   };
 }
 
-export async function createContext(services: Services, authorization: string | null | undefined, live: LiveContext): Promise<GraphQLContext> {
-  const viewer = await services.customers.authenticate(authorization);
+/** `authenticated`: the viewer the HTTP edge already resolved from the same header (one lookup per request). */
+export async function createContext(
+  services: Services,
+  authorization: string | null | undefined,
+  live: LiveContext,
+  authenticated?: Viewer,
+): Promise<GraphQLContext> {
+  const viewer = authenticated ?? (await services.customers.authenticate(authorization));
   return { viewer, services, loaders: createLoaders(services), live };
 }

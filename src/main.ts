@@ -96,6 +96,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         storage: infra.storage,
         logger,
         limits: config.limits,
+        http: config.http,
         databaseUrl: infra.databaseUrl,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });

@@ -1,4 +1,5 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { limits } from '../config.ts';
 import { builder } from './builder.ts';
 
 builder.scalarType('DateTime', {
@@ -13,33 +14,65 @@ builder.scalarType('File', {
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
   },
+  // Anything else (a path, an object from the JSON body) would fail later, as an unexpected error.
+  parseValue: (value) => {
+    if (isUploadedFile(value)) return value;
+    throw new GraphQLError('File must be a file sent as a part of a multipart request (the GraphQL multipart request spec), not a string or an object');
+  },
+  parseLiteral: () => {
+    throw new GraphQLError('File cannot be written inline: send it as a part of a multipart request (the GraphQL multipart request spec)');
+  },
 });
+
+/** What yoga's multipart parser hands over: a File (a Blob with a name). JSON can hold no functions. */
+function isUploadedFile(value: unknown): value is File {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<File>;
+  return typeof candidate.arrayBuffer === 'function' && typeof candidate.name === 'string' && typeof candidate.size === 'number';
+}
 
 builder.scalarType('JSON', {
   description: 'Any JSON value.',
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: function literal(ast: ValueNode, variables?: Record<string, unknown> | null): unknown {
-    switch (ast.kind) {
-      case Kind.STRING:
-      case Kind.BOOLEAN:
-        return ast.value;
-      case Kind.INT:
-      case Kind.FLOAT:
-        return Number(ast.value);
-      case Kind.NULL:
-        return null;
-      case Kind.LIST:
-        return ast.values.map((v) => literal(v, variables));
-      case Kind.OBJECT:
-        return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value, variables)]));
-      case Kind.VARIABLE:
-        return variables?.[ast.name.value];
-      default:
-        return undefined;
-    }
-  },
+  parseValue: (value) => withBoundedDepth(value),
+  parseLiteral: (ast, variables) => withBoundedDepth(literal(ast, variables)),
 });
+
+/**
+ * Deeper values overflow the stack of whatever walks them later (JSON.stringify of a log line);
+ * legitimate context objects are shallow.
+ */
+function withBoundedDepth(value: unknown): unknown {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= limits.maxJsonDepth) throw new GraphQLError(`JSON values may nest at most ${limits.maxJsonDepth} levels deep`);
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return value;
+}
+
+function literal(ast: ValueNode, variables?: Record<string, unknown> | null): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => literal(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+    default:
+      return undefined;
+  }
+}
 
 function parseDate(value: unknown): Date {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {

@@ -36,10 +36,13 @@ describe('health and metrics', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  test('GET /readyz is 200 with the database and the bucket ok', async () => {
-    const response = await fetch(`${origin}/readyz`);
+  test('GET /readyz is 200 with the database and the bucket ok (the parts for the admin key only)', async () => {
+    const response = await fetch(`${origin}/readyz`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ready', database: 'ok', bucket: 'ok' });
+    const anonymous = await fetch(`${origin}/readyz`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'ready' });
   });
 
   test('GET /readyz is 503 when the bucket does not answer', async () => {
@@ -54,12 +57,18 @@ describe('health and metrics', () => {
     const broken = buildApp({ services: app.services, db: app.db, storage, logger: createLogger('silent'), limits, databaseUrl: app.databaseUrl, shutdownGraceMs: 1000 });
     const port = await broken.listen(0, '127.0.0.1');
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       expect(response.status).toBe(503);
       const body = (await response.json()) as { status: string; database: string; bucket: string };
       expect(body.status).toBe('not ready');
       expect(body.database).toBe('ok');
       expect(body.bucket).toMatch(/^failing/);
+      // Anyone else learns that it is not ready, not why (the reason names buckets and hosts).
+      for (const headers of [{}, { authorization: `Bearer ${customer.apiKey}` }] as Array<Record<string, string>>) {
+        const other = await fetch(`http://127.0.0.1:${port}/readyz`, { headers });
+        expect(other.status).toBe(503);
+        expect(await other.json()).toEqual({ status: 'not ready' });
+      }
     } finally {
       await broken.stop();
       storage.destroy();
@@ -91,9 +100,9 @@ describe('GraphiQL', () => {
     expect(html).toContain('Framewright');
   });
 
-  test('GET /graphql with a query still answers JSON', async () => {
+  test('GET /graphql with a query (and the CSRF preflight header) still answers JSON', async () => {
     const response = await fetch(`${origin}/graphql?query=${encodeURIComponent('{ models { id } }')}`, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', 'graphql-require-preflight': '1' },
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { data: { models: Array<{ id: string }> } };

@@ -4,7 +4,7 @@ import { print } from 'graphql';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { limits } from '../../src/config.ts';
+import { defaultHttpSettings, type HttpSettings, limits } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { flows } from '../../src/jobs/flows/index.ts';
@@ -60,6 +60,8 @@ export async function startTestApp(
   options: {
     clock?: () => Date;
     limits?: Partial<typeof limits>;
+    /** METRICS_TOKEN and CORS_ORIGINS, over their defaults. */
+    http?: Partial<HttpSettings>;
     /** Runs a job runner in this process, with these options over fast test defaults. */
     worker?: WorkerOptions;
   } = {},
@@ -83,7 +85,8 @@ export async function startTestApp(
   await storage.ensureBucket();
   const appLimits = { ...limits, ...options.limits };
   const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits }, db, storage, logger, clock: options.clock });
-  const app = buildApp({ services, db, storage, logger, limits: appLimits, databaseUrl, shutdownGraceMs: 5000 });
+  const http = { ...defaultHttpSettings, ...options.http };
+  const app = buildApp({ services, db, storage, logger, limits: appLimits, http, databaseUrl, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
   const runners: JobRunner[] = [];
   let untrackApp = () => {};

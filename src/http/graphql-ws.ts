@@ -1,0 +1,111 @@
+import type http from 'node:http';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { GraphQLContext, ServerContext } from '../context.ts';
+import type { Logger } from '../logger.ts';
+import { UnauthenticatedError } from '../modules/shared/errors.ts';
+import type { ConnectionCaps } from './request-guards.ts';
+import { logBadKey } from './request-guards.ts';
+
+export interface GraphQLWsOptions {
+  server: http.Server;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  caps: ConnectionCaps;
+  limits: { maxWebSocketMessageBytes: number; subscriptionIdleSeconds: number; subscriptionKeepAliveSeconds: number };
+  logger: Logger;
+  /** The app's one mapping of errors for clients. */
+  toClientError: (error: unknown) => GraphQLError;
+}
+
+/**
+ * graphql-ws on the GraphQL endpoint, through yoga's envelop (the same parse, validate, limits
+ * and context as HTTP). A bad operation is an error for that operation alone: the socket and
+ * its other subscriptions go on.
+ */
+export function attachGraphQLWs({ server, yoga, caps, limits, logger, toClientError: mapError }: GraphQLWsOptions) {
+  // graphql-ws accepts only errors of its own copy of graphql (instanceof): rebuilt with yoga's, which shares it.
+  const toClientError = (error: unknown): GraphQLError => {
+    const mapped = mapError(error);
+    const { nodes, source, positions, path, extensions } = mapped;
+    return createGraphQLError(mapped.message, { nodes, source, positions, path, extensions });
+  };
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // A bigger message closes the socket with 1009 before it is buffered further (ws's default is 100 MiB).
+    maxPayload: limits.maxWebSocketMessageBytes,
+    verifyClient: ({ req }, accept) => {
+      const refusal = caps.refusal(req.socket);
+      if (refusal) accept(false, refusal.status, refusal.message);
+      else accept(true);
+    },
+  });
+  const idleSweep = sweepIdleSockets(limits.subscriptionIdleSeconds);
+  useServer(
+    {
+      execute: (args: unknown) => (args as { rootValue: { execute: (a: unknown) => unknown } }).rootValue.execute(args) as never,
+      subscribe: (args: unknown) => (args as { rootValue: { subscribe: (a: unknown) => unknown } }).rootValue.subscribe(args) as never,
+      onConnect: (ctx) => idleSweep.track(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length),
+      onClose: (ctx) => idleSweep.forget(ctx.extra.socket),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: undefined as unknown as ExecutionArgs['document'],
+          variableValues: params.variables,
+          contextValue: undefined as unknown,
+          rootValue: { execute, subscribe },
+        };
+        try {
+          // A syntax error or an oversized operation throws here; uncaught, graphql-ws would close the socket (4500).
+          args.document = parse(params.query);
+        } catch (error) {
+          return [toClientError(error)];
+        }
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors.map((error: GraphQLError) => toClientError(error));
+        try {
+          args.contextValue = await contextFactory();
+        } catch (error) {
+          // A bad key: an UNAUTHENTICATED error for this operation, as over HTTP, not a dropped socket.
+          if (error instanceof UnauthenticatedError) logBadKey(logger, error.message, ctx.extra.request.socket.remoteAddress);
+          return [toClientError(error)];
+        }
+        return args;
+      },
+    },
+    wsServer,
+    limits.subscriptionKeepAliveSeconds * 1000,
+  );
+  return { wsServer, stopSweeping: () => idleSweep.stop() };
+}
+
+/** A socket that has had no subscription for this long holds a connection for nothing: closed. */
+function sweepIdleSockets(idleSeconds: number) {
+  const idleMs = idleSeconds * 1000;
+  const sockets = new Map<WebSocket, { idleSince: number; operations: () => number }>();
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [socket, state] of sockets) {
+        if (state.operations() > 0) state.idleSince = now;
+        else if (now - state.idleSince >= idleMs) socket.close(1000, `idle: no subscription for ${idleSeconds} s`);
+      }
+    },
+    Math.min(30_000, Math.max(200, idleMs / 5)),
+  );
+  timer.unref();
+  return {
+    track: (socket: WebSocket, operations: () => number) => void sockets.set(socket, { idleSince: Date.now(), operations }),
+    forget: (socket: WebSocket) => void sockets.delete(socket),
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,81 @@
+import { createCounter, createHistogram, type FillLabelsFnParams, usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+import { sameSecret } from '../modules/customers/api-keys.ts';
+
+/** Distinct operation names kept as label values; later new names are counted as "other". */
+const MAX_OPERATION_NAMES = 100;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Prometheus metrics whose every label has a bounded set of values: operation type, phase,
+ * method and status, and operation names up to MAX_OPERATION_NAMES (clients choose them
+ * freely). No URL and no error path (each would add a series per request).
+ */
+export function useBoundedMetrics(registry: Registry): Plugin {
+  const operationName = boundedOperationNames();
+  const labelsOf = (params: FillLabelsFnParams) => ({
+    operationName: operationName(params.operationName),
+    operationType: params.operationType ?? 'unknown',
+  });
+  const histogram = <Phase extends 'parse' | 'validate' | 'context' | 'execute' | 'subscribe'>(name: string, help: string, phases: [Phase, ...Phase[]]) =>
+    createHistogram({ registry, histogram: { name, help, labelNames: ['operationName', 'operationType'] }, fillLabelsFn: labelsOf, phases });
+  return usePrometheus({
+    endpoint: '/metrics',
+    registry,
+    labels: { url: false, path: false },
+    metrics: {
+      graphql_envelop_phase_parse: histogram('graphql_envelop_phase_parse', 'Time spent on running GraphQL "parse" function', ['parse']),
+      graphql_envelop_phase_validate: histogram('graphql_envelop_phase_validate', 'Time spent on running GraphQL "validate" function', ['validate']),
+      graphql_envelop_phase_context: histogram('graphql_envelop_phase_context', 'Time spent on building the GraphQL context', ['context']),
+      graphql_envelop_phase_execute: histogram('graphql_envelop_phase_execute', 'Time spent on running the GraphQL "execute" function', ['execute']),
+      graphql_envelop_phase_subscribe: histogram('graphql_envelop_phase_subscribe', 'Time spent on running the GraphQL "subscribe" function', ['subscribe']),
+      graphql_envelop_request_duration: histogram('graphql_envelop_request_duration', 'Time spent on running the GraphQL operation from parse to execute', ['execute', 'subscribe']),
+      graphql_envelop_request: createCounter({
+        registry,
+        counter: { name: 'graphql_envelop_request', help: 'Counts the amount of GraphQL requests executed through Envelop', labelNames: ['operationName', 'operationType'] },
+        fillLabelsFn: labelsOf,
+        phases: ['execute', 'subscribe'],
+      }),
+      graphql_envelop_error_result: createCounter({
+        registry,
+        counter: { name: 'graphql_envelop_error_result', help: 'Counts the amount of errors reported from all phases', labelNames: ['operationName', 'operationType', 'phase'] },
+        fillLabelsFn: (params) => ({ ...labelsOf(params), phase: params.errorPhase ?? 'unknown' }),
+        phases: ['parse', 'validate', 'context', 'execute', 'subscribe'],
+      }),
+      graphql_yoga_http_duration: createHistogram({
+        registry,
+        histogram: { name: 'graphql_yoga_http_duration', help: 'Time spent on HTTP connection', labelNames: ['operationName', 'operationType', 'method', 'statusCode'] },
+        fillLabelsFn: (params, { request, response }) => ({ ...labelsOf(params), method: boundedMethod(request.method), statusCode: response.status }),
+        phases: ['request'],
+      }),
+      // Their labels (field names of deprecated fields, a summary per operation) add nothing bounded here.
+      graphql_envelop_request_time_summary: false,
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_execute_resolver: false,
+    },
+  });
+}
+
+function boundedOperationNames(): (name: string | undefined) => string {
+  const seen = new Set<string>();
+  return (name) => {
+    if (!name) return 'Anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (seen.has(name)) return name;
+    if (seen.size >= MAX_OPERATION_NAMES) return 'other';
+    seen.add(name);
+    return name;
+  };
+}
+
+function boundedMethod(method: string): string {
+  return ['GET', 'POST', 'OPTIONS'].includes(method) ? method : 'other';
+}
+
+/** With a token set, /metrics is for the scraper that knows it. */
+export function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (!token) return true;
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  return presented !== undefined && sameSecret(presented, token);
+}

@@ -1,0 +1,78 @@
+import type http from 'node:http';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { HttpSettings } from '../config.ts';
+import type { GraphQLContext, ServerContext } from '../context.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services.ts';
+import type { Storage } from '../storage/s3.ts';
+import { metricsAllowed } from './metrics.ts';
+import { readiness } from './readiness.ts';
+import { authenticateEarly, type ConnectionCaps, isLargeBody, LARGE_BODY_BYTES, refuse, type UploadSlots } from './request-guards.ts';
+
+export interface RouteOptions {
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  deps: { services: Services; db: Database; storage: Storage; logger: Logger };
+  httpSettings: HttpSettings;
+  caps: ConnectionCaps;
+  uploads: UploadSlots;
+  maxConcurrentUploads: number;
+}
+
+/**
+ * Every HTTP request, in the order of its guards: cheap refusals (connection caps, a bad key,
+ * no upload slot) come before yoga reads a byte of the body.
+ */
+export function routeRequests(options: RouteOptions): http.RequestListener {
+  const { yoga, deps, httpSettings, caps } = options;
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    logRequest(req, res, path, deps.logger);
+    const refusal = caps.refusal(req.socket);
+    if (refusal) return refuse(res, refusal.status, refusal.status === 429 ? 'TOO_MANY_CONNECTIONS' : 'SERVER_BUSY', refusal.message);
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
+    if (path === '/metrics') {
+      if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
+      return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
+    }
+    void handleGraphQL(req, res, options);
+  };
+}
+
+async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, { yoga, deps, uploads, maxConcurrentUploads }: RouteOptions): Promise<void> {
+  const { viewer, refusal } = await authenticateEarly(deps.services, req, deps.logger);
+  if (refusal) return refuse(res, 401, 'UNAUTHENTICATED', refusal);
+  // Nothing open to anonymous callers (models, a PUBLIC workflow, introspection) needs a large body.
+  if (!viewer && isLargeBody(req)) {
+    return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Requests without an API key are limited to ${LARGE_BODY_BYTES} bytes (with a known Content-Length).`);
+  }
+  if (!uploads.admit(req, res)) {
+    const message = `Too many large requests are being received (at most ${maxConcurrentUploads}); try again shortly.`;
+    return refuse(res, 503, 'SERVER_BUSY', message, { 'retry-after': '5' });
+  }
+  // The viewer rides in the server context, so the GraphQL context does not look the key up again.
+  await yoga.handle(req, res, viewer ? { viewer } : {});
+}
+
+/** One line per request when it ends; probes and scrapes at debug, so they do not drown the rest. */
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, path: string | undefined, logger: Logger): void {
+  const started = process.hrtime.bigint();
+  res.once('close', () => {
+    const quiet = path === '/healthz' || path === '/readyz' || path === '/metrics';
+    logger[quiet ? 'debug' : 'info'](
+      {
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+        finished: res.writableFinished,
+      },
+      'request',
+    );
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('the settings of the limits', () => {
+  test('have sensible defaults', () => {
+    const config = loadConfig({});
+    expect(config.limits).toMatchObject({
+      maxQueryDepth: 10,
+      maxAliases: 15,
+      maxRootFields: 10,
+      maxTokens: 1000,
+      maxQueryCost: 5000,
+      maxWebSocketMessageBytes: 1024 * 1024,
+      maxConnections: 4096,
+      maxConnectionsPerAddress: 256,
+      maxConcurrentUploads: 8,
+    });
+    expect(config.http).toEqual({ metricsToken: undefined, corsOrigins: ['*'] });
+  });
+
+  test('are read from the environment', () => {
+    const config = loadConfig({
+      MAX_QUERY_DEPTH: '7',
+      MAX_ALIASES: '3',
+      MAX_ROOT_FIELDS: '4',
+      MAX_TOKENS: '500',
+      MAX_QUERY_COST: '900',
+      MAX_WEBSOCKET_MESSAGE_BYTES: '65536',
+      MAX_CONNECTIONS: '100',
+      MAX_CONNECTIONS_PER_ADDRESS: '10',
+      MAX_CONCURRENT_UPLOADS: '2',
+      METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+    });
+    expect(config.limits).toMatchObject({ maxQueryDepth: 7, maxAliases: 3, maxRootFields: 4, maxTokens: 500, maxQueryCost: 900 });
+    expect(config.limits).toMatchObject({ maxWebSocketMessageBytes: 65536, maxConnections: 100, maxConnectionsPerAddress: 10, maxConcurrentUploads: 2 });
+    expect(config.http).toEqual({ metricsToken: 'a-metrics-token-of-32-characters', corsOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+  });
+
+  test.each([
+    ['MAX_QUERY_DEPTH', 'deep'],
+    ['MAX_TOKENS', '5'],
+    ['CORS_ORIGINS', 'app.example.com/path'],
+    ['METRICS_TOKEN', 'short'],
+  ])('a bad %s is one clear error naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  test('METRICS_TOKEN is never echoed in the error', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/a value not shown/);
+  });
+});
