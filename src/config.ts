@@ -73,6 +73,10 @@ const envSchema = z.object({
   MAX_CONNECTIONS: integer(1, 1_000_000, 4096),
   MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
+  WEBHOOK_MAX_ATTEMPTS: integer(1, 100, 8),
+  WEBHOOK_RETRY_BASE_SECONDS: integer(0, 86_400, 10),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
+  WEBHOOK_CONCURRENCY: integer(1, 256, 4),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   CORS_ORIGINS: z.preprocess(
     emptyAsUndefined,
@@ -103,7 +107,22 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   limits: typeof limits;
   http: HttpSettings;
+  webhooks: WebhookConfig;
 }
+
+/** How webhook deliveries are sent and retried. */
+export interface WebhookConfig {
+  /** Attempts before a delivery is FAILED (WEBHOOK_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Attempt n+1 comes base × 4^(n−1) seconds after attempt n (WEBHOOK_RETRY_BASE_SECONDS). */
+  retryBaseSeconds: number;
+  /** http:// and loopback or private addresses too: for development and tests (WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateNetworks: boolean;
+  /** Deliveries a worker sends at once, beside its media jobs (WEBHOOK_CONCURRENCY). */
+  concurrency: number;
+}
+
+export const defaultWebhookConfig: WebhookConfig = Object.freeze({ maxAttempts: 8, retryBaseSeconds: 10, allowPrivateNetworks: false, concurrency: 4 });
 
 /** Who may read what at the HTTP edge (besides the API keys). */
 export interface HttpSettings {
@@ -224,5 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
     }),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
+    webhooks: Object.freeze({
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    }),
   });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
+import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { startInfrastructure, type Infrastructure } from './infrastructure.ts';
 import { flows } from './jobs/flows/index.ts';
@@ -80,6 +81,9 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         databaseUrl: infra.databaseUrl,
         storage: infra.storage,
         credits: services.credits,
+        webhooks: services.webhooks,
+        deliveryConcurrency: config.webhooks.concurrency,
+        allowPrivateWebhookNetworks: config.webhooks.allowPrivateNetworks,
         flows,
         logger,
         concurrency: config.worker.concurrency,
@@ -141,6 +145,12 @@ function printWelcome(port: number, demoKey: string | undefined): void {
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
+  return n;
+}
+
 function parseCredits(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
@@ -162,6 +172,20 @@ program
     const config = readConfig();
     const logger = createLogger(config.logLevel);
     await withInfrastructure(config, logger, async () => logger.info('database is up to date'));
+  });
+program
+  .command('webhooks')
+  .description('try webhooks on one machine')
+  .command('listen')
+  .description('receive, verify and print webhook deliveries (answers 200 to each one that verifies)')
+  .option('--port <n>', 'port to listen on (0: any free one)', parsePort, 4100)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--secret <secret>', "the endpoint's signing secret, to verify each delivery")
+  .action(async (options: { port: number; host: string; secret?: string }) => {
+    const server = await listenForWebhooks(options, (line) => process.stdout.write(`${line}\n`));
+    const close = () => server.close(() => process.exit(0));
+    process.once('SIGINT', close);
+    process.once('SIGTERM', close);
   });
 program
   .command('customer')

@@ -1,10 +1,11 @@
-import type { Config } from './config.ts';
+import { type Config, defaultWebhookConfig, type WebhookConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { CreditsService } from './modules/credits/credits.service.ts';
 import { CustomersService } from './modules/customers/customers.service.ts';
 import { ErrorLogsService } from './modules/error-logs/error-logs.service.ts';
 import { UploadsService } from './modules/uploads/uploads.service.ts';
+import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { WorkflowsService } from './modules/workflows/workflows.service.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -13,11 +14,12 @@ export interface Services {
   customers: CustomersService;
   errorLogs: ErrorLogsService;
   uploads: UploadsService;
+  webhooks: WebhooksService;
   workflows: WorkflowsService;
 }
 
 export interface ServiceDeps {
-  config: Pick<Config, 'adminApiKey' | 'limits'>;
+  config: Pick<Config, 'adminApiKey' | 'limits'> & { webhooks?: WebhookConfig };
   db: Database;
   storage: Storage;
   logger: Logger;
@@ -29,7 +31,22 @@ export function createServices({ config, db, storage, logger, clock = () => new 
   const credits = new CreditsService(db);
   const customers = new CustomersService(db, credits, config.adminApiKey);
   const uploads = new UploadsService(db, storage, config.limits, clock);
-  const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, logger, limits: config.limits, clock });
+  const webhookConfig = config.webhooks ?? defaultWebhookConfig;
+  const webhooks = new WebhooksService({
+    db,
+    storage,
+    logger,
+    clock,
+    settings: {
+      ...webhookConfig,
+      // The contract's cap; URLs in a delivery stay valid a day, for receivers that fetch later.
+      maxEndpointsPerCustomer: 10,
+      urlSeconds: 24 * 3600,
+      maxPageSize: config.limits.maxPageSize,
+      defaultPageSize: config.limits.defaultPageSize,
+    },
+  });
+  const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, webhooks, logger, limits: config.limits, clock });
   const errorLogs = new ErrorLogsService({ db, storage, customers, logger, limits: config.limits, clock });
-  return { credits, customers, uploads, workflows, errorLogs };
+  return { credits, customers, uploads, webhooks, workflows, errorLogs };
 }

@@ -1,16 +1,20 @@
-import type { Workflow } from '../modules/workflows/workflow.ts';
-import type { WorkflowCursor } from '../modules/workflows/workflows.service.ts';
 import { ValidationError } from '../modules/shared/errors.ts';
 import { assertUuid } from '../modules/shared/validation.ts';
 
 // Cursors are a GraphQL connection's business: opaque to clients (base64url of the row's
-// created_at and id), a keyset position to the service.
+// created_at and id), a keyset position to the service. Lists are newest first on (created_at, id).
 
-export function encodeCursor(workflow: Workflow): string {
-  return Buffer.from(JSON.stringify([workflow.createdAt.toISOString(), workflow.id])).toString('base64url');
+/** A keyset position: the (created_at, id) of the last row of the page before. */
+export interface KeysetCursor {
+  createdAt: Date;
+  id: string;
 }
 
-export function decodeCursor(cursor: string, field: string): WorkflowCursor {
+export function encodeCursor(row: KeysetCursor): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field: string): KeysetCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);

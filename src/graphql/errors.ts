@@ -41,7 +41,7 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resource: t.exposeString('resource', { description: 'What was not found: "Workflow", "Model", "Customer" or "Upload".' }),
+    resource: t.exposeString('resource', { description: 'What was not found: "Workflow", "Model", "Customer", "Upload", "WebhookEndpoint" or "WebhookDelivery".' }),
     id: t.exposeString('id'),
   }),
 });

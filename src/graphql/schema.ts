@@ -10,6 +10,7 @@ import './types/customer.ts';
 import './types/upload.ts';
 import './types/error-log.ts';
 import './types/workflow-progress.ts';
+import './types/webhook.ts';
 
 /** Every type file registers itself on the builder; this only imports them. */
 export const schema = builder.toSchema();

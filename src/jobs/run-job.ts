@@ -7,6 +7,7 @@ import type { WorkflowRow } from '../db/schema/workflows.ts';
 import type { Logger } from '../logger.ts';
 import { MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import { finalFlow, type FlowName, workflowPrefix } from '../modules/workflows/workflow.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
@@ -21,6 +22,8 @@ export interface RunJobDeps {
   db: Database;
   storage: Storage;
   credits: CreditsService;
+  /** The run's end is reported to the customer's webhook endpoints, in the same transaction. */
+  webhooks: WebhooksService;
   flows: FlowRegistry;
   logger: Logger;
   workerId: string;
@@ -97,6 +100,7 @@ class JobRun {
     private readonly deps: RunJobDeps,
     private readonly stopSignal: AbortSignal,
   ) {
+    if (!job.workflow_id) throw new Error(`job ${job.id} is not a workflow run`);
     this.workflowId = job.workflow_id;
     this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });
     stopSignal.addEventListener('abort', this.onStop);
@@ -163,6 +167,7 @@ class JobRun {
     await this.guarded(async (trx) => {
       await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'SUCCESS', progress_exactly: 100, error: null });
       await queue.finishJob(trx, this.job.id, 'DONE', null);
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED');
     });
     this.log.info('run finished: SUCCESS');
   }
@@ -242,6 +247,7 @@ class JobRun {
       await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'FAILED', error: workflowError });
       await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
       await queue.finishJob(trx, this.job.id, 'FAILED', flowError);
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED');
     });
   }
 

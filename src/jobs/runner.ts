@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Database } from '../db/database.ts';
 import { type Listener, listen } from '../db/listener.ts';
-import type { JobRow } from '../db/schema/jobs.ts';
+import type { JobKind, JobRow } from '../db/schema/jobs.ts';
 import type { Logger } from '../logger.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { JOBS_CHANNEL } from '../queue/channels.ts';
 import * as queue from '../queue/jobs.ts';
 import type { Storage } from '../storage/s3.ts';
+import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import { type JobOutcome, runJob, type RunJobDeps } from './run-job.ts';
+import { runJob, type RunJobDeps } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
@@ -17,10 +19,17 @@ export interface JobRunnerOptions {
   databaseUrl: string;
   storage: Storage;
   credits: CreditsService;
+  webhooks: WebhooksService;
   flows: FlowRegistry;
   logger: Logger;
+  /** Workflow runs at once. */
   concurrency: number;
   leaseSeconds: number;
+  /** Webhook deliveries at once: their own slots, so slow receivers never hold up media jobs (or the reverse). */
+  deliveryConcurrency?: number;
+  /** A receiver has this long to answer (10 s). */
+  deliveryTimeoutMs?: number;
+  allowPrivateWebhookNetworks?: boolean;
   /** Polling is the fallback when a NOTIFY is missed (e.g. while the LISTEN connection reconnects). */
   pollIntervalMs?: number;
   heartbeatMs?: number;
@@ -32,15 +41,58 @@ export interface JobRunnerOptions {
 export interface JobRunner {
   readonly workerId: string;
   /**
-   * Stops claiming, lets running flows finish for up to `graceMs`, then aborts what still runs
-   * (its flow goes back to PENDING) and releases its jobs for another worker.
+   * Stops claiming, lets running flows and deliveries finish for up to `graceMs`, then aborts
+   * what still runs (its flow goes back to PENDING) and releases its jobs for another worker.
    */
   stop(graceMs: number): Promise<void>;
 }
 
-/** Claims and runs jobs, `concurrency` at a time, until stopped. */
+/** Claims and runs jobs of both kinds, each kind with its own slots, until stopped. */
 export function startJobRunner(options: JobRunnerOptions): JobRunner {
-  return new PollingJobRunner(options);
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const logger = options.logger.child({ workerId });
+  const pollIntervalMs = options.pollIntervalMs ?? 2000;
+  const runDeps = runJobDeps(options, workerId, logger);
+  const deliveryDeps = {
+    db: options.db,
+    webhooks: options.webhooks,
+    logger,
+    workerId,
+    timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    allowPrivateNetworks: options.allowPrivateWebhookNetworks ?? false,
+  };
+  // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
+  const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
+  const loops = [
+    new ClaimLoop(
+      { kind: 'WORKFLOW_RUN', concurrency: options.concurrency, leaseSeconds: options.leaseSeconds, handle: (job, signal) => runJob(job, runDeps, signal) },
+      { db: options.db, workerId, logger, pollIntervalMs },
+    ),
+    new ClaimLoop(
+      {
+        kind: 'WEBHOOK_DELIVERY',
+        concurrency: options.deliveryConcurrency ?? 4,
+        leaseSeconds: deliveryLeaseSeconds,
+        handle: (job, signal) => deliverWebhook(job, deliveryDeps, signal),
+      },
+      { db: options.db, workerId, logger, pollIntervalMs },
+    ),
+  ];
+  const wakeAll = () => {
+    for (const loop of loops) loop.wakeUp();
+  };
+  const listener: Listener = listen({ url: options.databaseUrl, channels: [JOBS_CHANNEL], onNotification: wakeAll, onReconnect: wakeAll, logger });
+  logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
+  return {
+    workerId,
+    stop: async (graceMs) => {
+      await Promise.all(loops.map((loop) => loop.stop(graceMs)));
+      const released = await queue.releaseJobsOf(options.db, workerId);
+      if (released > 0) logger.info({ released }, 'released jobs for other workers');
+      await listener.stop();
+      logger.info('worker stopped');
+    },
+  };
 }
 
 /** The default `JobRunnerOptions` where the caller gives none; the lease alone has no default. */
@@ -49,6 +101,7 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
     db: options.db,
     storage: options.storage,
     credits: options.credits,
+    webhooks: options.webhooks,
     flows: options.flows,
     logger,
     workerId,
@@ -62,46 +115,48 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
   };
 }
 
+interface JobHandler {
+  kind: JobKind;
+  concurrency: number;
+  leaseSeconds: number;
+  handle(job: JobRow, stopSignal: AbortSignal): Promise<unknown>;
+}
+
 /**
- * The claim loop: fill every free slot, then sleep until a NOTIFY, a finished job, the next due
- * job or the poll interval, whichever comes first.
+ * The claim loop of one kind of job: fill every free slot, then sleep until a NOTIFY, a finished
+ * job, the next due job or the poll interval, whichever comes first.
  */
-class PollingJobRunner implements JobRunner {
-  readonly workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly logger: Logger;
-  private readonly deps: RunJobDeps;
-  private readonly pollIntervalMs: number;
+class ClaimLoop {
   private readonly stopController = new AbortController();
-  private readonly running = new Set<Promise<JobOutcome | undefined>>();
-  private readonly listener: Listener;
+  private readonly running = new Set<Promise<unknown>>();
   private readonly looping: Promise<void>;
   private wake: (() => void) | undefined;
   private stopping = false;
 
-  constructor(private readonly options: JobRunnerOptions) {
-    this.logger = options.logger.child({ workerId: this.workerId });
-    this.deps = runJobDeps(options, this.workerId, this.logger);
-    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
-    this.listener = listen({
-      url: options.databaseUrl,
-      channels: [JOBS_CHANNEL],
-      onNotification: () => this.wakeUp(),
-      onReconnect: () => this.wakeUp(),
-      logger: this.logger,
-    });
-    this.logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
+  private readonly db: Database;
+  private readonly workerId: string;
+  private readonly logger: Logger;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly handler: JobHandler,
+    context: { db: Database; workerId: string; logger: Logger; pollIntervalMs: number },
+  ) {
+    ({ db: this.db, workerId: this.workerId, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
     this.looping = this.loop();
   }
 
+  /** Stops claiming, then lets running jobs finish for up to `graceMs` before aborting them. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.wakeUp();
     await this.looping;
     await this.drain(graceMs);
-    const released = await queue.releaseJobsOf(this.options.db, this.workerId);
-    if (released > 0) this.logger.info({ released }, 'released jobs for other workers');
-    await this.listener.stop();
-    this.logger.info('worker stopped');
+  }
+
+  wakeUp(): void {
+    this.wake?.();
+    this.wake = undefined;
   }
 
   private async loop(): Promise<void> {
@@ -117,8 +172,8 @@ class PollingJobRunner implements JobRunner {
   private async fillSlots(): Promise<boolean> {
     let claimed = false;
     while (!this.stopping && this.hasFreeSlot()) {
-      const job = await queue.claimJob(this.options.db, this.workerId, this.options.leaseSeconds).catch((error: unknown) => {
-        this.logger.error({ err: error }, 'could not claim a job; retrying after the poll interval');
+      const job = await queue.claimJob(this.db, this.handler.kind, this.workerId, this.handler.leaseSeconds).catch((error: unknown) => {
+        this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
         return undefined;
       });
       if (!job) break;
@@ -129,11 +184,11 @@ class PollingJobRunner implements JobRunner {
   }
 
   private launch(job: JobRow): void {
-    const task: Promise<JobOutcome | undefined> = runJob(job, this.deps, this.stopController.signal)
+    const task: Promise<unknown> = this.handler
+      .handle(job, this.stopController.signal)
       .catch((error: unknown) => {
         // The lease runs out and another worker resumes the job.
-        this.logger.error({ err: error, workflowId: job.workflow_id }, 'job crashed; it will be taken over when its lease ends');
-        return undefined;
+        this.logger.error({ err: error, jobId: job.id, kind: job.kind }, 'job crashed; it will be taken over when its lease ends');
       })
       .finally(() => {
         this.running.delete(task);
@@ -144,7 +199,7 @@ class PollingJobRunner implements JobRunner {
 
   /** Until the next queued job is due, when that is sooner than the poll interval and a slot is free. */
   private async nextWaitMs(): Promise<number> {
-    const untilNext = this.hasFreeSlot() ? await queue.secondsUntilNextJob(this.options.db).catch(() => null) : null;
+    const untilNext = this.hasFreeSlot() ? await queue.secondsUntilNextJob(this.db, this.handler.kind).catch(() => null) : null;
     return untilNext !== null && untilNext * 1000 < this.pollIntervalMs ? Math.max(10, untilNext * 1000) : this.pollIntervalMs;
   }
 
@@ -158,23 +213,18 @@ class PollingJobRunner implements JobRunner {
     });
   }
 
-  private wakeUp(): void {
-    this.wake?.();
-    this.wake = undefined;
-  }
-
   private hasFreeSlot(): boolean {
-    return this.running.size < this.options.concurrency;
+    return this.running.size < this.handler.concurrency;
   }
 
-  /** Lets running flows finish for up to `graceMs`, then aborts them (their flows go back to PENDING). */
+  /** Lets running jobs finish for up to `graceMs`, then aborts them (a flow goes back to PENDING). */
   private async drain(graceMs: number): Promise<void> {
     if (this.running.size === 0) return;
-    this.logger.info({ running: this.running.size, graceMs }, 'waiting for running flows to finish');
+    this.logger.info({ running: this.running.size, kind: this.handler.kind, graceMs }, 'waiting for running jobs to finish');
     const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
     const allDone = Promise.all([...this.running]).then(() => 'done' as const);
     if ((await Promise.race([allDone, graceOver])) === 'timeout') {
-      this.logger.warn({ running: this.running.size }, 'grace period over: interrupting running flows');
+      this.logger.warn({ running: this.running.size, kind: this.handler.kind }, 'grace period over: interrupting running jobs');
       this.stopController.abort();
       await allDone;
     }

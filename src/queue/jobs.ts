@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
-import type { JobRow } from '../db/schema/jobs.ts';
+import type { JobKind, JobRow } from '../db/schema/jobs.ts';
 import { notifyJobQueued } from './channels.ts';
 
 // Every statement on the jobs table, one small function per queue operation (graphile-worker's
@@ -25,6 +25,22 @@ import { notifyJobQueued } from './channels.ts';
 export async function enqueueJob(trx: Trx, workflowId: string): Promise<void> {
   await trx.insertInto('jobs').values({ workflow_id: workflowId }).execute();
   await notifyJobQueued(trx, workflowId);
+}
+
+/** Queues the delivery of a webhook event (a second kind of job) and wakes an idle worker (on commit). */
+export async function enqueueDelivery(trx: Trx, deliveryId: string): Promise<void> {
+  await trx.insertInto('jobs').values({ kind: 'WEBHOOK_DELIVERY', delivery_id: deliveryId }).execute();
+  await notifyJobQueued(trx, deliveryId);
+}
+
+/** A delivery sent again by hand: its job is queued at once, whatever state it ended in. */
+export async function requeueDeliveryJob(trx: Trx, deliveryId: string): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({ status: 'QUEUED', run_at: sql`now()`, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .where('delivery_id', '=', deliveryId)
+    .execute();
+  await notifyJobQueued(trx, deliveryId);
 }
 
 /** Locks the workflow's job row; taken after the workflow's row, the order every writer follows. */
@@ -56,7 +72,7 @@ export async function requeueJobOf(trx: Trx, workflowId: string): Promise<void> 
  * ran out (its worker died). SKIP LOCKED lets any number of workers claim at once without waiting
  * on each other or taking the same row.
  */
-export async function claimJob(db: Executor, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
+export async function claimJob(db: Executor, kind: JobKind, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
   const result = await sql<JobRow>`
     UPDATE jobs SET
       status = 'RUNNING',
@@ -66,8 +82,8 @@ export async function claimJob(db: Executor, workerId: string, leaseSeconds: num
       updated_at = now()
     WHERE id = (
       SELECT id FROM jobs
-      WHERE (status = 'QUEUED' AND run_at <= now())
-         OR (status = 'RUNNING' AND locked_until < now())
+      WHERE kind = ${kind}
+        AND ((status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND locked_until < now()))
       ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
       LIMIT 1
@@ -144,10 +160,11 @@ export async function releaseJobsOf(db: Executor, workerId: string): Promise<num
 }
 
 /** Seconds until the next queued job is due; null when none is queued. Lets an idle worker sleep exactly. */
-export async function secondsUntilNextJob(db: Executor): Promise<number | null> {
+export async function secondsUntilNextJob(db: Executor, kind: JobKind): Promise<number | null> {
   const row = await db
     .selectFrom('jobs')
     .select(sql<number>`extract(epoch from (min(run_at) - now()))`.as('wait'))
+    .where('kind', '=', kind)
     .where('status', '=', 'QUEUED')
     .executeTakeFirst();
   return row?.wait === null || row?.wait === undefined ? null : Number(row.wait);

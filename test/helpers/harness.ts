@@ -4,7 +4,7 @@ import { print } from 'graphql';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { defaultHttpSettings, type HttpSettings, limits } from '../../src/config.ts';
+import { defaultHttpSettings, defaultWebhookConfig, type HttpSettings, limits, type WebhookConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { flows } from '../../src/jobs/flows/index.ts';
@@ -31,7 +31,7 @@ export interface UploadPart {
   contentType: string;
 }
 
-export type WorkerOptions = Partial<Omit<JobRunnerOptions, 'db' | 'databaseUrl' | 'storage' | 'credits' | 'logger'>>;
+export type WorkerOptions = Partial<Omit<JobRunnerOptions, 'db' | 'databaseUrl' | 'storage' | 'credits' | 'webhooks' | 'logger'>>;
 
 export interface TestApp {
   url: string;
@@ -64,6 +64,8 @@ export async function startTestApp(
     http?: Partial<HttpSettings>;
     /** Runs a job runner in this process, with these options over fast test defaults. */
     worker?: WorkerOptions;
+    /** Webhook settings over the test defaults: private networks allowed (receivers run on loopback), 1 s retry base. */
+    webhooks?: Partial<WebhookConfig>;
   } = {},
 ): Promise<TestApp> {
   const suffix = randomBytes(6).toString('hex');
@@ -84,7 +86,8 @@ export async function startTestApp(
   });
   await storage.ensureBucket();
   const appLimits = { ...limits, ...options.limits };
-  const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits }, db, storage, logger, clock: options.clock });
+  const webhooks: WebhookConfig = { ...defaultWebhookConfig, allowPrivateNetworks: true, retryBaseSeconds: 1, ...options.webhooks };
+  const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits, webhooks }, db, storage, logger, clock: options.clock });
   const http = { ...defaultHttpSettings, ...options.http };
   const app = buildApp({ services, db, storage, logger, limits: appLimits, http, databaseUrl, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
@@ -96,6 +99,8 @@ export async function startTestApp(
       databaseUrl,
       storage,
       credits: services.credits,
+      webhooks: services.webhooks,
+      allowPrivateWebhookNetworks: webhooks.allowPrivateNetworks,
       logger,
       flows,
       concurrency: 2,
@@ -121,6 +126,9 @@ export async function startTestApp(
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: String(webhooks.allowPrivateNetworks),
+    WEBHOOK_RETRY_BASE_SECONDS: String(webhooks.retryBaseSeconds),
+    WEBHOOK_MAX_ATTEMPTS: String(webhooks.maxAttempts),
   };
   const url = `http://127.0.0.1:${port}/graphql`;
 

@@ -87,6 +87,7 @@ test('subscribers get the final event of a run although PostgreSQL restarted in 
     databaseUrl,
     storage,
     credits: services.credits,
+    webhooks: services.webhooks,
     logger,
     flows: {
       ...flows,

@@ -8,6 +8,9 @@ import type { JobsTable } from './jobs.ts';
 import type { MediaFilesTable } from './media-files.ts';
 import type { PendingObjectsTable } from './pending-objects.ts';
 import type { UploadsTable } from './uploads.ts';
+import type { WebhookDeliveriesTable } from './webhook-deliveries.ts';
+import type { WebhookEndpointsTable } from './webhook-endpoints.ts';
+import type { WebhookEventsTable } from './webhook-events.ts';
 import type { WorkflowsTable } from './workflows.ts';
 
 export interface DB {
@@ -22,4 +25,7 @@ export interface DB {
   jobs: JobsTable;
   error_log_entries: ErrorLogEntriesTable;
   pending_objects: PendingObjectsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

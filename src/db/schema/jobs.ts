@@ -1,6 +1,8 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELED';
+/** A workflow's run, or the delivery of one webhook event to one endpoint. */
+export type JobKind = 'WORKFLOW_RUN' | 'WEBHOOK_DELIVERY';
 
 /**
  * One job per workflow run; the job runner claims rows with FOR UPDATE SKIP LOCKED. Only src/queue
@@ -8,7 +10,11 @@ export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELED';
  */
 export interface JobsTable {
   id: ColumnType<string, never, never>;
-  workflow_id: string;
+  kind: ColumnType<JobKind, JobKind | undefined, never>;
+  /** Set for WORKFLOW_RUN jobs. */
+  workflow_id: ColumnType<string | null, string | null | undefined, never>;
+  /** Set for WEBHOOK_DELIVERY jobs. */
+  delivery_id: ColumnType<string | null, string | null | undefined, never>;
   status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   run_at: ColumnType<Date, Date | undefined, Date>;
   /** Claims of this job by a worker (takeovers count); retries are counted per flow in completions. */

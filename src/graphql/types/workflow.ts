@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { CompletionType } from './completion.ts';
 import { PipelineModeEnum, ProcessingStatusEnum, VisibilityStatusEnum } from './enums.ts';
 import { MediaFileType } from './media-file.ts';
+import { PageInfoType } from './page-info.ts';
 
 const WorkflowOptionsType = builder
   .objectRef<Pick<Workflow, 'aspectRatio' | 'pipelineMode'>>('WorkflowOptions')
@@ -76,17 +77,6 @@ async function finalMedia(workflow: Workflow, files: Promise<MediaFile[]>): Prom
   const flow = finalFlow(workflow.pipelineMode);
   return (await files).filter((file) => file.role === flow);
 }
-
-const PageInfoType = builder
-  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-      startCursor: t.exposeString('startCursor', { nullable: true }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
 
 const WorkflowEdgeType = builder.objectRef<Workflow>('WorkflowEdge').implement({
   fields: (t) => ({

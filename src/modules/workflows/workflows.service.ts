@@ -13,6 +13,7 @@ import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError }
 import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
+import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import {
   type Completion,
   type MediaFile,
@@ -165,6 +166,7 @@ export interface WorkflowsServiceDeps {
   credits: CreditsService;
   customers: CustomersService;
   uploads: UploadsService;
+  webhooks: WebhooksService;
   logger: Logger;
   limits: { maxSourceBytes: number; maxSourcePixels: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
   clock: () => Date;
@@ -354,6 +356,8 @@ export class WorkflowsService {
         workflows.mediaFilesOf(trx, [workflowId]),
       ]);
       if (isUnfinished(row.processing_status)) await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
+      // Recorded while the rows still stand: the event carries the workflow as it was.
+      await this.deps.webhooks.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_DELETED');
       const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
       await workflows.deleteWorkflow(trx, workflowId);
       await notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
@@ -382,6 +386,7 @@ export class WorkflowsService {
       await runs.resetRunningFlows(trx, workflowId, 'canceled');
       await this.deps.credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
       const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'CANCELED', error: null });
+      await this.deps.webhooks.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_CANCELED');
       this.deps.logger.info({ workflowId }, 'workflow canceled');
       return toWorkflow(changed);
     });

@@ -1,0 +1,89 @@
+import type { Completion, MediaFile, Workflow } from '../workflows/workflow.ts';
+
+// A delivery carries the workflow as the GraphQL Workflow type shows it to its owner. The outbox
+// keeps it without URLs (signed URLs expire); they are signed afresh each time it is sent.
+
+type FileSnapshot = Omit<MediaFile, 'workflowId' | 'role' | 'updatedAt'> & { updatedAt: string };
+
+export interface WorkflowSnapshot {
+  id: string;
+  title: string;
+  description: string | null;
+  visibilityStatus: Workflow['visibility'];
+  model: string;
+  options: { aspectRatio: string; pipelineMode: Workflow['pipelineMode'] };
+  primaryUserId: string;
+  customerId: string;
+  processingStatus: Workflow['processingStatus'];
+  progressPercentage: number;
+  completions: Array<{
+    flow: Completion['flow'];
+    status: Completion['status'];
+    attempts: number;
+    startedAt: string | null;
+    completedAt: string | null;
+    error: string | null;
+    result: FileSnapshot[];
+  }>;
+  mediaResult: FileSnapshot[];
+  source: FileSnapshot | null;
+  creditCost: number;
+  error: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function snapshotOf(workflow: Workflow, completions: Completion[], files: MediaFile[], finalRole: string): WorkflowSnapshot {
+  const file = (f: MediaFile): FileSnapshot => ({
+    key: f.key,
+    contentType: f.contentType,
+    size: f.size,
+    width: f.width,
+    height: f.height,
+    durationMs: f.durationMs,
+    updatedAt: f.updatedAt.toISOString(),
+  });
+  const source = files.find((f) => f.role === 'SOURCE');
+  return {
+    id: workflow.id,
+    title: workflow.title,
+    description: workflow.description,
+    visibilityStatus: workflow.visibility,
+    model: workflow.model,
+    options: { aspectRatio: workflow.aspectRatio, pipelineMode: workflow.pipelineMode },
+    primaryUserId: workflow.primaryUserId,
+    customerId: workflow.customerId,
+    processingStatus: workflow.processingStatus,
+    progressPercentage: workflow.progressPercentage,
+    completions: completions.map((c) => ({
+      flow: c.flow,
+      status: c.status,
+      attempts: c.attempts,
+      startedAt: c.startedAt?.toISOString() ?? null,
+      completedAt: c.completedAt?.toISOString() ?? null,
+      error: c.error,
+      result: files.filter((f) => f.role === c.flow).map(file),
+    })),
+    mediaResult: files.filter((f) => f.role === finalRole).map(file),
+    source: source ? file(source) : null,
+    creditCost: workflow.creditCost,
+    error: workflow.error,
+    version: workflow.version,
+    createdAt: workflow.createdAt.toISOString(),
+    updatedAt: workflow.updatedAt.toISOString(),
+  };
+}
+
+/** The snapshot with a URL on every file and `result`, the final media's URLs. */
+export async function withSignedUrls(snapshot: WorkflowSnapshot, sign: (key: string) => Promise<string>): Promise<Record<string, unknown>> {
+  const signed = async (f: FileSnapshot) => ({ ...f, url: await sign(f.key) });
+  const mediaResult = await Promise.all(snapshot.mediaResult.map(signed));
+  return {
+    ...snapshot,
+    completions: await Promise.all(snapshot.completions.map(async (c) => ({ ...c, result: await Promise.all(c.result.map(signed)) }))),
+    mediaResult,
+    result: mediaResult.map((f) => f.url),
+    source: snapshot.source ? await signed(snapshot.source) : null,
+  };
+}
