@@ -51,7 +51,7 @@ export function buildApp(deps: AppDeps): App {
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
   const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
-  const feed = new WorkflowProgressFeed({ pubsub: events.pubsub, workflows: services.workflows, limits: deps.limits, logger, registry });
+  const feed = new WorkflowProgressFeed({ pubsub: events.pubsub, workflows: services.workflows, keys: services.customers, limits: deps.limits, logger, registry });
   const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
 
   const caps = new ConnectionCaps(deps.limits);
@@ -139,7 +139,7 @@ async function closeGracefully(server: http.Server, wsServer: WebSocketServer, {
  * The one place where domain errors become GraphQL errors (those a field's union does not already
  * return as data). Anything unexpected is logged here and masked.
  */
-function toClientError(error: unknown, message: string, isDev: boolean | undefined, logger: Logger): Error {
+function toClientError(error: unknown, message: string, _isDev: boolean | undefined, logger: Logger): Error {
   const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
   const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path, source: error.source, positions: error.positions } : {};
   if (original instanceof UnauthenticatedError) {

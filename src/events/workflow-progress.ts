@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from '../modules/auth/viewer.ts';
-import { RateLimitedError } from '../modules/shared/errors.ts';
+import { RateLimitedError, UnauthenticatedError } from '../modules/shared/errors.ts';
 import {
   type Completion,
   type FlowName,
@@ -45,6 +45,7 @@ export interface WatchRequest {
 }
 
 type Reader = Pick<WorkflowsService, 'liveStates' | 'authorizeWatch'>;
+type KeyChecker = { revokedKeys(keyIds: readonly string[]): Promise<string[]> };
 
 /** A state as the feed holds it: what was read, or what a delete left behind. */
 interface Snapshot extends WorkflowLiveState {
@@ -67,6 +68,9 @@ interface Watch {
   closed: boolean;
   unsubscribe(): void;
 }
+
+/** Open subscriptions check that their API keys still stand this often: a revoked key's end within 5 s. */
+const KEY_CHECK_MS = 2000;
 
 /** After a failed read (the database restarting, say) the feed tries again this often while anyone follows. */
 const READ_RETRY_MS = 1000;
@@ -91,6 +95,9 @@ export class WorkflowProgressFeed {
   private readonly perKey = new Map<string, number>();
   private readonly stopResync: () => void;
   private readonly safetyResync: NodeJS.Timeout;
+  private readonly keyCheck: NodeJS.Timeout;
+  /** Open streams by the API key they were opened with. */
+  private readonly streamsByKey = new Map<string, Set<ProgressStream>>();
   private stopped = false;
   private readonly reads: Counter;
   private readonly open: Gauge;
@@ -99,6 +106,7 @@ export class WorkflowProgressFeed {
     private readonly deps: {
       pubsub: WorkflowPubSub;
       workflows: Reader;
+      keys: KeyChecker;
       limits: SubscriptionLimits;
       logger: Logger;
       registry?: Registry;
@@ -118,6 +126,8 @@ export class WorkflowProgressFeed {
     this.stopResync = () => void resync.return();
     this.safetyResync = setInterval(() => this.resync(), SAFETY_RESYNC_MS);
     this.safetyResync.unref();
+    this.keyCheck = setInterval(() => void this.endRevokedKeys(), KEY_CHECK_MS);
+    this.keyCheck.unref();
   }
 
   /**
@@ -137,13 +147,16 @@ export class WorkflowProgressFeed {
       }
       const snapshot = watch.snapshot;
       this.deps.workflows.authorizeWatch(request.viewer, request.workflowId, snapshot?.deleted ? undefined : snapshot?.workflow);
+      const keyId = request.viewer.kind === 'customer' ? request.viewer.keyId : undefined;
       const stream = new ProgressStream(snapshot!, (s) => this.mayStillSee(request.viewer, s), () => {
         watch.streams.delete(stream);
+        if (keyId) this.untrackKey(keyId, stream);
         this.open.dec();
         release();
         this.dropIfUnused(watch);
       });
       watch.streams.add(stream);
+      if (keyId) this.streamsByKey.set(keyId, (this.streamsByKey.get(keyId) ?? new Set()).add(stream));
       this.open.inc();
       return stream;
     } catch (error) {
@@ -159,6 +172,7 @@ export class WorkflowProgressFeed {
     this.stopped = true;
     this.stopResync();
     clearInterval(this.safetyResync);
+    clearInterval(this.keyCheck);
     for (const watch of [...this.watches.values()]) {
       for (const stream of [...watch.streams]) stream.fail(new Error('the server is shutting down; subscribe again'));
       this.close(watch);
@@ -188,6 +202,27 @@ export class WorkflowProgressFeed {
       if (left > 0) this.perKey.set(key, left);
       else this.perKey.delete(key);
     };
+  }
+
+  /** Ends, with UNAUTHENTICATED, every stream whose API key was revoked since it opened. */
+  private async endRevokedKeys(): Promise<void> {
+    if (this.streamsByKey.size === 0) return;
+    let revoked: string[];
+    try {
+      revoked = await this.deps.keys.revokedKeys([...this.streamsByKey.keys()]);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not check the API keys of open subscriptions; trying again');
+      return;
+    }
+    for (const keyId of revoked) {
+      for (const stream of [...(this.streamsByKey.get(keyId) ?? [])]) stream.fail(new UnauthenticatedError('The API key of this subscription was revoked'));
+    }
+  }
+
+  private untrackKey(keyId: string, stream: ProgressStream): void {
+    const streams = this.streamsByKey.get(keyId);
+    streams?.delete(stream);
+    if (streams?.size === 0) this.streamsByKey.delete(keyId);
   }
 
   private mayStillSee(viewer: Viewer, snapshot: Snapshot): boolean {

@@ -1,5 +1,5 @@
 import {
-  AppError,
+  type AppError,
   BadRequestError,
   type FieldError,
   InsufficientCreditError,
@@ -41,7 +41,7 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resource: t.exposeString('resource', { description: 'What was not found: "Workflow", "Model", "Customer", "Upload", "WebhookEndpoint" or "WebhookDelivery".' }),
+    resource: t.exposeString('resource', { description: 'What was not found: "Workflow", "Model", "Customer", "Upload", "ApiKey", "WebhookEndpoint" or "WebhookDelivery".' }),
     id: t.exposeString('id'),
   }),
 });

@@ -34,7 +34,7 @@ function nulInVariables(variables: unknown): string | undefined {
     if (typeof value === 'string') {
       if (value.includes('\0')) return path;
     } else if (Array.isArray(value)) {
-      value.forEach((item, index) => pending.push({ value: item, path: `${path}[${index}]` }));
+      for (const [index, item] of value.entries()) pending.push({ value: item, path: `${path}[${index}]` });
     } else if (isPlainObject(value)) {
       for (const [key, item] of Object.entries(value)) {
         if (key.includes('\0')) return `${path} (a key)`;

@@ -57,7 +57,7 @@ export async function probeVideo(
     throw new MediaError(`ffprobe printed something that is not JSON for ${path}`, 'FFMPEG_FAILED');
   }
   const stream = parsed.streams?.find((s) => s.codec_type === 'video');
-  if (!stream || !stream.width || !stream.height || !stream.codec_name) {
+  if (!stream?.width || !stream.height || !stream.codec_name) {
     throw new MediaError(`${path} has no video stream`, 'INVALID_INPUT');
   }
   const seconds = Number(stream.duration ?? parsed.format?.duration ?? NaN);

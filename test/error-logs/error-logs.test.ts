@@ -9,8 +9,12 @@ function movableClock(start: string) {
   let now = new Date(start);
   return {
     clock: () => new Date(now),
-    set: (iso: string) => void (now = new Date(iso)),
-    advance: (ms: number) => void (now = new Date(now.getTime() + ms)),
+    set: (iso: string) => {
+      now = new Date(iso);
+    },
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
   };
 }
 

@@ -141,7 +141,7 @@ export async function startTestApp(
       const form = new FormData();
       form.set('operations', JSON.stringify({ query: print(document), variables }));
       form.set('map', JSON.stringify(Object.fromEntries(opts.files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
-      opts.files.forEach((f, i) => form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), f.filename));
+      for (const [i, f] of opts.files.entries()) form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), f.filename);
       body = form;
       // graphql-yoga's CSRF guard asks multipart requests for one of these headers.
       headers['graphql-require-preflight'] = 'true';

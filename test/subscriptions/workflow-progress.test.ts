@@ -275,6 +275,7 @@ describe('many subscribers', () => {
     const feed = new WorkflowProgressFeed({
       pubsub: events.pubsub,
       workflows: app.services.workflows,
+      keys: app.services.customers,
       limits: { maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 10 },
       logger: createLogger('silent'),
     });

@@ -1,13 +1,53 @@
+import type { ApiKey } from '../../modules/customers/api-key.ts';
 import type { Customer } from '../../modules/customers/customer.ts';
+import { NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import { builder } from '../builder.ts';
 
+const ApiKeyType = builder.objectRef<ApiKey>('ApiKey').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    prefix: t.exposeString('prefix', { description: "The key's first characters, to recognise it; the key itself is shown only once." }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+// A Customer is only ever returned to its own key (me) or to the admin: its keys may be listed.
 export const CustomerType = builder.objectRef<Customer>('Customer').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     credits: t.exposeInt('credits'),
+    apiKeys: t.field({
+      type: [ApiKeyType],
+      description: 'Every key of the customer, revoked ones included, newest first.',
+      resolve: (customer, _args, ctx) => ctx.services.customers.apiKeysOf(customer.id),
+    }),
   }),
 });
+
+const CreateApiKeyPayload = builder.objectRef<{ apiKey: string; key: ApiKey }>('CreateApiKeyPayload').implement({
+  fields: (t) => ({
+    apiKey: t.exposeString('apiKey', { description: 'Shown once; only its hash is stored.' }),
+    key: t.field({ type: ApiKeyType, resolve: (payload) => payload.key }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreateApiKeyPayload,
+    description: "A new key for the caller's customer (the admin names one); the old keys keep working.",
+    args: { customerId: t.arg.id() },
+    resolve: (_root, { customerId }, ctx) => ctx.services.customers.createApiKey(ctx.viewer, customerId),
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyType,
+    description: 'The key stops working in every process within 5 seconds; revoking is final.',
+    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [NotFoundError, ValidationError], union: { name: 'RevokeApiKeyResult' } },
+    resolve: (_root, { id }, ctx) => ctx.services.customers.revokeApiKey(ctx.viewer, id),
+  }),
+}));
 
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   fields: (t) => ({

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import { type AuthenticatedViewer, requireAdmin, requireCustomer, type Viewer } from '../auth/viewer.ts';
+import { type AuthenticatedViewer, canActFor, requireAdmin, requireAuthenticated, requireCustomer, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
+import { type ApiKey, toApiKey } from './api-key.ts';
 import { type Customer, toCustomer } from './customer.ts';
 import * as customers from './customers.repository.ts';
 
@@ -27,9 +28,9 @@ export class CustomersService {
     if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <key>"');
     const key = match[1]!;
     if (this.adminApiKey && sameSecret(key, this.adminApiKey)) return { kind: 'admin' };
-    const customerId = await customers.findCustomerIdByKeyHash(this.db, hashApiKey(key));
-    if (!customerId) throw new UnauthenticatedError('The API key is not valid');
-    return { kind: 'customer', customerId };
+    const found = await customers.findLiveKeyByHash(this.db, hashApiKey(key));
+    if (!found) throw new UnauthenticatedError('The API key is not valid');
+    return { kind: 'customer', customerId: found.customer_id, keyId: found.id };
   }
 
   /**
@@ -47,6 +48,36 @@ export class CustomersService {
       return { ...toCustomer(row), credits: balance };
     });
     return { customer, apiKey };
+  }
+
+  /** A new key for the caller's customer (the admin names one); the old keys keep working. Shown once. */
+  async createApiKey(viewer: Viewer, customerId: string | null | undefined): Promise<{ apiKey: string; key: ApiKey }> {
+    const owner = await this.actingCustomerId(requireAuthenticated(viewer), customerId, 'customerId');
+    const apiKey = generateApiKey();
+    const row = await customers.insertApiKey(this.db, { customer_id: owner, key_hash: hashApiKey(apiKey), key_prefix: keyPrefix(apiKey) });
+    return { apiKey, key: toApiKey(row) };
+  }
+
+  /**
+   * Ends a key: every request with it is refused from now on (each looks its key up), and every
+   * process ends its open subscriptions within seconds (they check their keys). Final.
+   */
+  async revokeApiKey(viewer: Viewer, id: string): Promise<ApiKey> {
+    const caller = requireAuthenticated(viewer);
+    const keyId = assertUuid(id, 'id');
+    const row = await customers.findApiKey(this.db, keyId);
+    if (!row || !canActFor(caller, row.customer_id)) throw new NotFoundError('ApiKey', id);
+    return toApiKey(await customers.revokeApiKey(this.db, keyId, new Date()));
+  }
+
+  /** The customer's keys, revoked ones included, newest first. */
+  async apiKeysOf(customerId: string): Promise<ApiKey[]> {
+    return (await customers.listApiKeys(this.db, customerId)).map(toApiKey);
+  }
+
+  /** Which of these keys are revoked. */
+  revokedKeys(keyIds: readonly string[]): Promise<string[]> {
+    return customers.revokedAmong(this.db, keyIds);
   }
 
   /** The customer behind a customer key. */

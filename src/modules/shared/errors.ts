@@ -23,7 +23,7 @@ export class ValidationError extends AppError {
   }
 }
 
-export type ResourceName = 'Workflow' | 'Model' | 'Customer' | 'Upload' | 'WebhookEndpoint' | 'WebhookDelivery';
+export type ResourceName = 'Workflow' | 'Model' | 'Customer' | 'Upload' | 'WebhookEndpoint' | 'WebhookDelivery' | 'ApiKey';
 
 export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND';

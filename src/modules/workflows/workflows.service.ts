@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
-import { InvalidImageError, inspectImage } from '../../media/image.ts';
+import { type ImageInfo, InvalidImageError, inspectImage } from '../../media/image.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
@@ -210,7 +210,7 @@ export class WorkflowsService {
   /** Reads the source (multipart file or upload), checks it is an image within limits, and stores it under the new workflow. */
   private async storeSource(customerId: string, input: CreateWorkflowInput, workflowId: string): Promise<StoredSource> {
     const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
-    let image;
+    let image: ImageInfo;
     try {
       image = await inspectImage(bytes, this.deps.limits.maxSourcePixels);
     } catch (error) {
