@@ -142,3 +142,22 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Runs `node bin/framewright.js ...args` to its end with this configuration, as an operator would. */
+export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const inherited: Record<string, string> = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) inherited[name] = process.env[name]!;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/framewright.js', ...args], {
+      cwd: projectRoot,
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
