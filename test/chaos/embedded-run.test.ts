@@ -2,7 +2,10 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/embedded/postgres.ts';
 import { isAlive } from '../../src/embedded/processes.ts';
+import { readState } from '../../src/embedded/shared.ts';
+import { createLogger } from '../../src/logger.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { childProcessesOf, eventually, type RoleProcess, runCommand, spawnRole } from '../helpers/processes.ts';
 
@@ -11,6 +14,8 @@ import { childProcessesOf, eventually, type RoleProcess, runCommand, spawnRole }
 let root: string;
 let env: Record<string, string>;
 let server: (RoleProcess & { port: number; apiKey: string }) | undefined;
+/** The PostgreSQL this test starts itself, as "someone else" bringing the database back. */
+let ourPostgres: EmbeddedPostgresHandle | undefined;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'framewright-chaos-'));
@@ -21,6 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop(5000);
+  await ourPostgres?.stop();
   const pidFile = await readFile(path.join(root, 'data', 'postgres', 'postmaster.pid'), 'utf8').catch(() => undefined);
   const leftover = pidFile === undefined ? undefined : Number.parseInt(pidFile, 10);
   if (leftover !== undefined && isAlive(leftover)) process.kill(leftover, 'SIGINT');
@@ -98,6 +104,31 @@ test('a VIDEO run survives a second command, Ctrl+C mid-flow and a restart, and 
   expect(finished.processingStatus).toBe('SUCCESS');
   // No flow lost an attempt to the interruptions: every one succeeded on its first counted try.
   expect(finished.completions.map((c: { attempts: number }) => c.attempts)).toEqual([1, 1, 1, 1, 1]);
+  process.kill(-server.child.pid!, 'SIGINT');
+  expect((await server.exited).code).toBe(0);
+  server = undefined;
+}, 600_000);
+
+test('PostgreSQL stopped and started again by someone else mid-run: the service recovers and the run finishes', async () => {
+  // Lease renewals fail while the database is away; a short lease lets the worker take its own job back if it lost it.
+  env = { ...env, WORKER_LEASE_SECONDS: '10' };
+  server = await serve();
+  const id = await createVideoRun(server.apiKey);
+  await ffmpegRunning(server.apiKey, id, 'CREATE_MEDIA');
+
+  const postgresDir = path.join(root, 'data', 'postgres');
+  const postmaster = Number.parseInt(await readFile(path.join(postgresDir, 'postmaster.pid'), 'utf8'), 10);
+  process.kill(postmaster, 'SIGINT');
+  await eventually('the postmaster to exit', async () => (isAlive(postmaster) ? undefined : true));
+  const { port } = (await readState(path.join(root, 'data'))).postgres!;
+  ourPostgres = await startEmbeddedPostgres(postgresDir, createLogger('silent'), port);
+
+  const finished = await eventually('the run to end', async () => {
+    const answer = await graphql(server!.apiKey, stateQuery, { id }).catch(() => undefined);
+    const status = answer?.['workflow']?.processingStatus;
+    return status === 'SUCCESS' || status === 'FAILED' ? answer!['workflow'] : undefined;
+  }, 300_000);
+  expect(finished.processingStatus, JSON.stringify(finished.completions)).toBe('SUCCESS');
   process.kill(-server.child.pid!, 'SIGINT');
   expect((await server.exited).code).toBe(0);
   server = undefined;
