@@ -20,8 +20,6 @@ export interface EmbeddedServices {
   /** Set when postgres was asked for: ours, or the one another live process runs on this DATA_DIR. */
   databaseUrl?: string;
   s3Endpoint?: string;
-  /** Which of them this process started, and so will stop. */
-  owns: { postgres: boolean; s3: boolean };
   /** Stops what this process owns (S3, then Postgres); leaves alone what others own. */
   stop(): Promise<void>;
 }
@@ -40,7 +38,7 @@ export async function useEmbeddedServices(
   logger: Logger,
 ): Promise<EmbeddedServices> {
   await fs.mkdir(dataDir, { recursive: true });
-  const services: EmbeddedServices = { owns: { postgres: false, s3: false }, stop: async () => {} };
+  const services: EmbeddedServices = { stop: async () => {} };
   const stops: Array<() => Promise<void>> = [];
   const stopOwned = async () => {
     for (const stop of [...stops].reverse()) await stop();
@@ -54,8 +52,6 @@ export async function useEmbeddedServices(
     await stopOwned();
     throw error;
   }
-  const state = await readState(dataDir);
-  services.owns = { postgres: isOwner(state, 'postgres'), s3: isOwner(state, 's3') };
   services.stop = async () => {
     if (stops.length === 0) return;
     // Mark them stopped before stopping, under the lock: a command starting now waits, then starts its own.
