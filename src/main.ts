@@ -97,7 +97,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
   await withInfrastructure(config, logger, async (infra, services) => {
     // Each stops taking new work at once, then lets what it has in flight finish within the grace period.
     const drains: Array<() => Promise<void>> = [];
-    // Runs after the drains: the sweeps may still be needed by flows finishing during the grace.
+    // Background sweeps: stopped once the drains are over, before the pool closes under them.
     const afterDrain: Array<() => Promise<void>> = [];
     if (roles.worker) {
       const runner = startJobRunner({
