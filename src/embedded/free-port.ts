@@ -30,7 +30,8 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
  * or when someone else has taken it meanwhile.
  */
 export async function rememberedOrFreePort(remembered: number | undefined, service: string, logger: Logger): Promise<number> {
-  if (remembered !== undefined) {
+  // Below 1024 only root may listen, and the embedded PostgreSQL runs as the postgres user.
+  if (remembered !== undefined && remembered >= 1024) {
     if (await isPortFree(remembered)) return remembered;
     const port = await findFreePort();
     logger.warn(

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { findFreePort } from './free-port.ts';
 import { firstPrivateAncestor, type PostgresBinaries, postgresBinaries, SHARED_PARENT, shortHash } from './postgres-binaries.ts';
-import { isAlive, processCommand, waitUntil } from './processes.ts';
+import { isAlive, isLiveProcessOf, waitUntil } from './processes.ts';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -214,7 +214,7 @@ export async function stopLeftoverPostgres(databaseDir: string, logger: Logger):
   const content = await fs.readFile(pidFile, 'utf8').catch(() => undefined);
   if (content === undefined) return;
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && (await processCommand(pid))?.includes('postgres')) {
+  if (Number.isInteger(pid) && pid > 0 && (await isLiveProcessOf(pid, 'postgres'))) {
     logger.warn({ postmasterPid: pid }, 'stopping an embedded PostgreSQL whose owner process is gone');
     signal(pid, 'SIGINT');
     if (!(await waitUntil(async () => (isAlive(pid) ? undefined : true), { timeoutMs: STOP_TIMEOUT_MS, intervalMs: 100 }))) {

@@ -12,17 +12,18 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * The command line of a live process, to tell ours from an unrelated one that got a recycled pid.
- * Where there is no /proc (macOS) we cannot tell, and answer "postgres" for a live pid.
+ * The command line of a process, to tell ours from an unrelated one that got a recycled pid;
+ * undefined where that cannot be told (no /proc, as on macOS, or the process is gone).
  */
 export async function processCommand(pid: number): Promise<string | undefined> {
   const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  if (cmdline !== undefined) return cmdline.replaceAll('\0', ' ');
-  const hasProc = await fs.access('/proc/self').then(
-    () => true,
-    () => false,
-  );
-  return !hasProc && isAlive(pid) ? 'postgres' : undefined;
+  return cmdline?.replaceAll('\0', ' ');
+}
+
+/** A live process whose command line mentions `name`, or whose command line cannot be read. */
+export async function isLiveProcessOf(pid: number, name: string): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  return (await processCommand(pid))?.includes(name) ?? true;
 }
 
 /** Calls `check` every `intervalMs` until it returns a value; undefined when `timeoutMs` passes first. */

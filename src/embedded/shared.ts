@@ -4,7 +4,7 @@ import lockfile from 'proper-lockfile';
 import type { Logger } from '../logger.ts';
 import { rememberedOrFreePort } from './free-port.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
-import { isAlive } from './processes.ts';
+import { isLiveProcessOf } from './processes.ts';
 import { startEmbeddedS3 } from './s3.ts';
 
 /**
@@ -67,7 +67,7 @@ export async function useEmbeddedServices(
 
 async function usePostgres(dataDir: string, state: EmbeddedState, logger: Logger, stops: Array<() => Promise<void>>): Promise<string> {
   const running = state.postgres;
-  if (running && liveOtherOwner(running.ownerPid)) {
+  if (running && (await liveOtherOwner(running.ownerPid))) {
     logger.info({ port: running.port, ownerPid: running.ownerPid }, 'using the embedded PostgreSQL another process runs on this DATA_DIR');
     return running.url;
   }
@@ -80,7 +80,7 @@ async function usePostgres(dataDir: string, state: EmbeddedState, logger: Logger
 
 async function useS3(dataDir: string, state: EmbeddedState, bucket: string, logger: Logger, stops: Array<() => Promise<void>>): Promise<string> {
   const running = state.s3;
-  if (running && liveOtherOwner(running.ownerPid)) {
+  if (running && (await liveOtherOwner(running.ownerPid))) {
     logger.info({ port: running.port, ownerPid: running.ownerPid }, 'using the embedded S3 server another process runs on this DATA_DIR');
     return running.endpoint;
   }
@@ -91,9 +91,12 @@ async function useS3(dataDir: string, state: EmbeddedState, bucket: string, logg
   return started.endpoint;
 }
 
-/** Our own pid in the file means a dead owner whose pid we were given (pid 1 in a container). */
-function liveOtherOwner(pid: number | null): boolean {
-  return pid !== null && pid !== process.pid && isAlive(pid);
+/**
+ * Our own pid in the file means a dead owner whose pid we were given (pid 1 in a container); a
+ * live pid that is not a Node process was recycled by the system for another program.
+ */
+async function liveOtherOwner(pid: number | null): Promise<boolean> {
+  return pid !== null && pid !== process.pid && (await isLiveProcessOf(pid, 'node'));
 }
 
 function isOwner(state: EmbeddedState, service: 'postgres' | 's3'): boolean {
