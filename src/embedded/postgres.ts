@@ -62,7 +62,7 @@ export async function startEmbeddedPostgres(dir: string, logger: Logger, port?: 
   return { url: postgresUrl(port, password), port, pid: child.pid!, stop };
 }
 
-export function postgresUrl(port: number, password: string): string {
+function postgresUrl(port: number, password: string): string {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
 }
 

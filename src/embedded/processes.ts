@@ -15,7 +15,7 @@ export function isAlive(pid: number): boolean {
  * The command line of a process, to tell ours from an unrelated one that got a recycled pid;
  * undefined where that cannot be told (no /proc, as on macOS, or the process is gone).
  */
-export async function processCommand(pid: number): Promise<string | undefined> {
+async function processCommand(pid: number): Promise<string | undefined> {
   const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
   return cmdline?.replaceAll('\0', ' ');
 }
