@@ -31,6 +31,10 @@ const envSchema = z.object({
       .optional(),
   ),
   S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional()),
+  S3_PUBLIC_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    z.url({ message: 'must be a URL such as https://files.example.com' }).optional(),
+  ),
   S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
   S3_BUCKET: z.preprocess(
     emptyAsUndefined,
@@ -210,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databasePoolSize: e.DATABASE_POOL_SIZE,
     s3: Object.freeze({
       endpoint: e.S3_ENDPOINT,
+      publicEndpoint: e.S3_PUBLIC_ENDPOINT,
       region: e.S3_REGION,
       bucket: e.S3_BUCKET,
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),

@@ -28,12 +28,42 @@ function readConfig(): Config {
   }
 }
 
+/**
+ * SIGINT (Ctrl+C) and SIGTERM both ask for a graceful stop; a second one of either forces the
+ * exit. Listening from the very start means a signal during startup also waits for a clean stop
+ * instead of killing us with the embedded services half started.
+ */
+function shutdownSignals(logger: Logger): { requested: Promise<NodeJS.Signals>; dispose(): void } {
+  let received: NodeJS.Signals | undefined;
+  let resolveRequested!: (signal: NodeJS.Signals) => void;
+  const requested = new Promise<NodeJS.Signals>((resolve) => (resolveRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) {
+      // Exit hooks still stop our embedded PostgreSQL and ffmpeg children, which run in process groups of their own.
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    received = signal;
+    resolveRequested(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 /** Runs `work` with the infrastructure up, and tears everything down on SIGINT/SIGTERM or when work ends. */
 async function withInfrastructure(
   config: Config,
   logger: Logger,
   work: (infra: Infrastructure, services: Services) => Promise<{ stop(): Promise<void> } | void>,
 ): Promise<void> {
+  const signals = shutdownSignals(logger);
   const infra = await startInfrastructure(config, logger);
   const services = createServices({ config, db: infra.db, storage: infra.storage, logger });
   let running: { stop(): Promise<void> } | void;
@@ -41,40 +71,36 @@ async function withInfrastructure(
     running = await work(infra, services);
   } catch (error) {
     await infra.stop();
+    signals.dispose();
     throw error;
   }
   if (!running) {
     await infra.stop();
+    signals.dispose();
     return;
   }
-  const service = running;
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      await service.stop();
-      await infra.stop();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', (signal) => void shutdown(signal));
-  process.on('SIGTERM', (signal) => void shutdown(signal));
+  const signal = await signals.requested;
+  logger.info({ signal }, 'shutting down');
+  try {
+    // First what uses the services (requests and flows drain), then the pool, then the services themselves.
+    await running.stop();
+    await infra.stop();
+    logger.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
 }
 
 async function runServer(roles: { api: boolean; worker: boolean }): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   await withInfrastructure(config, logger, async (infra, services) => {
-    const stops: Array<() => Promise<void>> = [];
+    // Each stops taking new work at once, then lets what it has in flight finish within the grace period.
+    const drains: Array<() => Promise<void>> = [];
+    // Background sweeps: stopped once the drains are over, before the pool closes under them.
+    const afterDrain: Array<() => Promise<void>> = [];
     if (roles.worker) {
       const runner = startJobRunner({
         db: infra.db,
@@ -89,9 +115,9 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         concurrency: config.worker.concurrency,
         leaseSeconds: config.worker.leaseSeconds,
       });
-      stops.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
+      drains.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
       const maintenance = startMaintenance({ uploads: services.uploads, workflows: services.workflows, errorLogs: services.errorLogs, logger });
-      stops.push(() => maintenance.stop());
+      afterDrain.push(() => maintenance.stop());
     }
     if (roles.api) {
       const app = buildApp({
@@ -105,44 +131,62 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       const port = await app.listen(config.port, config.host);
-      stops.unshift(() => app.stop());
+      drains.push(() => app.stop());
       logger.info({ port }, 'API listening');
-      const demoKey = infra.embedded.postgres ? await ensureDemoCustomer(config, services) : undefined;
-      printWelcome(port, demoKey);
+      const demo = infra.embedded.postgres ? await ensureDemoCustomer(config, services) : undefined;
+      printWelcome(port, demo, infra.embedded);
     }
-    return { stop: async () => void (await Promise.all(stops.map((stop) => stop()))) };
+    return {
+      stop: async () => {
+        // The HTTP server and the job runner drain side by side: in sequence, each would wait out its own grace period.
+        await Promise.all(drains.map((drain) => drain()));
+        for (const stop of afterDrain) await stop();
+      },
+    };
   });
 }
 
 /**
  * On embedded defaults, a newcomer gets a customer to try the API with. Its key is kept in
- * DATA_DIR (only its hash is in the database), so later starts can print it again.
+ * DATA_DIR (only its hash is in the database), so later starts can print it again, with the
+ * balance it has now.
  */
-async function ensureDemoCustomer(config: Config, services: Services): Promise<string | undefined> {
+async function ensureDemoCustomer(config: Config, services: Services): Promise<{ apiKey: string; credits: number } | undefined> {
   const keyFile = path.join(config.dataDir, 'demo-api-key');
-  const saved = await fs.readFile(keyFile, 'utf8').catch(() => undefined);
-  if (saved) return saved.trim();
+  const saved = (await fs.readFile(keyFile, 'utf8').catch(() => undefined))?.trim();
+  if (saved) {
+    const viewer = await services.customers.authenticate(`Bearer ${saved}`).catch(() => undefined);
+    // A key whose customer is gone (the database was reset) is not worth printing.
+    if (viewer?.kind === 'customer') return { apiKey: saved, credits: (await services.customers.get(viewer.customerId)).credits };
+  }
   if ((await services.customers.count()) > 0) return undefined;
-  const { apiKey } = await services.customers.create(OPERATOR, { name: 'Demo customer', credits: 100 });
+  const { apiKey, customer } = await services.customers.create(OPERATOR, { name: 'Demo customer', credits: 100 });
   await fs.writeFile(keyFile, `${apiKey}\n`, { mode: 0o600 });
-  return apiKey;
+  return { apiKey, credits: customer.credits };
 }
 
-function printWelcome(port: number, demoKey: string | undefined): void {
+function welcomeText(port: number, demo: { apiKey: string; credits: number } | undefined, embedded: { postgres: boolean; s3: boolean }): string {
   const url = `http://localhost:${port}/graphql`;
   const lines = ['', `Framewright is up. GraphiQL: ${url}`];
-  if (demoKey) {
+  if (embedded.postgres || embedded.s3) {
+    lines.push('The embedded PostgreSQL and S3 server are for development; set DATABASE_URL and S3_ENDPOINT in production.');
+  }
+  if (demo) {
     lines.push(
       '',
-      `Demo customer's API key (100 credits): ${demoKey}`,
+      `Demo customer's API key (${demo.credits} ${demo.credits === 1 ? 'credit' : 'credits'}): ${demo.apiKey}`,
       'In GraphiQL, add the header {"Authorization": "Bearer <key>"}. Or from a shell:',
       '',
       `  curl -s ${url} -H 'content-type: application/json' \\`,
-      `    -H 'authorization: Bearer ${demoKey}' \\`,
+      `    -H 'authorization: Bearer ${demo.apiKey}' \\`,
       `    -d '{"query":"{ me { id name credits } models { id aspectRatios } }"}'`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+function printWelcome(port: number, demo: { apiKey: string; credits: number } | undefined, embedded: { postgres: boolean; s3: boolean }): void {
+  process.stdout.write(welcomeText(port, demo, embedded));
 }
 
 function parsePort(value: string): number {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffprobeInstaller from '@ffprobe-installer/ffprobe';
@@ -88,7 +88,10 @@ function runProcess(command: string, args: readonly string[], label: string, opt
   const graceMs = options.killGraceMs ?? KILL_GRACE_MS;
 
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // detached: a process group of its own, so Ctrl+C in a terminal reaches only us; our shutdown
+    // lets the flow finish or interrupts it, and hands the job back.
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    killOnExit(child);
     const stderr = new LineSplitter(STDERR_TAIL_LINES);
     let stopped: Stop | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -163,6 +166,22 @@ function runProcess(command: string, args: readonly string[], label: string, opt
       finish(new FfmpegError(`${label} failed with ${how}`, 'FFMPEG_FAILED', details));
     });
   });
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/** Outside our process group, a child would outlive a forced exit (a second Ctrl+C, a crash): kill what is left then. */
+function killOnExit(child: ChildProcess): void {
+  if (liveChildren.size === 0) process.on('exit', killLiveChildren);
+  liveChildren.add(child);
+  child.once('close', () => {
+    liveChildren.delete(child);
+    if (liveChildren.size === 0) process.off('exit', killLiveChildren);
+  });
+}
+
+function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
 }
 
 async function feed(stream: Writable, source: AsyncIterable<Uint8Array>, isStopped: () => boolean): Promise<void> {

@@ -14,6 +14,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface StorageSettings {
   endpoint: string | undefined;
+  /**
+   * The address put into URLs handed to clients (presigned GET and PUT), when they reach the
+   * bucket by another name than this process does. Default: `endpoint`.
+   */
+  publicEndpoint?: string | undefined;
   region: string;
   bucket: string;
   forcePathStyle: boolean;
@@ -30,21 +35,13 @@ export interface ObjectInfo {
 export class Storage {
   readonly bucket: string;
   private readonly client: S3Client;
+  /** Signs URLs for clients. The host is part of an S3 signature, so it must be signed with the public one. */
+  private readonly publicClient: S3Client;
 
   constructor(settings: StorageSettings) {
     this.bucket = settings.bucket;
-    this.client = new S3Client({
-      region: settings.region,
-      endpoint: settings.endpoint,
-      forcePathStyle: settings.forcePathStyle,
-      credentials:
-        settings.accessKeyId && settings.secretAccessKey
-          ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
-          : undefined,
-      // Third-party S3 servers (s3rver, MinIO releases) reject or mangle the SDK's default CRC32 checksums.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = clientFor(settings, settings.endpoint);
+    this.publicClient = settings.publicEndpoint ? clientFor(settings, settings.publicEndpoint) : this.client;
   }
 
   async ensureBucket(): Promise<void> {
@@ -136,12 +133,12 @@ export class Storage {
   }
 
   signGetUrl(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+    return getSignedUrl(this.publicClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
 
   /** A URL the client PUTs the bytes to; the content type is part of the signature. */
   signPutUrl(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
+    return getSignedUrl(this.publicClient, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
       expiresIn: expiresInSeconds,
       signableHeaders: new Set(['content-type']),
     });
@@ -149,7 +146,23 @@ export class Storage {
 
   destroy(): void {
     this.client.destroy();
+    this.publicClient.destroy();
   }
+}
+
+function clientFor(settings: StorageSettings, endpoint: string | undefined): S3Client {
+  return new S3Client({
+    region: settings.region,
+    endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials:
+      settings.accessKeyId && settings.secretAccessKey
+        ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
+        : undefined,
+    // Third-party S3 servers (s3rver, MinIO releases) reject or mangle the SDK's default CRC32 checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
 function isStatus(error: unknown, status: number): boolean {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { trackRunning } from './leaks.ts';
@@ -14,6 +15,10 @@ export interface RoleProcess {
   port?: number;
   /** The stderr lines so far (pino JSON), for failure messages. */
   output(): string[];
+  /** What it printed on stdout so far (the start banner, a command's JSON line). */
+  stdout(): string;
+  /** Resolves on exit, with how it ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, waits for the exit (SIGKILL after killAfterMs, default 20 s); at once if it has exited. */
   stop(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -25,6 +30,11 @@ export interface SpawnRoleOptions {
   ready: (line: Record<string, unknown> | string) => boolean;
   /** Default 90 s: a cold start compiles the TypeScript sources through tsx. */
   readyTimeoutMs?: number;
+  /**
+   * Leads a process group of its own, like a command started in a terminal: signal the group
+   * (`process.kill(-child.pid, 'SIGINT')`) to act as Ctrl+C does, reaching every process in it.
+   */
+  detached?: boolean;
 }
 
 /**
@@ -39,10 +49,12 @@ export function spawnRole(role: string | string[], options: SpawnRoleOptions): P
     cwd: projectRoot,
     env: { ...env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const lines: string[] = [];
   // Read stdout too: a pipe nobody drains stalls the child once its buffer fills.
-  child.stdout!.resume();
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -74,7 +86,7 @@ export function spawnRole(role: string | string[], options: SpawnRoleOptions): P
       isReady = true;
       clearTimeout(timer);
       const port = typeof parsed?.['port'] === 'number' ? parsed['port'] : undefined;
-      resolve({ child, port, output: () => [...lines], stop });
+      resolve({ child, port, output: () => [...lines], stdout: () => stdout, exited, stop });
     });
     void exited.then(({ code, signal }) => {
       if (isReady) return;
@@ -105,4 +117,50 @@ function parseJsonObject(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Live processes whose parent is `parentPid` and whose command name starts with `name` (Linux /proc). */
+export async function childProcessesOf(parentPid: number, name: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue; // exited while we looked
+    // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const [state, ppid] = stat.slice(close + 2).split(' ');
+    if (Number(ppid) === parentPid && comm.startsWith(name) && state !== 'Z') found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Runs `node bin/framewright.js ...args` to its end with this configuration, as an operator would. */
+export function runCommand(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const inherited: Record<string, string> = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) inherited[name] = process.env[name]!;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/framewright.js', ...args], {
+      cwd: projectRoot,
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
