@@ -18,7 +18,9 @@ export function decodeCursor(cursor: string, field: string): KeysetCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    // Every cursor we hand out holds a row's created_at; a date Postgres cannot hold was forged.
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(date.getTime()) || year < 1 || year > 9999 || typeof id !== 'string') throw new Error('bad cursor');
     return { createdAt: date, id: assertUuid(id, field) };
   } catch {
     throw ValidationError.field(field, 'is not a cursor this API returned; pass an endCursor from a previous page');
