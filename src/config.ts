@@ -77,6 +77,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS: integer(1, 1_000_000, 4096),
   MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
+  MAX_PENDING_UPLOADS: integer(1, 100_000, 50),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100, 8),
   WEBHOOK_RETRY_BASE_SECONDS: integer(0, 86_400, 10),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
@@ -145,6 +146,8 @@ export const limits = Object.freeze({
   /** Room for the multipart envelope around the largest allowed file. */
   maxRequestBytes: 26 * 1024 * 1024,
   uploadUrlSeconds: 3600,
+  /** Uploads a customer may hold unused with a live URL; past it createUpload is RATE_LIMITED (MAX_PENDING_UPLOADS). */
+  maxPendingUploads: 50 as number,
   maxSignedUrlSeconds: 7 * 24 * 3600,
   maxPageSize: 100,
   defaultPageSize: 20,
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
       errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
       errorLogRetentionWeeks: e.ERROR_LOG_RETENTION_WEEKS,
+      maxPendingUploads: e.MAX_PENDING_UPLOADS,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
       subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,

@@ -136,12 +136,16 @@ export class Storage {
     return getSignedUrl(this.publicClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
 
-  /** A URL the client PUTs the bytes to; the content type is part of the signature. */
-  signPutUrl(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.publicClient, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
-      expiresIn: expiresInSeconds,
-      signableHeaders: new Set(['content-type']),
-    });
+  /**
+   * A URL the client PUTs exactly `size` bytes of `contentType` to: both are part of the signature,
+   * so S3 refuses a body of another size or type.
+   */
+  signPutUrl(key: string, contentType: string, size: number, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(
+      this.publicClient,
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ContentLength: size }),
+      { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) },
+    );
   }
 
   destroy(): void {

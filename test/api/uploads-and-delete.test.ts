@@ -156,8 +156,8 @@ describe('deleteWorkflow', () => {
   });
 });
 
-describe('unused uploads', () => {
-  test('are swept a day after their URL expired; used and recent ones stay', async () => {
+describe('uploads the sweep removes', () => {
+  test('a used one once its URL expired (bytes PUT again after use go with it), an unused one a day later; recent ones stay', async () => {
     let now = new Date('2026-05-01T12:00:00Z');
     const timed = await startTestApp({ clock: () => now });
     try {
@@ -173,8 +173,16 @@ describe('unused uploads', () => {
       const used = await upload();
       const made = await timed.gql(CreateWorkflow, { input: { ...input, uploadId: used.id } }, { key: apiKey });
       expect(made.data?.createWorkflow.__typename).toBe('Workflow');
+      // The URL still lives after its use: a client can PUT to it again.
+      await put(used, png);
+      expect((await timed.listObjects(`uploads/${customerId}/`)).some((key) => key.includes(used.id))).toBe(true);
 
-      // The URL expires after an hour; a day later still, the upload is kept for a slow client.
+      // The URLs expired at 13:00 on the first day: the used upload goes, bytes and row.
+      now = new Date('2026-05-01T13:01:00Z');
+      expect(await timed.services.uploads.sweepUnused()).toBe(1);
+      expect((await timed.listObjects(`uploads/${customerId}/`)).some((key) => key.includes(used.id))).toBe(false);
+
+      // A day later still, an unused upload is kept for a slow client.
       now = new Date('2026-05-02T12:59:00Z');
       expect(await timed.services.uploads.sweepUnused()).toBe(0);
       const recent = await upload();
@@ -182,7 +190,7 @@ describe('unused uploads', () => {
       now = new Date('2026-05-02T13:01:00Z');
       expect(await timed.services.uploads.sweepUnused()).toBe(1);
       const rows = await timed.db.selectFrom('uploads').select('id').execute();
-      expect(rows.map((r) => r.id).sort()).toEqual([used.id, recent.id].sort());
+      expect(rows.map((r) => r.id)).toEqual([recent.id]);
       const left = await timed.listObjects(`uploads/${customerId}/`);
       expect(left).toHaveLength(1);
       expect(left[0]).toContain(recent.id);
@@ -190,5 +198,26 @@ describe('unused uploads', () => {
     } finally {
       await timed.stop();
     }
+  });
+
+  test('a customer holds at most MAX_PENDING_UPLOADS unused uploads; the next is RATE_LIMITED and writes nothing', async () => {
+    const capped = await startTestApp({ limits: { maxPendingUploads: 3 } });
+    try {
+      const { apiKey } = await capped.createCustomer(5);
+      const create = () => capped.gql(CreateUpload, { input: { filename: 'a.png', contentType: 'image/png', size: png.length } }, { key: apiKey });
+      for (let i = 0; i < 3; i += 1) expect((await create()).data?.createUpload.__typename).toBe('Upload');
+      const fourth = await create();
+      expect(fourth.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+      expect(await countRows(capped.db, 'uploads')).toBe(3);
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  test('the URL signs the announced size and type', async () => {
+    const { apiKey } = await app.createCustomer(1);
+    const upload = await createUpload(apiKey);
+    const signed = new URL(upload.url).searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
+    expect(signed).toEqual(expect.arrayContaining(['content-length', 'content-type']));
   });
 });

@@ -36,7 +36,7 @@ test('presigned download and upload URLs carry S3_PUBLIC_ENDPOINT and work there
   storages.push(storage);
 
   const getUrl = new URL(await storage.signGetUrl('hello.txt', 600));
-  const putUrl = new URL(await storage.signPutUrl('uploaded.txt', 'text/plain', 600));
+  const putUrl = new URL(await storage.signPutUrl('uploaded.txt', 'text/plain', 8, 600));
 
   expect(getUrl.origin).toBe(new URL(publicEndpoint).origin);
   expect(putUrl.origin).toBe(new URL(publicEndpoint).origin);

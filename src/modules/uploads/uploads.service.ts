@@ -4,7 +4,7 @@ import type { Database, Trx } from '../../db/database.ts';
 import type { UploadRow } from '../../db/schema/uploads.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { requireCustomer, type Viewer } from '../auth/viewer.ts';
-import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import * as uploads from './uploads.repository.ts';
 
@@ -31,7 +31,7 @@ export class UploadsService {
   constructor(
     private readonly db: Database,
     private readonly storage: Storage,
-    private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number },
+    private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number },
     private readonly clock: () => Date,
   ) {}
 
@@ -48,6 +48,7 @@ export class UploadsService {
         .max(this.limits.maxSourceBytes, `must be at most ${this.limits.maxSourceBytes} bytes (25 MB)`),
     });
     const valid = parseInput(schema, input, 'input');
+    await this.checkPendingCap(customerId);
     const id = randomUUID();
     const key = `uploads/${customerId}/${id}/${safeFileName(valid.filename, 'source')}`;
     const now = this.clock();
@@ -62,7 +63,7 @@ export class UploadsService {
       expires_at: expiresAt,
       created_at: now,
     });
-    const url = await this.storage.signPutUrl(key, valid.contentType, this.limits.uploadUrlSeconds);
+    const url = await this.storage.signPutUrl(key, valid.contentType, valid.size, this.limits.uploadUrlSeconds);
     return { id, url, headers: { 'Content-Type': valid.contentType }, expiresAt };
   }
 
@@ -80,20 +81,39 @@ export class UploadsService {
     if (object.size !== upload.size) {
       throw ValidationError.field(field, `file is ${object.size} bytes but the upload announced ${upload.size}`);
     }
-    return { upload, bytes: await this.storage.get(upload.key) };
+    const bytes = await this.storage.get(upload.key);
+    // Replaced between the two reads (the URL still lives): what is used must be what was checked.
+    if (bytes.byteLength !== upload.size) {
+      throw ValidationError.field(field, `file is ${bytes.byteLength} bytes but the upload announced ${upload.size}`);
+    }
+    return { upload, bytes };
+  }
+
+  /** One request (or a script) must not pile up uploads: a bounded number may wait unused at once. */
+  private async checkPendingCap(customerId: string): Promise<void> {
+    const now = this.clock();
+    const pending = await uploads.countPending(this.db, customerId, now);
+    if (pending.count < this.limits.maxPendingUploads) return;
+    const retryAfter = Math.max(1, Math.ceil(((pending.nextExpiry?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
+    throw new RateLimitedError(
+      `At most ${this.limits.maxPendingUploads} uploads may wait unused with a live URL; use or let some expire (the next in ${retryAfter} s)`,
+      retryAfter,
+    );
   }
 
   /**
-   * Removes uploads nobody used within a day after their URL expired: the object, then the row, so
-   * a crash in between is finished by the next sweep. A workflow that takes the upload meanwhile
-   * has already stored its own copy of the bytes. Returns how many were removed.
+   * Removes uploads whose URL can no longer be used: unused ones a day after it expired, used ones
+   * as soon as it expired (a PUT to a used URL while it lived would otherwise leave its bytes here
+   * for good). The object, then the row, so a crash in between is finished by the next sweep. A
+   * workflow that takes an upload meanwhile has already stored its own copy. Returns how many went.
    */
   async sweepUnused(batchSize = 100): Promise<number> {
-    const cutoff = new Date(this.clock().getTime() - UNUSED_UPLOAD_GRACE_MS);
+    const now = this.clock();
+    const candidates = await uploads.findSweepable(this.db, { unusedExpiredBefore: new Date(now.getTime() - UNUSED_UPLOAD_GRACE_MS), usedExpiredBefore: now }, batchSize);
     let removed = 0;
-    for (const upload of await uploads.findUnusedExpiredBefore(this.db, cutoff, batchSize)) {
+    for (const upload of candidates) {
       await this.storage.delete(upload.key);
-      if (await uploads.deleteUnusedUpload(this.db, upload.id)) removed += 1;
+      if (await uploads.deleteUpload(this.db, upload.id, upload.consumed_at !== null)) removed += 1;
     }
     return removed;
   }
