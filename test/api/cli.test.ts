@@ -115,7 +115,7 @@ describe('customer create', () => {
 
     const credits = new CreditsService(db);
     const customers = new CustomersService(db, credits, undefined);
-    expect(await customers.authenticate(`Bearer ${printed.apiKey}`)).toEqual({ kind: 'customer', customerId: printed.customerId });
+    expect(await customers.authenticate(`Bearer ${printed.apiKey}`)).toEqual({ kind: 'customer', customerId: printed.customerId, keyId: expect.any(String) });
     expect(await customers.get(printed.customerId)).toMatchObject({ id: printed.customerId, name: 'CLI customer', credits: 5 });
     expect(await credits.ledgerSum(printed.customerId)).toBe(5);
 
