@@ -5,7 +5,7 @@ import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
 import { Registry } from 'prom-client';
 import type { WebSocketServer } from 'ws';
-import { defaultHttpSettings, type HttpSettings, type limits as contractLimits } from './config.ts';
+import { type limits as contractLimits, defaultHttpSettings, type HttpSettings } from './config.ts';
 import { createContext, type GraphQLContext, type ServerContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
@@ -51,12 +51,21 @@ export function buildApp(deps: AppDeps): App {
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
   const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
-  const feed = new WorkflowProgressFeed({ pubsub: events.pubsub, workflows: services.workflows, keys: services.customers, limits: deps.limits, logger, registry });
+  const feed = new WorkflowProgressFeed({
+    pubsub: events.pubsub,
+    workflows: services.workflows,
+    keys: services.customers,
+    limits: deps.limits,
+    logger,
+    registry,
+  });
   const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
 
   const caps = new ConnectionCaps(deps.limits);
   const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
-  const server = http.createServer(routeRequests({ yoga, deps, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }));
+  const server = http.createServer(
+    routeRequests({ yoga, deps, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }),
+  );
   caps.attach(server);
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
   server.headersTimeout = 20_000;

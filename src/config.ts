@@ -31,16 +31,15 @@ const envSchema = z.object({
       .optional(),
   ),
   S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional()),
-  S3_PUBLIC_ENDPOINT: z.preprocess(
-    emptyAsUndefined,
-    z.url({ message: 'must be a URL such as https://files.example.com' }).optional(),
-  ),
+  S3_PUBLIC_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as https://files.example.com' }).optional()),
   S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
   S3_BUCKET: z.preprocess(
     emptyAsUndefined,
     z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        message: 'must be a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+      })
       .default('framewright'),
   ),
   S3_FORCE_PATH_STYLE: booleanFlag,
@@ -48,18 +47,12 @@ const envSchema = z.object({
   AWS_SECRET_ACCESS_KEY: optionalString,
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
   PORT: integer(0, 65535, 4000),
-  ADMIN_API_KEY: z.preprocess(
-    emptyAsUndefined,
-    z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-  ),
+  ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   WORKER_CONCURRENCY: integer(1, 64, 2),
   WORKER_LEASE_SECONDS: integer(5, 3600, 30),
   SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.framewright')),
-  LOG_LEVEL: z.preprocess(
-    emptyAsUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   DATABASE_POOL_SIZE: integer(2, 200, 10),
   ERROR_LOG_RATE_PER_SECOND: integer(1, 1_000_000, 100),
   ERROR_LOG_MAX_FILE_BYTES: integer(1024, 1024 * 1024 * 1024, 5 * 1024 * 1024),
@@ -88,7 +81,12 @@ const envSchema = z.object({
     z
       .string()
       .default('*')
-      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
       .refine((origins) => origins.length > 0 && origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)), {
         message: 'must be * or a comma-separated list of origins such as https://app.example.com',
       }),
@@ -127,7 +125,12 @@ export interface WebhookConfig {
   concurrency: number;
 }
 
-export const defaultWebhookConfig: WebhookConfig = Object.freeze({ maxAttempts: 8, retryBaseSeconds: 10, allowPrivateNetworks: false, concurrency: 4 });
+export const defaultWebhookConfig: WebhookConfig = Object.freeze({
+  maxAttempts: 8,
+  retryBaseSeconds: 10,
+  allowPrivateNetworks: false,
+  concurrency: 4,
+});
 
 /** Who may read what at the HTTP edge (besides the API keys). */
 export interface HttpSettings {
@@ -204,7 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     // Secrets are never echoed: this line ends up in terminals and log collectors.
-    const value = SECRET_SETTINGS.has(name) ? 'a value not shown' : JSON.stringify(env[name]?.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+    const value = SECRET_SETTINGS.has(name)
+      ? 'a value not shown'
+      : JSON.stringify(env[name]?.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
     const shown = env[name] === undefined ? '' : ` (got ${value})`;
     throw new ConfigError(`${name} ${issue.message}${shown}`);
   }

@@ -16,15 +16,17 @@ type LogArgs = unknown[];
  * mistakes (a bad key, a forbidden call: logged where they are decided) go to debug here.
  */
 export function toYogaLogger(logger: Logger) {
-  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: LogArgs) => {
-    const [first, ...rest] = args;
-    if (first instanceof Error) {
-      const effective = level === 'error' && isClientMistake(first) ? 'debug' : level;
-      logger[effective]({ err: first }, first.message);
-    } else {
-      logger[level](rest.length > 0 ? { details: rest } : {}, String(first));
-    }
-  };
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: LogArgs) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) {
+        const effective = level === 'error' && isClientMistake(first) ? 'debug' : level;
+        logger[effective]({ err: first }, first.message);
+      } else {
+        logger[level](rest.length > 0 ? { details: rest } : {}, String(first));
+      }
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 

@@ -4,14 +4,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
 import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { startInfrastructure, type Infrastructure } from './infrastructure.ts';
+import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
 import { flows } from './jobs/flows/index.ts';
 import { startMaintenance } from './jobs/maintenance.ts';
 import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
 import { createServices, type Services } from './services.ts';
-import { OPERATOR } from './modules/auth/viewer.ts';
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
 const EXIT_USAGE = 2;
@@ -116,7 +116,12 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         leaseSeconds: config.worker.leaseSeconds,
       });
       drains.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
-      const maintenance = startMaintenance({ uploads: services.uploads, workflows: services.workflows, errorLogs: services.errorLogs, logger });
+      const maintenance = startMaintenance({
+        uploads: services.uploads,
+        workflows: services.workflows,
+        errorLogs: services.errorLogs,
+        logger,
+      });
       afterDrain.push(() => maintenance.stop());
     }
     if (roles.api) {
@@ -165,7 +170,11 @@ async function ensureDemoCustomer(config: Config, services: Services): Promise<{
   return { apiKey, credits: customer.credits };
 }
 
-function welcomeText(port: number, demo: { apiKey: string; credits: number } | undefined, embedded: { postgres: boolean; s3: boolean }): string {
+function welcomeText(
+  port: number,
+  demo: { apiKey: string; credits: number } | undefined,
+  embedded: { postgres: boolean; s3: boolean },
+): string {
   const url = `http://localhost:${port}/graphql`;
   const lines = ['', `Framewright is up. GraphiQL: ${url}`];
   if (embedded.postgres || embedded.s3) {
@@ -185,7 +194,11 @@ function welcomeText(port: number, demo: { apiKey: string; credits: number } | u
   return `${lines.join('\n')}\n\n`;
 }
 
-function printWelcome(port: number, demo: { apiKey: string; credits: number } | undefined, embedded: { postgres: boolean; s3: boolean }): void {
+function printWelcome(
+  port: number,
+  demo: { apiKey: string; credits: number } | undefined,
+  embedded: { postgres: boolean; s3: boolean },
+): void {
   process.stdout.write(welcomeText(port, demo, embedded));
 }
 
@@ -206,9 +219,18 @@ const program = new Command('framewright')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE));
 
-program.command('serve').description('API and worker in one process (what `npm start` runs)').action(() => runServer({ api: true, worker: true }));
-program.command('api').description('the GraphQL API alone').action(() => runServer({ api: true, worker: false }));
-program.command('worker').description('the job runner alone').action(() => runServer({ api: false, worker: true }));
+program
+  .command('serve')
+  .description('API and worker in one process (what `npm start` runs)')
+  .action(() => runServer({ api: true, worker: true }));
+program
+  .command('api')
+  .description('the GraphQL API alone')
+  .action(() => runServer({ api: true, worker: false }));
+program
+  .command('worker')
+  .description('the job runner alone')
+  .action(() => runServer({ api: false, worker: true }));
 program
   .command('migrate')
   .description('apply database migrations (every role also applies them at start)')

@@ -46,7 +46,10 @@ export function listenForWebhooks(options: ListenOptions, print: (line: string) 
 
 function describe(eventId: string, body: string, verification: string): string {
   try {
-    const event = JSON.parse(body) as { type?: string; data?: { workflow?: { id?: string; processingStatus?: string; result?: string[] } } };
+    const event = JSON.parse(body) as {
+      type?: string;
+      data?: { workflow?: { id?: string; processingStatus?: string; result?: string[] } };
+    };
     const workflow = event.data?.workflow;
     const media = workflow?.result?.[0] ? ` ${workflow.result[0]}` : '';
     return `${event.type} ${workflow?.id} ${workflow?.processingStatus} (event ${eventId}, ${verification})${media}`;

@@ -41,7 +41,10 @@ export async function reachableBinaryDir(nativeDir: string, logger: Logger, shar
   if (!blockedBy) return nativeDir;
   const copy = path.join(sharedParent, `framewright-postgres-${shortHash(nativeDir)}`);
   if (await isTrustedCopy(copy)) return copy;
-  logger.warn({ from: nativeDir, to: copy, blockedBy }, 'the postgres system user cannot reach the PostgreSQL binaries here; copying them once');
+  logger.warn(
+    { from: nativeDir, to: copy, blockedBy },
+    'the postgres system user cannot reach the PostgreSQL binaries here; copying them once',
+  );
   await fs.rm(copy, { recursive: true, force: true });
   const partial = `${copy}.partial-${process.pid}`;
   await fs.cp(nativeDir, partial, { recursive: true, verbatimSymlinks: true });

@@ -66,7 +66,13 @@ function postgresUrl(port: number, password: string): string {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
 }
 
-async function spawnPostmaster(binaries: PostgresBinaries, databaseDir: string, port: number, logFile: string, ids: UserIds): Promise<ChildProcess> {
+async function spawnPostmaster(
+  binaries: PostgresBinaries,
+  databaseDir: string,
+  port: number,
+  logFile: string,
+  ids: UserIds,
+): Promise<ChildProcess> {
   const log = await fs.open(logFile, 'a', 0o600);
   try {
     const child = spawn(
@@ -140,7 +146,9 @@ async function waitUntilAccepting(child: ChildProcess, server: { port: number; p
   );
   if (ready === 'ready') return;
   const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join(' | ');
-  throw new Error(`the embedded PostgreSQL did not start (${ready === 'exited' ? 'it exited' : 'timed out'}); its log (${logFile}) ends: ${tail}`);
+  throw new Error(
+    `the embedded PostgreSQL did not start (${ready === 'exited' ? 'it exited' : 'timed out'}); its log (${logFile}) ends: ${tail}`,
+  );
 }
 
 async function createDatabase(server: { port: number; password: string }): Promise<void> {
@@ -182,7 +190,14 @@ async function initCluster(binaries: PostgresBinaries, databaseDir: string, pass
   try {
     await execFileAsync(
       binaries.initdb,
-      [`--pgdata=${databaseDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      [
+        `--pgdata=${databaseDir}`,
+        '--auth=scram-sha-256',
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
       { ...ids, env: { LC_ALL: 'C' } },
     );
   } catch (error) {
@@ -234,7 +249,10 @@ async function reachableDatabaseDir(wanted: string, logger: Logger, runsAsRoot: 
   const blockedBy = await firstPrivateAncestor(wanted);
   if (!blockedBy) return wanted;
   const fallback = path.join(SHARED_PARENT, `framewright-${shortHash(wanted)}`, 'postgres');
-  logger.warn({ wanted, used: fallback, blockedBy }, 'the postgres system user cannot enter DATA_DIR (a private folder); keeping the embedded cluster elsewhere');
+  logger.warn(
+    { wanted, used: fallback, blockedBy },
+    'the postgres system user cannot enter DATA_DIR (a private folder); keeping the embedded cluster elsewhere',
+  );
   await fs.mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
   return fallback;
 }

@@ -27,7 +27,10 @@ export async function isLiveProcessOf(pid: number, name: string): Promise<boolea
 }
 
 /** Calls `check` every `intervalMs` until it returns a value; undefined when `timeoutMs` passes first. */
-export async function waitUntil<T>(check: () => Promise<T | undefined>, options: { timeoutMs: number; intervalMs: number }): Promise<T | undefined> {
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs: number },
+): Promise<T | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await check();

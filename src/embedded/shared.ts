@@ -78,7 +78,13 @@ async function usePostgres(dataDir: string, state: EmbeddedState, logger: Logger
   return started.url;
 }
 
-async function useS3(dataDir: string, state: EmbeddedState, bucket: string, logger: Logger, stops: Array<() => Promise<void>>): Promise<string> {
+async function useS3(
+  dataDir: string,
+  state: EmbeddedState,
+  bucket: string,
+  logger: Logger,
+  stops: Array<() => Promise<void>>,
+): Promise<string> {
   const running = state.s3;
   if (running && (await liveOtherOwner(running.ownerPid))) {
     logger.info({ port: running.port, ownerPid: running.ownerPid }, 'using the embedded S3 server another process runs on this DATA_DIR');

@@ -148,13 +148,17 @@ export class WorkflowProgressFeed {
       const snapshot = watch.snapshot;
       this.deps.workflows.authorizeWatch(request.viewer, request.workflowId, snapshot?.deleted ? undefined : snapshot?.workflow);
       const keyId = request.viewer.kind === 'customer' ? request.viewer.keyId : undefined;
-      const stream = new ProgressStream(snapshot!, (s) => this.mayStillSee(request.viewer, s), () => {
-        watch.streams.delete(stream);
-        if (keyId) this.untrackKey(keyId, stream);
-        this.open.dec();
-        release();
-        this.dropIfUnused(watch);
-      });
+      const stream = new ProgressStream(
+        snapshot!,
+        (s) => this.mayStillSee(request.viewer, s),
+        () => {
+          watch.streams.delete(stream);
+          if (keyId) this.untrackKey(keyId, stream);
+          this.open.dec();
+          release();
+          this.dropIfUnused(watch);
+        },
+      );
       watch.streams.add(stream);
       if (keyId) this.streamsByKey.set(keyId, (this.streamsByKey.get(keyId) ?? new Set()).add(stream));
       this.open.inc();
@@ -183,10 +187,18 @@ export class WorkflowProgressFeed {
     const { maxSubscriptionsPerConnection, maxSubscriptionsPerKey } = this.deps.limits;
     const onConnection = this.perConnection.get(connection) ?? 0;
     if (onConnection >= maxSubscriptionsPerConnection) {
-      throw new RateLimitedError(`At most ${maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete one first`, 1);
+      throw new RateLimitedError(
+        `At most ${maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete one first`,
+        1,
+      );
     }
     // Every key of a customer shares its budget; callers with no key are counted by address.
-    const key = viewer.kind === 'customer' ? `customer:${viewer.customerId}` : viewer.kind === 'admin' ? 'admin' : `anonymous:${remoteAddress ?? '?'}`;
+    const key =
+      viewer.kind === 'customer'
+        ? `customer:${viewer.customerId}`
+        : viewer.kind === 'admin'
+          ? 'admin'
+          : `anonymous:${remoteAddress ?? '?'}`;
     const ofKey = this.perKey.get(key) ?? 0;
     if (ofKey >= maxSubscriptionsPerKey) {
       throw new RateLimitedError(`At most ${maxSubscriptionsPerKey} subscriptions may be open for one API key; complete one first`, 1);
@@ -215,7 +227,8 @@ export class WorkflowProgressFeed {
       return;
     }
     for (const keyId of revoked) {
-      for (const stream of [...(this.streamsByKey.get(keyId) ?? [])]) stream.fail(new UnauthenticatedError('The API key of this subscription was revoked'));
+      for (const stream of [...(this.streamsByKey.get(keyId) ?? [])])
+        stream.fail(new UnauthenticatedError('The API key of this subscription was revoked'));
     }
   }
 

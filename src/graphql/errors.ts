@@ -41,7 +41,9 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resource: t.exposeString('resource', { description: 'What was not found: "Workflow", "Model", "Customer", "Upload", "ApiKey", "WebhookEndpoint" or "WebhookDelivery".' }),
+    resource: t.exposeString('resource', {
+      description: 'What was not found: "Workflow", "Model", "Customer", "Upload", "ApiKey", "WebhookEndpoint" or "WebhookDelivery".',
+    }),
     id: t.exposeString('id'),
   }),
 });

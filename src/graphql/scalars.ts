@@ -17,7 +17,9 @@ builder.scalarType('File', {
   // Anything else (a path, an object from the JSON body) would fail later, as an unexpected error.
   parseValue: (value) => {
     if (isUploadedFile(value)) return value;
-    throw new GraphQLError('File must be a file sent as a part of a multipart request (the GraphQL multipart request spec), not a string or an object');
+    throw new GraphQLError(
+      'File must be a file sent as a part of a multipart request (the GraphQL multipart request spec), not a string or an object',
+    );
   },
   parseLiteral: () => {
     throw new GraphQLError('File cannot be written inline: send it as a part of a multipart request (the GraphQL multipart request spec)');

@@ -12,41 +12,79 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  * method and status, and operation names up to MAX_OPERATION_NAMES (clients choose them
  * freely). No URL and no error path (each would add a series per request).
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one declarative table of the plugin's metrics, an entry each; split, the list would be harder to check against the plugin's own.
 export function useBoundedMetrics(registry: Registry): Plugin {
   const operationName = boundedOperationNames();
   const labelsOf = (params: FillLabelsFnParams) => ({
     operationName: operationName(params.operationName),
     operationType: params.operationType ?? 'unknown',
   });
-  const histogram = <Phase extends 'parse' | 'validate' | 'context' | 'execute' | 'subscribe'>(name: string, help: string, phases: [Phase, ...Phase[]]) =>
-    createHistogram({ registry, histogram: { name, help, labelNames: ['operationName', 'operationType'] }, fillLabelsFn: labelsOf, phases });
+  const histogram = <Phase extends 'parse' | 'validate' | 'context' | 'execute' | 'subscribe'>(
+    name: string,
+    help: string,
+    phases: [Phase, ...Phase[]],
+  ) =>
+    createHistogram({
+      registry,
+      histogram: { name, help, labelNames: ['operationName', 'operationType'] },
+      fillLabelsFn: labelsOf,
+      phases,
+    });
   return usePrometheus({
     endpoint: '/metrics',
     registry,
     labels: { url: false, path: false },
     metrics: {
       graphql_envelop_phase_parse: histogram('graphql_envelop_phase_parse', 'Time spent on running GraphQL "parse" function', ['parse']),
-      graphql_envelop_phase_validate: histogram('graphql_envelop_phase_validate', 'Time spent on running GraphQL "validate" function', ['validate']),
+      graphql_envelop_phase_validate: histogram('graphql_envelop_phase_validate', 'Time spent on running GraphQL "validate" function', [
+        'validate',
+      ]),
       graphql_envelop_phase_context: histogram('graphql_envelop_phase_context', 'Time spent on building the GraphQL context', ['context']),
-      graphql_envelop_phase_execute: histogram('graphql_envelop_phase_execute', 'Time spent on running the GraphQL "execute" function', ['execute']),
-      graphql_envelop_phase_subscribe: histogram('graphql_envelop_phase_subscribe', 'Time spent on running the GraphQL "subscribe" function', ['subscribe']),
-      graphql_envelop_request_duration: histogram('graphql_envelop_request_duration', 'Time spent on running the GraphQL operation from parse to execute', ['execute', 'subscribe']),
+      graphql_envelop_phase_execute: histogram('graphql_envelop_phase_execute', 'Time spent on running the GraphQL "execute" function', [
+        'execute',
+      ]),
+      graphql_envelop_phase_subscribe: histogram(
+        'graphql_envelop_phase_subscribe',
+        'Time spent on running the GraphQL "subscribe" function',
+        ['subscribe'],
+      ),
+      graphql_envelop_request_duration: histogram(
+        'graphql_envelop_request_duration',
+        'Time spent on running the GraphQL operation from parse to execute',
+        ['execute', 'subscribe'],
+      ),
       graphql_envelop_request: createCounter({
         registry,
-        counter: { name: 'graphql_envelop_request', help: 'Counts the amount of GraphQL requests executed through Envelop', labelNames: ['operationName', 'operationType'] },
+        counter: {
+          name: 'graphql_envelop_request',
+          help: 'Counts the amount of GraphQL requests executed through Envelop',
+          labelNames: ['operationName', 'operationType'],
+        },
         fillLabelsFn: labelsOf,
         phases: ['execute', 'subscribe'],
       }),
       graphql_envelop_error_result: createCounter({
         registry,
-        counter: { name: 'graphql_envelop_error_result', help: 'Counts the amount of errors reported from all phases', labelNames: ['operationName', 'operationType', 'phase'] },
+        counter: {
+          name: 'graphql_envelop_error_result',
+          help: 'Counts the amount of errors reported from all phases',
+          labelNames: ['operationName', 'operationType', 'phase'],
+        },
         fillLabelsFn: (params) => ({ ...labelsOf(params), phase: params.errorPhase ?? 'unknown' }),
         phases: ['parse', 'validate', 'context', 'execute', 'subscribe'],
       }),
       graphql_yoga_http_duration: createHistogram({
         registry,
-        histogram: { name: 'graphql_yoga_http_duration', help: 'Time spent on HTTP connection', labelNames: ['operationName', 'operationType', 'method', 'statusCode'] },
-        fillLabelsFn: (params, { request, response }) => ({ ...labelsOf(params), method: boundedMethod(request.method), statusCode: response.status }),
+        histogram: {
+          name: 'graphql_yoga_http_duration',
+          help: 'Time spent on HTTP connection',
+          labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
+        },
+        fillLabelsFn: (params, { request, response }) => ({
+          ...labelsOf(params),
+          method: boundedMethod(request.method),
+          statusCode: response.status,
+        }),
         phases: ['request'],
       }),
       // Their labels (field names of deprecated fields, a summary per operation) add nothing bounded here.

@@ -1,7 +1,17 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { type DocumentNode, type ExecutionArgs, type GraphQLError, Kind, type ParseOptions, type Source, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLError,
+  Kind,
+  type ParseOptions,
+  type SelectionSetNode,
+  type Source,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { operationCost } from './query-cost.ts';
 
@@ -51,7 +61,10 @@ export function useOperationLimits(limits: OperationLimits): Plugin {
 
 function parseWithTokenLimit(source: string | Source, options: ParseOptions | undefined, maxTokens: number): DocumentNode {
   try {
-    const parser = new MaxTokensParserWLexer(source as string, { ...options, n: maxTokens, exposeLimits: true, propagateOnRejection: true } as never);
+    const parser = new MaxTokensParserWLexer(
+      source as string,
+      { ...options, n: maxTokens, exposeLimits: true, propagateOnRejection: true } as never,
+    );
     return parser.parseDocument();
   } catch (error) {
     if (error instanceof Error && /Token limit of \d+ exceeded/.test(error.message)) {
@@ -61,7 +74,11 @@ function parseWithTokenLimit(source: string | Source, options: ParseOptions | un
     if (error instanceof RangeError) throw limitError('tokens', maxTokens, 'The operation is nested too deeply to parse.');
     if (error instanceof Error && error.name === 'GraphQLError') {
       const { source: errorSource, positions } = error as GraphQLError;
-      throw createGraphQLError(error.message, { source: errorSource, positions, extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+      throw createGraphQLError(error.message, {
+        source: errorSource,
+        positions,
+        extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } },
+      });
     }
     throw error;
   }
@@ -94,7 +111,10 @@ function rootFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       const count = countRootFields(context, operation.selectionSet, new Set());
-      if (count > max) context.reportError(limitError('rootFields', max, `The operation selects ${count} top-level fields; at most ${max} are allowed (MAX_ROOT_FIELDS).`));
+      if (count > max)
+        context.reportError(
+          limitError('rootFields', max, `The operation selects ${count} top-level fields; at most ${max} are allowed (MAX_ROOT_FIELDS).`),
+        );
     },
   });
 }
@@ -114,7 +134,10 @@ function countRootFields(context: ValidationContext, selectionSet: SelectionSetN
 }
 
 function costError(args: ExecutionArgs, limits: OperationLimits): GraphQLError | undefined {
-  const cost = operationCost({ schema: args.schema, document: args.document, operationName: args.operationName, variables: args.variableValues }, limits);
+  const cost = operationCost(
+    { schema: args.schema, document: args.document, operationName: args.operationName, variables: args.variableValues },
+    limits,
+  );
   if (cost <= limits.maxQueryCost) return undefined;
   const message = `The operation's estimated cost is ${cost}; at most ${limits.maxQueryCost} is allowed (MAX_QUERY_COST). Ask for fewer items or fewer URLs.`;
   return limitError('cost', limits.maxQueryCost, message);

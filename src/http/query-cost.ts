@@ -1,4 +1,14 @@
-import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLField, GraphQLNamedType, GraphQLOutputType, GraphQLSchema, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import type {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLOutputType,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
 import { Kind } from 'graphql';
 
 export interface CostSettings {
@@ -80,7 +90,9 @@ export function operationCost(
 
 /** The operation that will run: the named one, or the only one (anything else fails elsewhere). */
 function selectedOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   if (operationName) return operations.find((operation) => operation.name?.value === operationName);
   return operations.length === 1 ? operations[0] : undefined;
 }
@@ -109,7 +121,12 @@ function isList(type: GraphQLOutputType): boolean {
 function pageSizeOf(field: FieldNode, variables: Record<string, unknown>, settings: CostSettings): number | undefined {
   const first = field.arguments?.find((argument) => argument.name.value === 'first');
   if (!first) return field.name.value === 'workflows' ? settings.defaultPageSize : undefined;
-  const value = first.value.kind === Kind.VARIABLE ? variables[first.value.name.value] : first.value.kind === Kind.INT ? Number(first.value.value) : undefined;
+  const value =
+    first.value.kind === Kind.VARIABLE
+      ? variables[first.value.name.value]
+      : first.value.kind === Kind.INT
+        ? Number(first.value.value)
+        : undefined;
   if (value === undefined || value === null) return settings.defaultPageSize;
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(value, 0), settings.maxPageSize) : settings.maxPageSize;
 }

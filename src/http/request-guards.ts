@@ -12,7 +12,13 @@ export const LARGE_BODY_BYTES = 1024 * 1024;
  * Answers with a GraphQL error body and closes the connection, so an unread request body is
  * dropped with the socket instead of being drained or buffered.
  */
-export function refuse(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+export function refuse(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.shouldKeepAlive = false;
   res
     .writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close', ...headers })

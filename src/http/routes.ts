@@ -34,18 +34,29 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
     if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
     if (path === '/metrics') {
       if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
-      return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
+      return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
+        'www-authenticate': 'Bearer',
+      });
     }
     void handleGraphQL(req, res, options);
   };
 }
 
-async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, { yoga, deps, uploads, maxConcurrentUploads }: RouteOptions): Promise<void> {
+async function handleGraphQL(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  { yoga, deps, uploads, maxConcurrentUploads }: RouteOptions,
+): Promise<void> {
   const { viewer, refusal } = await authenticateEarly(deps.services, req, deps.logger);
   if (refusal) return refuse(res, 401, 'UNAUTHENTICATED', refusal);
   // Nothing open to anonymous callers (models, a PUBLIC workflow, introspection) needs a large body.
   if (!viewer && isLargeBody(req)) {
-    return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `Requests without an API key are limited to ${LARGE_BODY_BYTES} bytes (with a known Content-Length).`);
+    return refuse(
+      res,
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `Requests without an API key are limited to ${LARGE_BODY_BYTES} bytes (with a known Content-Length).`,
+    );
   }
   if (!uploads.admit(req, res)) {
     const message = `Too many large requests are being received (at most ${maxConcurrentUploads}); try again shortly.`;

@@ -53,7 +53,8 @@ export async function deliverWebhook(job: JobRow, deps: DeliveryDeps, stopSignal
     ? { ok: true, statusCode: answer.statusCode! }
     : { ok: false, statusCode: answer.statusCode, error: answer.error ?? `the receiver answered HTTP ${answer.statusCode}` };
   const result = await record(job, deps, deliveryId, outcome);
-  if (result === 'retrying' || result === 'failed') log.warn({ outcome: result, statusCode: answer.statusCode, error: answer.error }, 'webhook delivery failed');
+  if (result === 'retrying' || result === 'failed')
+    log.warn({ outcome: result, statusCode: answer.statusCode, error: answer.error }, 'webhook delivery failed');
   else if (result === 'delivered') log.info({ statusCode: answer.statusCode }, 'webhook delivered');
   return result;
 }

@@ -40,9 +40,12 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
   };
   let running: Promise<void> = Promise.resolve();
   // Every 10 minutes: uploads expire after an hour and are kept a day more, orphans wait an hour.
-  const timer = setInterval(() => {
-    running = runOnce();
-  }, options.intervalMs ?? 10 * 60_000);
+  const timer = setInterval(
+    () => {
+      running = runOnce();
+    },
+    options.intervalMs ?? 10 * 60_000,
+  );
   timer.unref();
   return {
     runOnce,

@@ -7,15 +7,15 @@ import type { WorkflowRow } from '../db/schema/workflows.ts';
 import type { Logger } from '../logger.ts';
 import { MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
-import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
-import { finalFlow, type FlowName, workflowPrefix } from '../modules/workflows/workflow.ts';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
+import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
 import type { Storage } from '../storage/s3.ts';
-import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
 import { errorSummary } from './error-summary.ts';
+import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
 import { overallProgress } from './progress.ts';
 
 export interface RunJobDeps {
@@ -227,7 +227,11 @@ class JobRun {
   /** Shutdown: the interrupted attempt does not count, and the job is free for any worker now. */
   private release(flow: FlowName): Promise<void> {
     return this.guarded(async (trx) => {
-      await runs.finishFlow(trx, this.workflowId, flow, { status: 'PENDING', error: 'interrupted by a worker shutdown', giveBackAttempt: true });
+      await runs.finishFlow(trx, this.workflowId, flow, {
+        status: 'PENDING',
+        error: 'interrupted by a worker shutdown',
+        giveBackAttempt: true,
+      });
       await queue.requeueJob(trx, this.job.id, 'now', null);
     });
   }
@@ -315,7 +319,9 @@ class JobRun {
       if (percentage <= written || (now - lastWrite < this.deps.progressIntervalMs && percentage - written < 10)) return;
       lastWrite = now;
       written = percentage;
-      runs.raiseProgress(this.deps.db, this.workflowId, percentage).catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
+      runs
+        .raiseProgress(this.deps.db, this.workflowId, percentage)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
     };
   }
 }

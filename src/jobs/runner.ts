@@ -11,7 +11,7 @@ import * as queue from '../queue/jobs.ts';
 import type { Storage } from '../storage/s3.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import { runJob, type RunJobDeps } from './run-job.ts';
+import { type RunJobDeps, runJob } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
@@ -65,7 +65,12 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
   const loops = [
     new ClaimLoop(
-      { kind: 'WORKFLOW_RUN', concurrency: options.concurrency, leaseSeconds: options.leaseSeconds, handle: (job, signal) => runJob(job, runDeps, signal) },
+      {
+        kind: 'WORKFLOW_RUN',
+        concurrency: options.concurrency,
+        leaseSeconds: options.leaseSeconds,
+        handle: (job, signal) => runJob(job, runDeps, signal),
+      },
       { db: options.db, workerId, logger, pollIntervalMs },
     ),
     new ClaimLoop(
@@ -81,7 +86,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const wakeAll = () => {
     for (const loop of loops) loop.wakeUp();
   };
-  const listener: Listener = listen({ url: options.databaseUrl, channels: [JOBS_CHANNEL], onNotification: wakeAll, onReconnect: wakeAll, logger });
+  const listener: Listener = listen({
+    url: options.databaseUrl,
+    channels: [JOBS_CHANNEL],
+    onNotification: wakeAll,
+    onReconnect: wakeAll,
+    logger,
+  });
   logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
   return {
     workerId,

@@ -57,10 +57,7 @@ export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptio
 }
 
 /** Runs ffprobe and returns what it printed (the caller asks for `-of json`). */
-export async function runFfprobe(
-  args: readonly string[],
-  options: Pick<MediaRunOptions, 'signal' | 'timeoutMs'> = {},
-): Promise<string> {
+export async function runFfprobe(args: readonly string[], options: Pick<MediaRunOptions, 'signal' | 'timeoutMs'> = {}): Promise<string> {
   const chunks: string[] = [];
   let size = 0;
   await runProcess(ffprobePath, ['-hide_banner', '-loglevel', 'error', ...args], 'ffprobe', {
@@ -136,9 +133,7 @@ function runProcess(command: string, args: readonly string[], label: string, opt
     });
 
     if (options.stdin) {
-      feed(child.stdin, options.stdin, () => stopped !== undefined || settled).catch((error: unknown) =>
-        stop({ kind: 'internal', error }),
-      );
+      feed(child.stdin, options.stdin, () => stopped !== undefined || settled).catch((error: unknown) => stop({ kind: 'internal', error }));
     } else {
       child.stdin.on('error', () => {});
       child.stdin.end();

@@ -41,11 +41,13 @@ export async function inspectImage(bytes: Uint8Array, maxPixels: number): Promis
   const { width, height } = metadata;
   if (!width || !height) throw new InvalidImageError('has no dimensions');
   if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
-    throw new InvalidImageError(`is ${width}x${height} pixels; the smallest image the pipeline takes is ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE}`);
+    throw new InvalidImageError(
+      `is ${width}x${height} pixels; the smallest image the pipeline takes is ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE}`,
+    );
   }
   if (width * height > maxPixels) {
     throw new InvalidImageError(
-      `is ${width}x${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${maxPixels / 1e6} megapixels`,
+      `is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels); the limit is ${maxPixels / 1e6} megapixels`,
     );
   }
   let alphaMax: number | undefined;

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import type { ModelTemplate } from './template.ts';
 import { loadSubjectRgba, type RawImage } from './decode.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
-import { frameFor, subjectBox, type Size } from './layout.ts';
+import { frameFor, type Size, subjectBox } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
+import type { ModelTemplate } from './template.ts';
 import type { MediaRunOptions } from './types.ts';
 
 /**
@@ -84,14 +84,40 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
   const count = frameCount(template);
   await runFfmpeg(
     [
-      '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${frame.width}x${frame.height}`, '-framerate', String(template.fps),
-      '-i', 'pipe:0',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgba',
+      '-s',
+      `${frame.width}x${frame.height}`,
+      '-framerate',
+      String(template.fps),
+      '-i',
+      'pipe:0',
       // BT.709 like the final H.264; the overlay blends in YUV, so both must agree.
-      '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
+      '-vf',
+      'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
       // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-crf', '12', '-b:v', '16M', '-auto-alt-ref', '0', '-threads', '2',
-      '-frames:v', String(count),
-      '-f', 'webm', '-y', params.outputPath,
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-crf',
+      '12',
+      '-b:v',
+      '16M',
+      '-auto-alt-ref',
+      '0',
+      '-threads',
+      '2',
+      '-frames:v',
+      String(count),
+      '-f',
+      'webm',
+      '-y',
+      params.outputPath,
     ],
     { ...options, durationMs: (count * 1_000) / template.fps, stdin: frames(base, frame, template, count) },
   );

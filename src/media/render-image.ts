@@ -1,7 +1,7 @@
 import sharp, { type OverlayOptions } from 'sharp';
-import type { ModelTemplate } from './template.ts';
 import { loadSubjectRgba, toPng } from './decode.ts';
-import { frameFor, mixColor, parseHexColor, subjectBox, type Size } from './layout.ts';
+import { frameFor, mixColor, parseHexColor, type Size, subjectBox } from './layout.ts';
+import type { ModelTemplate } from './template.ts';
 import type { ImageOutput } from './types.ts';
 
 export interface RenderImageParams {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import type { ModelTemplate } from './template.ts';
 import { asMediaError, toPng } from './decode.ts';
-import { evenFloor, subjectBox, type Size } from './layout.ts';
+import { evenFloor, type Size, subjectBox } from './layout.ts';
+import type { ModelTemplate } from './template.ts';
 import type { ImageOutput } from './types.ts';
 
 export const MAX_UPSCALE = 4;

@@ -1,9 +1,9 @@
-import type { ModelTemplate } from './template.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 import { evenFloor, frameFor, parseHexColor, type Rgb, type Size } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
 import { frameCount } from './render-clip.ts';
+import type { ModelTemplate } from './template.ts';
 import type { MediaRunOptions } from './types.ts';
 
 export interface VideoOverlayParams {
@@ -46,14 +46,42 @@ export async function overlayVideo(params: VideoOverlayParams, options: MediaRun
 
   await runFfmpeg(
     [
-      ...decoder, '-i', params.clipPath,
-      '-filter_complex', graph,
-      '-map', '[out]', '-an',
-      '-frames:v', String(frames), '-r', String(fps),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-      '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
-      '-movflags', '+faststart',
-      '-f', 'mp4', '-y', params.outputPath,
+      ...decoder,
+      '-i',
+      params.clipPath,
+      '-filter_complex',
+      graph,
+      '-map',
+      '[out]',
+      '-an',
+      '-frames:v',
+      String(frames),
+      '-r',
+      String(fps),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '20',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-colorspace',
+      'bt709',
+      '-color_primaries',
+      'bt709',
+      '-color_trc',
+      'bt709',
+      '-color_range',
+      'tv',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      '-y',
+      params.outputPath,
     ],
     { ...options, durationMs: (frames * 1_000) / fps },
   );

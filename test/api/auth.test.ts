@@ -67,7 +67,12 @@ describe('without a key', () => {
     expect(pub.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePublic, title: 'public one', visibilityStatus: 'PUBLIC' });
 
     const priv = await app.gql(GetWorkflow, { id: alicePrivate });
-    expect(priv.data?.workflow).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', resource: 'Workflow', missingId: alicePrivate });
+    expect(priv.data?.workflow).toMatchObject({
+      __typename: 'NotFoundError',
+      code: 'NOT_FOUND',
+      resource: 'Workflow',
+      missingId: alicePrivate,
+    });
   });
 
   test('every other field is UNAUTHENTICATED with HTTP 401', async () => {
@@ -138,7 +143,12 @@ describe('workflows of other customers', () => {
     const unknownId = randomUUID();
     const unknown = await app.gql(GetWorkflow, { id: unknownId }, { key: bob.apiKey });
     expect(foreign.status).toBe(200);
-    expect(foreign.data?.workflow).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', resource: 'Workflow', missingId: alicePrivate });
+    expect(foreign.data?.workflow).toMatchObject({
+      __typename: 'NotFoundError',
+      code: 'NOT_FOUND',
+      resource: 'Workflow',
+      missingId: alicePrivate,
+    });
     const normalize = (value: unknown, id: string) => JSON.stringify(value).replaceAll(id, '<id>');
     expect(normalize(foreign, alicePrivate)).toBe(normalize(unknown, unknownId));
   });
@@ -147,17 +157,27 @@ describe('workflows of other customers', () => {
     for (const key of [bob.apiKey, undefined]) {
       const pub = await app.gql(GetWorkflow, { id: alicePublic }, { key });
       // Who it is for (often an e-mail), whose it is and the original upload stay the owner's.
-      expect(pub.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePublic, customerId: null, primaryUserId: null, source: null });
+      expect(pub.data?.workflow).toMatchObject({
+        __typename: 'Workflow',
+        id: alicePublic,
+        customerId: null,
+        primaryUserId: null,
+        source: null,
+      });
     }
     for (const key of [alice.apiKey, ADMIN_KEY]) {
       const own = await app.gql(GetWorkflow, { id: alicePrivate }, { key });
       expect(own.data?.workflow).toMatchObject({ __typename: 'Workflow', id: alicePrivate, visibilityStatus: 'PRIVATE' });
       const pub = await app.gql(GetWorkflow, { id: alicePublic }, { key });
-      expect(pub.data?.workflow).toMatchObject({ customerId: alice.customerId, primaryUserId: 'user-1', source: { contentType: 'image/png' } });
+      expect(pub.data?.workflow).toMatchObject({
+        customerId: alice.customerId,
+        primaryUserId: 'user-1',
+        source: { contentType: 'image/png' },
+      });
     }
   });
 
-  test("a PUBLIC workflow can be seen but not changed by another customer", async () => {
+  test('a PUBLIC workflow can be seen but not changed by another customer', async () => {
     const update = await app.gql(UpdateWorkflow, { id: alicePublic, input: { title: 'mine now' } }, { key: bob.apiKey });
     expect(update.data?.updateWorkflow).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
     expect((await app.services.workflows.get({ kind: 'admin' }, alicePublic)).title).toBe('public one');

@@ -115,7 +115,11 @@ describe('customer create', () => {
 
     const credits = new CreditsService(db);
     const customers = new CustomersService(db, credits, undefined);
-    expect(await customers.authenticate(`Bearer ${printed.apiKey}`)).toEqual({ kind: 'customer', customerId: printed.customerId, keyId: expect.any(String) });
+    expect(await customers.authenticate(`Bearer ${printed.apiKey}`)).toEqual({
+      kind: 'customer',
+      customerId: printed.customerId,
+      keyId: expect.any(String),
+    });
     expect(await customers.get(printed.customerId)).toMatchObject({ id: printed.customerId, name: 'CLI customer', credits: 5 });
     expect(await credits.ledgerSum(printed.customerId)).toBe(5);
 
@@ -148,12 +152,18 @@ describe('customer create', () => {
     ['with --credits abc', ['customer', 'create', '--name', 'N', '--credits', 'abc']],
     ['with an unknown command', ['customer', 'delete']],
   ])('%s exits with code 2 and prints nothing on stdout', async (_case, args) => {
-    const before = await db.selectFrom('customers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await db
+      .selectFrom('customers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const run = await framewright(args, env);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.length).toBeGreaterThan(0);
-    const after = await db.selectFrom('customers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await db
+      .selectFrom('customers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 

@@ -102,9 +102,11 @@ describe('createWorkflow', () => {
   test('IMAGE runs four flows and costs the model price; JPEG sources are accepted', async () => {
     const { apiKey } = await app.createCustomer(3);
     const bytes = await jpeg(320, 240);
-    const response = await create(apiKey, baseInput({ options: { pipelineMode: 'IMAGE', aspectRatio: '1:1' }, visibilityStatus: 'PUBLIC' }), [
-      { path: 'input.source', bytes, filename: 'photo.jpg', contentType: 'image/jpeg' },
-    ]);
+    const response = await create(
+      apiKey,
+      baseInput({ options: { pipelineMode: 'IMAGE', aspectRatio: '1:1' }, visibilityStatus: 'PUBLIC' }),
+      [{ path: 'input.source', bytes, filename: 'photo.jpg', contentType: 'image/jpeg' }],
+    );
     const workflow = response.data?.createWorkflow;
     if (workflow?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
     expect(workflow.completions.map((c) => c.flow)).toEqual(['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA']);
@@ -117,9 +119,7 @@ describe('createWorkflow', () => {
   test('50 concurrent VIDEO runs on credits for exactly 10: 10 workflows, 40 InsufficientCreditError, balance 0', async () => {
     const { customerId, apiKey } = await app.createCustomer(50);
     const before = (await app.listObjects('workflows/')).length;
-    const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => create(apiKey, baseInput({ title: `run ${i}` }))),
-    );
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => create(apiKey, baseInput({ title: `run ${i}` }))));
     const kinds = responses.map((r) => r.data?.createWorkflow.__typename ?? JSON.stringify(r.errors));
     expect(kinds.filter((k) => k === 'Workflow')).toHaveLength(10);
     expect(kinds.filter((k) => k === 'InsufficientCreditError')).toHaveLength(40);
@@ -142,9 +142,7 @@ describe('createWorkflow', () => {
   test('20 concurrent calls with one idempotency key: one workflow, one reservation', async () => {
     const { customerId, apiKey } = await app.createCustomer(100);
     const before = (await app.listObjects('workflows/')).length;
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => create(apiKey, baseInput({ idempotencyKey: 'order-7781' }))),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, () => create(apiKey, baseInput({ idempotencyKey: 'order-7781' }))));
     const ids = new Set(
       responses.map((r) => {
         const result = r.data?.createWorkflow;
@@ -271,7 +269,10 @@ describe('createWorkflow rejects bad input with a typed error and changes nothin
         {
           path: 'input.source',
           // 7000 x 6000 = 42 MP of one colour compresses to a few kilobytes.
-          bytes: await (await import('sharp')).default({ create: { width: 7000, height: 6000, channels: 3, background: '#fff' } }).png().toBuffer(),
+          bytes: await (await import('sharp'))
+            .default({ create: { width: 7000, height: 6000, channels: 3, background: '#fff' } })
+            .png()
+            .toBuffer(),
           filename: 'huge.png',
           contentType: 'image/png',
         },
@@ -285,7 +286,10 @@ describe('createWorkflow rejects bad input with a typed error and changes nothin
       files: async () => [
         {
           path: 'input.source',
-          bytes: await (await import('sharp')).default({ create: { width: 1, height: 1, channels: 4, background: '#c00' } }).png().toBuffer(),
+          bytes: await (await import('sharp'))
+            .default({ create: { width: 1, height: 1, channels: 4, background: '#c00' } })
+            .png()
+            .toBuffer(),
           filename: 'dot.png',
           contentType: 'image/png',
         },
@@ -316,7 +320,13 @@ describe('createWorkflow rejects bad input with a typed error and changes nothin
       expected: { __typename: 'ValidationError' },
       field: 'input.source',
     },
-    { name: 'neither source nor uploadId', input: () => baseInput(), files: async () => [], expected: { __typename: 'ValidationError' }, field: 'input.source' },
+    {
+      name: 'neither source nor uploadId',
+      input: () => baseInput(),
+      files: async () => [],
+      expected: { __typename: 'ValidationError' },
+      field: 'input.source',
+    },
     {
       name: 'a customer key naming another customer',
       input: () => baseInput({ customerId: '00000000-0000-4000-8000-000000000000' }),

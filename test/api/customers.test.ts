@@ -124,13 +124,9 @@ describe('grantCredits', () => {
 
   test('concurrent grants all count', async () => {
     const { customerId } = await app.createCustomer(0, 'Concurrent');
-    await Promise.all(
-      Array.from({ length: 10 }, () => app.gql(GrantCredits, { customerId, amount: 3 }, { key: ADMIN_KEY })),
-    );
+    await Promise.all(Array.from({ length: 10 }, () => app.gql(GrantCredits, { customerId, amount: 3 }, { key: ADMIN_KEY })));
     expect((await app.services.customers.get(customerId)).credits).toBe(30);
-    await Promise.all(
-      Array.from({ length: 10 }, () => app.gql(GrantCredits, { customerId, amount: -4 }, { key: ADMIN_KEY })),
-    );
+    await Promise.all(Array.from({ length: 10 }, () => app.gql(GrantCredits, { customerId, amount: -4 }, { key: ADMIN_KEY })));
     expect((await app.services.customers.get(customerId)).credits).toBe(0);
     expect(await app.services.credits.ledgerSum(customerId)).toBe(0);
   });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { limits } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -54,7 +53,15 @@ describe('health and metrics', () => {
       accessKeyId: inject('s3AccessKeyId'),
       secretAccessKey: inject('s3SecretAccessKey'),
     });
-    const broken = buildApp({ services: app.services, db: app.db, storage, logger: createLogger('silent'), limits, databaseUrl: app.databaseUrl, shutdownGraceMs: 1000 });
+    const broken = buildApp({
+      services: app.services,
+      db: app.db,
+      storage,
+      logger: createLogger('silent'),
+      limits,
+      databaseUrl: app.databaseUrl,
+      shutdownGraceMs: 1000,
+    });
     const port = await broken.listen(0, '127.0.0.1');
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });

@@ -18,7 +18,10 @@ describe('the leak guard', () => {
   test('sees a child process until it exits', async () => {
     const app = await startTestApp();
     try {
-      const child = await spawnRole('worker', { env: app.serviceEnv, ready: (line) => typeof line === 'object' && line['msg'] === 'worker started' });
+      const child = await spawnRole('worker', {
+        env: app.serviceEnv,
+        ready: (line) => typeof line === 'object' && line['msg'] === 'worker started',
+      });
       expect(leftRunning()).toContainEqual(expect.stringContaining(`framewright worker (pid ${child.child.pid})`));
       await child.stop();
       expect(leftRunning()).not.toContainEqual(expect.stringContaining('framewright worker'));

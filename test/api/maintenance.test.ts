@@ -33,9 +33,15 @@ describe('objects stored ahead of their workflow', () => {
     // What a createWorkflow that died between storing the source and committing leaves behind.
     const orphan = `workflows/${randomUUID()}/source/lost.png`;
     const recent = `workflows/${randomUUID()}/source/in-flight.png`;
-    await app.db.insertInto('pending_objects').values({ key: orphan, created_at: new Date(now.getTime() - 2 * 3600_000) }).execute();
+    await app.db
+      .insertInto('pending_objects')
+      .values({ key: orphan, created_at: new Date(now.getTime() - 2 * 3600_000) })
+      .execute();
     await app.storage.put(orphan, Buffer.from('bytes'), 'image/png');
-    await app.db.insertInto('pending_objects').values({ key: recent, created_at: new Date(now.getTime() - 60_000) }).execute();
+    await app.db
+      .insertInto('pending_objects')
+      .values({ key: recent, created_at: new Date(now.getTime() - 60_000) })
+      .execute();
     await app.storage.put(recent, Buffer.from('bytes'), 'image/png');
 
     const maintenance = startMaintenance({ ...app.services, logger: createLogger('silent') });
@@ -54,10 +60,14 @@ describe('error-log entries', () => {
   test('weeks past the retention (12 weeks) are pruned; later weeks stay whole', async () => {
     const { customerId, apiKey } = await app.createCustomer(0);
     const entryWeeks = async () =>
-      (await app.db.selectFrom('error_log_entries').select('week').where('customer_id', '=', customerId).orderBy('id').execute()).map((row) => row.week);
+      (await app.db.selectFrom('error_log_entries').select('week').where('customer_id', '=', customerId).orderBy('id').execute()).map(
+        (row) => row.week,
+      );
     for (const at of ['2024-01-03T10:00:00Z', '2024-01-04T10:00:00Z', '2024-01-10T10:00:00Z', '2024-04-10T10:00:00Z']) {
       now = new Date(at);
-      expect((await app.gql(LogError, { input: { message: `at ${at}` } }, { key: apiKey })).data?.logError.__typename).toBe('LogErrorSuccess');
+      expect((await app.gql(LogError, { input: { message: `at ${at}` } }, { key: apiKey })).data?.logError.__typename).toBe(
+        'LogErrorSuccess',
+      );
     }
     expect(await entryWeeks()).toEqual(['2024-W01', '2024-W01', '2024-W02', '2024-W15']);
     // 12 weeks before 2024-04-10 (W15) is 2024-01-17 (W03): W01 and W02 go, whole.

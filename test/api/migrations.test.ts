@@ -29,7 +29,17 @@ async function expectMigratedOnce(db: Database): Promise<void> {
   `.execute(db);
   const names = tables.rows.map((row) => row.table_name);
   expect(new Set(names).size).toBe(names.length);
-  for (const table of ['customers', 'api_keys', 'credit_ledger', 'workflows', 'completions', 'media_files', 'uploads', 'idempotency_keys', 'jobs']) {
+  for (const table of [
+    'customers',
+    'api_keys',
+    'credit_ledger',
+    'workflows',
+    'completions',
+    'media_files',
+    'uploads',
+    'idempotency_keys',
+    'jobs',
+  ]) {
     expect(names).toContain(table);
   }
   // The schema works, not just exists.

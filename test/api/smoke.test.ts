@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Me, Models } from '../operations.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { Me, Models } from '../operations.ts';
 
 let app: TestApp;
 beforeAll(async () => {

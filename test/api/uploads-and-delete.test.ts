@@ -21,7 +21,11 @@ async function createUpload(key: string, size = png.length, contentType = 'image
 }
 
 async function put(upload: { url: string; headers: unknown }, bytes: Uint8Array) {
-  const response = await fetch(upload.url, { method: 'PUT', headers: upload.headers as Record<string, string>, body: new Uint8Array(bytes) });
+  const response = await fetch(upload.url, {
+    method: 'PUT',
+    headers: upload.headers as Record<string, string>,
+    body: new Uint8Array(bytes),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -38,7 +42,12 @@ describe('createUpload and uploadId', () => {
     const response = await app.gql(CreateWorkflow, { input: { ...input, uploadId: upload.id } }, { key: apiKey });
     const workflow = response.data?.createWorkflow;
     if (workflow?.__typename !== 'Workflow') throw new Error(`expected a Workflow, got ${JSON.stringify(response)}`);
-    expect(workflow.source).toMatchObject({ key: `workflows/${workflow.id}/source/my_photo.png`, size: png.length, width: 240, height: 240 });
+    expect(workflow.source).toMatchObject({
+      key: `workflows/${workflow.id}/source/my_photo.png`,
+      size: png.length,
+      width: 240,
+      height: 240,
+    });
     const downloaded = Buffer.from(await (await fetch(workflow.source!.url)).arrayBuffer());
     expect(downloaded.equals(png)).toBe(true);
     // The upload's object is gone once the workflow owns a copy.
@@ -97,7 +106,11 @@ describe('createUpload and uploadId', () => {
 describe('deleteWorkflow', () => {
   test('removes every object under the prefix and the rows, returns the workflow as it was, refunds an unfinished run', async () => {
     const { apiKey, customerId } = await app.createCustomer(5);
-    const created = await app.gql(CreateWorkflow, { input }, { key: apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] });
+    const created = await app.gql(
+      CreateWorkflow,
+      { input },
+      { key: apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] },
+    );
     const workflow = created.data?.createWorkflow;
     if (workflow?.__typename !== 'Workflow') throw new Error('expected a Workflow');
     // Objects a run would have written, more than one listing page would hold is not needed to prove pagination here.
@@ -125,7 +138,11 @@ describe('deleteWorkflow', () => {
 
   test('deletes more objects than one listing page holds', async () => {
     const { apiKey } = await app.createCustomer(5);
-    const created = await app.gql(CreateWorkflow, { input }, { key: apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] });
+    const created = await app.gql(
+      CreateWorkflow,
+      { input },
+      { key: apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] },
+    );
     const workflow = created.data?.createWorkflow;
     if (workflow?.__typename !== 'Workflow') throw new Error('expected a Workflow');
     const keys = Array.from({ length: 1005 }, (_, i) => `workflows/${workflow.id}/create_media/frame-${String(i).padStart(4, '0')}.png`);
@@ -142,7 +159,11 @@ describe('deleteWorkflow', () => {
   test("another customer's workflow, an unknown one and a malformed id leave everything in place", async () => {
     const owner = await app.createCustomer(5);
     const stranger = await app.createCustomer(5);
-    const created = await app.gql(CreateWorkflow, { input }, { key: owner.apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] });
+    const created = await app.gql(
+      CreateWorkflow,
+      { input },
+      { key: owner.apiKey, files: [{ path: 'input.source', bytes: png, filename: 'a.png', contentType: 'image/png' }] },
+    );
     const workflow = created.data?.createWorkflow;
     if (workflow?.__typename !== 'Workflow') throw new Error('expected a Workflow');
     const foreign = await app.gql(DeleteWorkflow, { id: workflow.id }, { key: stranger.apiKey });
@@ -163,7 +184,11 @@ describe('uploads the sweep removes', () => {
     try {
       const { apiKey, customerId } = await timed.createCustomer(5);
       const upload = async () => {
-        const response = await timed.gql(CreateUpload, { input: { filename: 'a.png', contentType: 'image/png', size: png.length } }, { key: apiKey });
+        const response = await timed.gql(
+          CreateUpload,
+          { input: { filename: 'a.png', contentType: 'image/png', size: png.length } },
+          { key: apiKey },
+        );
         const created = response.data?.createUpload;
         if (created?.__typename !== 'Upload') throw new Error('expected an Upload');
         await put(created, png);
@@ -204,7 +229,8 @@ describe('uploads the sweep removes', () => {
     const capped = await startTestApp({ limits: { maxPendingUploads: 3 } });
     try {
       const { apiKey } = await capped.createCustomer(5);
-      const create = () => capped.gql(CreateUpload, { input: { filename: 'a.png', contentType: 'image/png', size: png.length } }, { key: apiKey });
+      const create = () =>
+        capped.gql(CreateUpload, { input: { filename: 'a.png', contentType: 'image/png', size: png.length } }, { key: apiKey });
       for (let i = 0; i < 3; i += 1) expect((await create()).data?.createUpload.__typename).toBe('Upload');
       const fourth = await create();
       expect(fourth.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');

@@ -126,7 +126,9 @@ describe('workflows (list)', () => {
     expect(await listAll(alice.apiKey, { model: 'no_such_model' })).toEqual([]);
     expect(await listAll(alice.apiKey, { primaryUserId: 'odd@example.com', processingStatus: 'SUCCESS' })).toEqual(ids([1, 3]));
     // The admin's filters span customers.
-    expect(await listAll(ADMIN_KEY, { processingStatus: 'SUCCESS' })).toEqual(newestFirst([aliceWorkflows[1]!, aliceWorkflows[3]!, bobWorkflows[0]!]));
+    expect(await listAll(ADMIN_KEY, { processingStatus: 'SUCCESS' })).toEqual(
+      newestFirst([aliceWorkflows[1]!, aliceWorkflows[3]!, bobWorkflows[0]!]),
+    );
     expect(await listAll(ADMIN_KEY, { primaryUserId: 'even@example.com' })).toEqual(
       newestFirst([aliceWorkflows[0]!, aliceWorkflows[2]!, aliceWorkflows[4]!, aliceWorkflows[6]!, ...bobWorkflows]),
     );
@@ -196,7 +198,12 @@ describe('updateWorkflow', () => {
     });
 
     const published = await app.gql(UpdateWorkflow, { id: created.id, input: { visibilityStatus: 'PUBLIC' } }, { key: alice.apiKey });
-    expect(published.data?.updateWorkflow).toMatchObject({ title: 'New title', description: 'Original description', visibilityStatus: 'PUBLIC', version: 3 });
+    expect(published.data?.updateWorkflow).toMatchObject({
+      title: 'New title',
+      description: 'Original description',
+      visibilityStatus: 'PUBLIC',
+      version: 3,
+    });
 
     const reassigned = await app.gql(
       UpdateWorkflow,
@@ -232,7 +239,7 @@ describe('updateWorkflow', () => {
     expect(response.data?.updateWorkflow).toMatchObject({ __typename: 'Workflow', title: 'Original title', description: null, version: 2 });
   });
 
-  test('the admin may update any customer\'s workflow', async () => {
+  test("the admin may update any customer's workflow", async () => {
     const created = await fresh();
     const response = await app.gql(UpdateWorkflow, { id: created.id, input: { title: 'By the admin' } }, { key: ADMIN_KEY });
     expect(response.data?.updateWorkflow).toMatchObject({ __typename: 'Workflow', title: 'By the admin', version: 2 });
@@ -262,7 +269,12 @@ describe('updateWorkflow', () => {
     expect(result).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_ERROR' });
     expect(result?.__typename === 'ValidationError' && result.fieldErrors.map((e) => e.field)).toEqual(fields);
     const after = await app.services.workflows.get({ kind: 'admin' }, created.id);
-    expect(after).toMatchObject({ title: 'Original title', description: 'Original description', primaryUserId: 'owner@example.com', version: 1 });
+    expect(after).toMatchObject({
+      title: 'Original title',
+      description: 'Original description',
+      primaryUserId: 'owner@example.com',
+      version: 1,
+    });
   });
 
   test('200 characters of title and 2,000 of description are allowed', async () => {

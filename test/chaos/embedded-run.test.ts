@@ -21,7 +21,14 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'framewright-chaos-'));
   await chmod(root, 0o755);
   // A lease far longer than the test: a job that is not handed back on shutdown would stay stuck.
-  env = { DATA_DIR: path.join(root, 'data'), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '600' };
+  env = {
+    DATA_DIR: path.join(root, 'data'),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_GRACE_SECONDS: '1',
+    WORKER_LEASE_SECONDS: '600',
+  };
 });
 
 afterAll(async () => {
@@ -34,17 +41,23 @@ afterAll(async () => {
 });
 
 async function serve(): Promise<RoleProcess & { port: number; apiKey: string }> {
-  const started = await spawnRole('serve', { env, ready: (line) => typeof line === 'object' && line['msg'] === 'API listening', detached: true });
+  const started = await spawnRole('serve', {
+    env,
+    ready: (line) => typeof line === 'object' && line['msg'] === 'API listening',
+    detached: true,
+  });
   const apiKey = await eventually('the demo key in the banner', async () => /fw_[A-Za-z0-9_-]+/.exec(started.stdout())?.[0]);
   return { ...started, port: started.port!, apiKey };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: raw answers of hand-written queries, read field by field where used
 async function graphql(key: string, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const response = await fetch(`http://127.0.0.1:${server!.port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ query, variables }),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: raw answers of hand-written queries, read field by field where used
   const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data!;
@@ -52,28 +65,47 @@ async function graphql(key: string, query: string, variables: Record<string, unk
 
 async function createVideoRun(key: string): Promise<string> {
   const png = await pngWithTransparentBorder(120, 80);
-  const { createUpload: upload } = await graphql(key, 'mutation($input: CreateUploadInput!) { createUpload(input: $input) { ... on Upload { id url } } }', {
-    input: { filename: 'a.png', contentType: 'image/png', size: png.length },
-  });
+  const { createUpload: upload } = await graphql(
+    key,
+    'mutation($input: CreateUploadInput!) { createUpload(input: $input) { ... on Upload { id url } } }',
+    {
+      input: { filename: 'a.png', contentType: 'image/png', size: png.length },
+    },
+  );
   const put = await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
   expect(put.status).toBe(200);
-  const { createWorkflow } = await graphql(key, 'mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on Workflow { id } } }', {
-    input: { title: 'Chaos', model: 'vim_new_year_2026', primaryUserId: 'u1', uploadId: upload.id, options: { pipelineMode: 'VIDEO', aspectRatio: '9:16' } },
-  });
+  const { createWorkflow } = await graphql(
+    key,
+    'mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on Workflow { id } } }',
+    {
+      input: {
+        title: 'Chaos',
+        model: 'vim_new_year_2026',
+        primaryUserId: 'u1',
+        uploadId: upload.id,
+        options: { pipelineMode: 'VIDEO', aspectRatio: '9:16' },
+      },
+    },
+  );
   expect(createWorkflow.__typename).toBe('Workflow');
   return createWorkflow.id as string;
 }
 
-const stateQuery = 'query($id: ID!) { workflow(id: $id) { ... on Workflow { processingStatus completions { flow status attempts error } } } }';
+const stateQuery =
+  'query($id: ID!) { workflow(id: $id) { ... on Workflow { processingStatus completions { flow status attempts error } } } }';
 
 /** Waits until `flow` runs and its ffmpeg is up under the server process. */
 async function ffmpegRunning(key: string, id: string, flow: string): Promise<void> {
-  await eventually(`${flow} running with its ffmpeg`, async () => {
-    const { workflow } = await graphql(key, stateQuery, { id });
-    if (workflow.processingStatus === 'FAILED') throw new Error(`the run failed: ${JSON.stringify(workflow.completions)}`);
-    const running = workflow.completions.some((c: { flow: string; status: string }) => c.flow === flow && c.status === 'RUNNING');
-    return running && (await childProcessesOf(server!.child.pid!, 'ffmpeg')).length > 0 ? true : undefined;
-  }, 240_000);
+  await eventually(
+    `${flow} running with its ffmpeg`,
+    async () => {
+      const { workflow } = await graphql(key, stateQuery, { id });
+      if (workflow.processingStatus === 'FAILED') throw new Error(`the run failed: ${JSON.stringify(workflow.completions)}`);
+      const running = workflow.completions.some((c: { flow: string; status: string }) => c.flow === flow && c.status === 'RUNNING');
+      return running && (await childProcessesOf(server!.child.pid!, 'ffmpeg')).length > 0 ? true : undefined;
+    },
+    240_000,
+  );
 }
 
 test('a VIDEO run survives a second command, Ctrl+C mid-flow and a restart, and finishes', async () => {
@@ -96,10 +128,14 @@ test('a VIDEO run survives a second command, Ctrl+C mid-flow and a restart, and 
   expect(released.length, server.output().slice(-15).join('\n')).toBeGreaterThan(0);
 
   server = await serve();
-  const finished = await eventually('the run to end', async () => {
-    const { workflow } = await graphql(server!.apiKey, stateQuery, { id });
-    return workflow.processingStatus === 'SUCCESS' || workflow.processingStatus === 'FAILED' ? workflow : undefined;
-  }, 240_000);
+  const finished = await eventually(
+    'the run to end',
+    async () => {
+      const { workflow } = await graphql(server!.apiKey, stateQuery, { id });
+      return workflow.processingStatus === 'SUCCESS' || workflow.processingStatus === 'FAILED' ? workflow : undefined;
+    },
+    240_000,
+  );
 
   expect(finished.processingStatus).toBe('SUCCESS');
   // No flow lost an attempt to the interruptions: every one succeeded on its first counted try.
@@ -123,11 +159,15 @@ test('PostgreSQL stopped and started again by someone else mid-run: the service 
   const { port } = (await readState(path.join(root, 'data'))).postgres!;
   ourPostgres = await startEmbeddedPostgres(postgresDir, createLogger('silent'), port);
 
-  const finished = await eventually('the run to end', async () => {
-    const answer = await graphql(server!.apiKey, stateQuery, { id }).catch(() => undefined);
-    const status = answer?.['workflow']?.processingStatus;
-    return status === 'SUCCESS' || status === 'FAILED' ? answer!['workflow'] : undefined;
-  }, 300_000);
+  const finished = await eventually(
+    'the run to end',
+    async () => {
+      const answer = await graphql(server!.apiKey, stateQuery, { id }).catch(() => undefined);
+      const status = answer?.['workflow']?.processingStatus;
+      return status === 'SUCCESS' || status === 'FAILED' ? answer!['workflow'] : undefined;
+    },
+    300_000,
+  );
   expect(finished.processingStatus, JSON.stringify(finished.completions)).toBe('SUCCESS');
   process.kill(-server.child.pid!, 'SIGINT');
   expect((await server.exited).code).toBe(0);

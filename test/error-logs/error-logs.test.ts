@@ -57,7 +57,11 @@ describe('appending', () => {
     const monday = expectSuccess(await app.gql(LogError, { input: { message: 'early on Monday' } }, { key: customer.apiKey }));
 
     const prefix = `customer-error-logs/${customer.customerId}/`;
-    expect(sunday).toEqual({ __typename: 'LogErrorSuccess', message: 'Error logged successfully', logPath: `${prefix}errors-2024-W15.log` });
+    expect(sunday).toEqual({
+      __typename: 'LogErrorSuccess',
+      message: 'Error logged successfully',
+      logPath: `${prefix}errors-2024-W15.log`,
+    });
     expect(monday.logPath).toBe(`${prefix}errors-2024-W16.log`);
     expect((await app.listObjects(prefix)).sort()).toEqual([sunday.logPath, monday.logPath]);
     expect(await linesOf(app, sunday.logPath)).toMatchObject([{ message: 'late on Sunday', receivedAt: '2024-04-14T23:59:59.999Z' }]);
@@ -256,7 +260,7 @@ describe('reading', () => {
   });
   afterAll(() => app?.stop());
 
-  test('a customer cannot read another customer\'s log', async () => {
+  test("a customer cannot read another customer's log", async () => {
     const alpha = await app.createCustomer(0, 'Alpha');
     const beta = await app.createCustomer(0, 'Beta');
     expectSuccess(await app.gql(LogError, { input: { message: 'alpha only' } }, { key: alpha.apiKey }));

@@ -7,7 +7,7 @@ import { print } from 'graphql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ADMIN_KEY, type GraphQLResponse, startTestApp, type TestApp } from '../helpers/harness.ts';
-import { spawnApiProcess, type RoleProcess } from '../helpers/processes.ts';
+import { type RoleProcess, spawnApiProcess } from '../helpers/processes.ts';
 import { CreateCustomer } from '../operations.ts';
 import { GetErrorLog, LogError } from './operations.ts';
 
@@ -52,9 +52,7 @@ test(`${CALLS} concurrent logError calls across 2 API processes each add exactly
 
   const messages = Array.from({ length: CALLS }, (_, i) => `error #${i} ${randomBytes(4).toString('hex')}`);
   const results = await Promise.all(
-    messages.map((message, i) =>
-      gqlAt(apis[i % 2]!.port, LogError, { input: { message, level: 'warn', context: { i } } }, apiKey),
-    ),
+    messages.map((message, i) => gqlAt(apis[i % 2]!.port, LogError, { input: { message, level: 'warn', context: { i } } }, apiKey)),
   );
   for (const result of results) {
     expect(result.errors).toBeUndefined();
@@ -105,7 +103,10 @@ test('after every round of simultaneous calls on both processes, the file holds 
     });
     for (const [logPath, sent] of sentTo) {
       const text = (await app.storage.get(logPath)).toString('utf8');
-      const written = text.slice(0, -1).split('\n').map((line) => (JSON.parse(line) as { message: string }).message);
+      const written = text
+        .slice(0, -1)
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { message: string }).message);
       expect(written.sort(), `round ${round}`).toEqual([...sent].sort());
     }
   }

@@ -10,11 +10,11 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/em
 import { flows } from '../../src/jobs/flows/index.ts';
 import { type JobRunner, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { eventually } from '../helpers/processes.ts';
-import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 // The API and the worker on a PostgreSQL of their own, stopped and started again under them by
 // someone else (an operator, a crash and restart): they must come back by themselves.
@@ -46,7 +46,18 @@ beforeAll(async () => {
   services = createServices({ config: { adminApiKey: undefined, limits }, db, storage, logger });
   app = buildApp({ services, db, storage, logger, limits, databaseUrl: postgres.url, shutdownGraceMs: 2000 });
   base = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
-  runner = startJobRunner({ db, databaseUrl: postgres.url, storage, credits: services.credits, webhooks: services.webhooks, flows, logger, concurrency: 1, leaseSeconds: 30, pollIntervalMs: 500 });
+  runner = startJobRunner({
+    db,
+    databaseUrl: postgres.url,
+    storage,
+    credits: services.credits,
+    webhooks: services.webhooks,
+    flows,
+    logger,
+    concurrency: 1,
+    leaseSeconds: 30,
+    pollIntervalMs: 500,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -64,7 +75,10 @@ async function me(apiKey: string): Promise<{ credits?: number; errorCode?: unkno
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ query: '{ me { credits } }' }),
   });
-  const body = (await response.json()) as { data?: { me: { credits: number } } | null; errors?: Array<{ extensions?: { code?: unknown } }> };
+  const body = (await response.json()) as {
+    data?: { me: { credits: number } } | null;
+    errors?: Array<{ extensions?: { code?: unknown } }>;
+  };
   return body.errors ? { errorCode: body.errors[0]?.extensions?.code } : { credits: body.data!.me.credits };
 }
 

@@ -44,7 +44,7 @@ async function runAsPostgres(file: string): Promise<string> {
 
 // Root only, like the defect: a normal user runs PostgreSQL as itself and reaches what it installed.
 describe('as root', () => {
-  test('the binaries inside a private checkout are out of the postgres user\'s reach', async () => {
+  test("the binaries inside a private checkout are out of the postgres user's reach", async () => {
     expect(await firstPrivateAncestor(path.join(nativeDir, 'bin', 'postgres'))).toBe(privateCheckout);
     await expect(runAsPostgres(path.join(nativeDir, 'bin', 'postgres'))).rejects.toMatchObject({ code: 'EACCES' });
   });

@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { readState } from '../../src/embedded/shared.ts';
 import { isAlive } from '../../src/embedded/processes.ts';
+import { readState } from '../../src/embedded/shared.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { eventually, type RoleProcess, runCommand, spawnRole } from '../helpers/processes.ts';
 
@@ -46,6 +46,7 @@ async function postmasterPid(): Promise<number | undefined> {
   return content === undefined ? undefined : Number.parseInt(content.split('\n')[0]!, 10);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: raw answers of hand-written queries, read field by field where used
 async function graphql<T = Record<string, any>>(key: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${server!.port}/graphql`, {
     method: 'POST',
@@ -89,16 +90,22 @@ test('Ctrl+C stops cleanly; after a restart earlier URLs still work and the bann
   const put = (url: string) => fetch(url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
   expect((await put(first.url)).status).toBe(200);
   const createWorkflow = `mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on Workflow { id } } }`;
-  const workflow = (await graphql(demoKey, createWorkflow, {
-    input: { title: 'Before', model: 'vim_new_year_2026', primaryUserId: 'u1', uploadId: first.id, options: { pipelineMode: 'IMAGE' } },
-  })).createWorkflow as { __typename: string; id: string };
+  const workflow = (
+    await graphql(demoKey, createWorkflow, {
+      input: { title: 'Before', model: 'vim_new_year_2026', primaryUserId: 'u1', uploadId: first.id, options: { pipelineMode: 'IMAGE' } },
+    })
+  ).createWorkflow as { __typename: string; id: string };
   expect(workflow.__typename).toBe('Workflow');
   const resultQuery = `query($id: ID!) { workflow(id: $id) { ... on Workflow { processingStatus mediaResult { url(expiresIn: 3600) } } } }`;
-  const mediaUrl = await eventually('the IMAGE run to succeed', async () => {
-    const { workflow: current } = await graphql(demoKey, resultQuery, { id: workflow.id });
-    if (current.processingStatus === 'FAILED') throw new Error('the run failed');
-    return current.processingStatus === 'SUCCESS' ? (current.mediaResult[0].url as string) : undefined;
-  }, 120_000);
+  const mediaUrl = await eventually(
+    'the IMAGE run to succeed',
+    async () => {
+      const { workflow: current } = await graphql(demoKey, resultQuery, { id: workflow.id });
+      if (current.processingStatus === 'FAILED') throw new Error('the run failed');
+      return current.processingStatus === 'SUCCESS' ? (current.mediaResult[0].url as string) : undefined;
+    },
+    120_000,
+  );
   const media = Buffer.from(await (await fetch(mediaUrl)).arrayBuffer());
 
   const postmaster = (await postmasterPid())!;
@@ -114,7 +121,11 @@ test('Ctrl+C stops cleanly; after a restart earlier URLs still work and the bann
   // A browser's preflight before it PUTs to a presigned URL from another origin.
   const preflight = await fetch(second.url, {
     method: 'OPTIONS',
-    headers: { origin: 'http://app.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    headers: {
+      origin: 'http://app.example.test',
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': 'content-type',
+    },
   });
   expect(preflight.status).toBe(200);
   expect(preflight.headers.get('access-control-allow-origin')).toBe('*');

@@ -17,34 +17,43 @@ afterAll(async () => {
   await app?.stop();
 });
 
-test.each(['SIGINT', 'SIGTERM'] as const)('%s to the process group mid-ffmpeg: exit 0, the job handed back at once, no failed attempt', async (signal) => {
-  const { customerId } = await app.createCustomer(10);
-  const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'VIDEO', aspectRatio: '16:9' } });
-  worker = await spawnRole('worker', {
-    // A short grace: long enough for a signal that reached ffmpeg itself to kill the flow, short
-    // enough not to wait for a whole render. Either way the outcome below must hold.
-    env: { ...app.serviceEnv, SHUTDOWN_GRACE_SECONDS: '3', WORKER_LEASE_SECONDS: '300' },
-    ready: (line) => typeof line === 'object' && line['msg'] === 'worker started',
-    detached: true,
-  });
-  const pid = worker.child.pid!;
-  // ffmpeg runs from CREATE_MEDIA on; wait until it is really there to receive the terminal's signal.
-  await eventually('ffmpeg running under the worker', async () => ((await childProcessesOf(pid, 'ffmpeg')).length > 0 ? true : undefined), 120_000);
+test.each(['SIGINT', 'SIGTERM'] as const)(
+  '%s to the process group mid-ffmpeg: exit 0, the job handed back at once, no failed attempt',
+  async (signal) => {
+    const { customerId } = await app.createCustomer(10);
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'VIDEO', aspectRatio: '16:9' } });
+    worker = await spawnRole('worker', {
+      // A short grace: long enough for a signal that reached ffmpeg itself to kill the flow, short
+      // enough not to wait for a whole render. Either way the outcome below must hold.
+      env: { ...app.serviceEnv, SHUTDOWN_GRACE_SECONDS: '3', WORKER_LEASE_SECONDS: '300' },
+      ready: (line) => typeof line === 'object' && line['msg'] === 'worker started',
+      detached: true,
+    });
+    const pid = worker.child.pid!;
+    // ffmpeg runs from CREATE_MEDIA on; wait until it is really there to receive the terminal's signal.
+    await eventually(
+      'ffmpeg running under the worker',
+      async () => ((await childProcessesOf(pid, 'ffmpeg')).length > 0 ? true : undefined),
+      120_000,
+    );
 
-  process.kill(-pid, signal);
-  const { code } = await worker.exited;
-  worker = undefined;
+    process.kill(-pid, signal);
+    const { code } = await worker.exited;
+    worker = undefined;
 
-  expect(code).toBe(0);
-  const job = await app.db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflow.id).executeTakeFirstOrThrow();
-  // Handed back: queued again, due now, not waiting for a lease of 300 s to run out.
-  expect([job.status, job.locked_by]).toEqual(['QUEUED', null]);
-  const completions = await app.db.selectFrom('completions').selectAll().where('workflow_id', '=', workflow.id).execute();
-  expect(completions.filter((completion) => completion.status === 'FAILED' || completion.status === 'RUNNING')).toEqual([]);
-  // Each flow either finished within the grace or is back to PENDING without a spent attempt:
-  // ffmpeg was stopped by the worker, never killed by the terminal's signal.
-  expect(completions.filter((completion) => completion.status === 'PENDING' && completion.attempts > 0)).toEqual([]);
-  expect(completions.filter((completion) => completion.error !== null && completion.error !== 'interrupted by a worker shutdown')).toEqual([]);
-  const row = await app.db.selectFrom('workflows').select('processing_status').where('id', '=', workflow.id).executeTakeFirstOrThrow();
-  expect(row.processing_status).not.toBe('FAILED');
-});
+    expect(code).toBe(0);
+    const job = await app.db.selectFrom('jobs').selectAll().where('workflow_id', '=', workflow.id).executeTakeFirstOrThrow();
+    // Handed back: queued again, due now, not waiting for a lease of 300 s to run out.
+    expect([job.status, job.locked_by]).toEqual(['QUEUED', null]);
+    const completions = await app.db.selectFrom('completions').selectAll().where('workflow_id', '=', workflow.id).execute();
+    expect(completions.filter((completion) => completion.status === 'FAILED' || completion.status === 'RUNNING')).toEqual([]);
+    // Each flow either finished within the grace or is back to PENDING without a spent attempt:
+    // ffmpeg was stopped by the worker, never killed by the terminal's signal.
+    expect(completions.filter((completion) => completion.status === 'PENDING' && completion.attempts > 0)).toEqual([]);
+    expect(
+      completions.filter((completion) => completion.error !== null && completion.error !== 'interrupted by a worker shutdown'),
+    ).toEqual([]);
+    const row = await app.db.selectFrom('workflows').select('processing_status').where('id', '=', workflow.id).executeTakeFirstOrThrow();
+    expect(row.processing_status).not.toBe('FAILED');
+  },
+);

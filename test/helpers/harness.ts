@@ -6,14 +6,14 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { defaultHttpSettings, defaultWebhookConfig, type HttpSettings, limits, type WebhookConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
-import { createLogger } from '../../src/logger.ts';
 import { flows } from '../../src/jobs/flows/index.ts';
 import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src/jobs/runner.ts';
+import { createLogger } from '../../src/logger.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../global-setup.ts';
 import { trackRunning } from './leaks.ts';
-import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -45,7 +45,11 @@ export interface TestApp {
   storage: Storage;
   services: Services;
   /** Sends an operation; `key` goes into the Authorization header. */
-  gql<R, V>(document: TypedDocumentNode<R, V>, variables: V, options?: { key?: string; authorization?: string; files?: UploadPart[] }): Promise<GraphQLResponse<R>>;
+  gql<R, V>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    options?: { key?: string; authorization?: string; files?: UploadPart[] },
+  ): Promise<GraphQLResponse<R>>;
   createCustomer(credits: number, name?: string): Promise<{ customerId: string; apiKey: string }>;
   /** Every object key in the test's bucket under a prefix. */
   listObjects(prefix?: string): Promise<string[]>;
@@ -87,7 +91,13 @@ export async function startTestApp(
   await storage.ensureBucket();
   const appLimits = { ...limits, ...options.limits };
   const webhooks: WebhookConfig = { ...defaultWebhookConfig, allowPrivateNetworks: true, retryBaseSeconds: 1, ...options.webhooks };
-  const services = createServices({ config: { adminApiKey: ADMIN_KEY, limits: appLimits, webhooks }, db, storage, logger, clock: options.clock });
+  const services = createServices({
+    config: { adminApiKey: ADMIN_KEY, limits: appLimits, webhooks },
+    db,
+    storage,
+    logger,
+    clock: options.clock,
+  });
   const http = { ...defaultHttpSettings, ...options.http };
   const app = buildApp({ services, db, storage, logger, limits: appLimits, http, databaseUrl, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
@@ -141,7 +151,8 @@ export async function startTestApp(
       const form = new FormData();
       form.set('operations', JSON.stringify({ query: print(document), variables }));
       form.set('map', JSON.stringify(Object.fromEntries(opts.files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
-      for (const [i, f] of opts.files.entries()) form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), f.filename);
+      for (const [i, f] of opts.files.entries())
+        form.set(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.contentType }), f.filename);
       body = form;
       // graphql-yoga's CSRF guard asks multipart requests for one of these headers.
       headers['graphql-require-preflight'] = 'true';
@@ -182,7 +193,10 @@ export async function startTestApp(
 }
 
 /** Rows of a table, for tests that check nothing was left behind. */
-export async function countRows(db: Database, table: 'workflows' | 'completions' | 'media_files' | 'jobs' | 'idempotency_keys' | 'credit_ledger' | 'uploads'): Promise<number> {
+export async function countRows(
+  db: Database,
+  table: 'workflows' | 'completions' | 'media_files' | 'jobs' | 'idempotency_keys' | 'credit_ledger' | 'uploads',
+): Promise<number> {
   const result = await sql<{ count: string }>`SELECT count(*) AS count FROM ${sql.table(table)}`.execute(db);
   return Number(result.rows[0]!.count);
 }

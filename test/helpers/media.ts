@@ -34,9 +34,16 @@ export async function decodeFrame(video: string, index: number, workDir: string,
   const out = path.join(workDir, `frame-${path.basename(video)}-${index}.png`);
   await runFfmpeg([
     ...(decoder ? ['-c:v', decoder] : []),
-    '-i', video,
-    '-vf', `select=eq(n\\,${index})`,
-    '-frames:v', '1', '-pix_fmt', 'rgba', '-y', out,
+    '-i',
+    video,
+    '-vf',
+    `select=eq(n\\,${index})`,
+    '-frames:v',
+    '1',
+    '-pix_fmt',
+    'rgba',
+    '-y',
+    out,
   ]);
   return rawPixels(await readFile(out));
 }
@@ -87,5 +94,7 @@ export async function ffmpegChildren(): Promise<number[]> {
 
 /** An opaque subject of one colour, `width` x `height`, as PNG. */
 export function solidPng(width: number, height: number, color: { r: number; g: number; b: number }): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 }

@@ -1,7 +1,7 @@
+import type { Workflow } from '../../src/modules/workflows/workflow.ts';
+import type { CreateWorkflowInput } from '../../src/modules/workflows/workflows.service.ts';
 import type { TestApp } from './harness.ts';
 import { pngWithTransparentBorder } from './images.ts';
-import type { CreateWorkflowInput } from '../../src/modules/workflows/workflows.service.ts';
-import type { Workflow } from '../../src/modules/workflows/workflow.ts';
 
 let png: Promise<Buffer> | undefined;
 

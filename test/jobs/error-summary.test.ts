@@ -25,9 +25,11 @@ describe('the error a customer reads', () => {
   test('hides what is not a media error (storage, database) and bounds the length', () => {
     expect(errorSummary(new Error('connect ECONNREFUSED 10.1.2.3:5432'))).not.toMatch(/ECONNREFUSED|10\.1\.2\.3/);
     expect(errorSummary(new MediaError(`bad ${'x'.repeat(5000)}`)).length).toBeLessThanOrEqual(301);
-    expect(errorSummary(new FfmpegError('ffmpeg ran longer than 1000 ms and was killed', 'TIMEOUT', { exitCode: null, signal: 'SIGKILL', stderrTail: [] }))).toMatch(
-      /time limit/,
-    );
+    expect(
+      errorSummary(
+        new FfmpegError('ffmpeg ran longer than 1000 ms and was killed', 'TIMEOUT', { exitCode: null, signal: 'SIGKILL', stderrTail: [] }),
+      ),
+    ).toMatch(/time limit/);
     expect(errorSummary(new MediaAbortedError())).toBe('the step was stopped');
   });
 });

@@ -21,8 +21,18 @@ beforeAll(async () => {
   smallClip = path.join(workDir, 'small.webm');
   // A tiny translucent clip: the overlay's cost is then all in the 1920x1080 background and encode.
   await runFfmpeg([
-    '-f', 'lavfi', '-i', 'color=c=red@0.5:s=64x64:r=30:d=1,format=rgba',
-    '-c:v', 'libvpx', '-pix_fmt', 'yuva420p', '-auto-alt-ref', '0', '-y', smallClip,
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=red@0.5:s=64x64:r=30:d=1,format=rgba',
+    '-c:v',
+    'libvpx',
+    '-pix_fmt',
+    'yuva420p',
+    '-auto-alt-ref',
+    '0',
+    '-y',
+    smallClip,
   ]);
 });
 afterAll(async () => {
@@ -115,9 +125,7 @@ describe('failures', () => {
   test('keeps only the last 20 lines of a long stderr, and they are the ones that matter', async () => {
     const output = path.join(workDir, 'no-such-dir', 'out.mp4');
     // Debug logging writes ~35 lines of setup before the output fails to open.
-    const error = await rejection(
-      runFfmpeg(['-loglevel', 'debug', '-f', 'lavfi', '-i', 'testsrc=s=64x64:d=1', '-f', 'mp4', '-y', output]),
-    );
+    const error = await rejection(runFfmpeg(['-loglevel', 'debug', '-f', 'lavfi', '-i', 'testsrc=s=64x64:d=1', '-f', 'mp4', '-y', output]));
     expect(error).toBeInstanceOf(FfmpegError);
     const { stderrTail } = error as FfmpegError;
     expect(stderrTail).toHaveLength(20);

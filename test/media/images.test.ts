@@ -13,9 +13,20 @@ const transparent = { r: 0, g: 0, b: 0, alpha: 0 };
 const newYear = findModel('vim_new_year_2026')!.template;
 const aurora = findModel('aurora_portrait_2026')!.template;
 
-function canvas(width: number, height: number, background: Color, blocks: Array<{ left: number; top: number; width: number; height: number; color: Color }>) {
+function canvas(
+  width: number,
+  height: number,
+  background: Color,
+  blocks: Array<{ left: number; top: number; width: number; height: number; color: Color }>,
+) {
   return sharp({ create: { width, height, channels: 4, background } })
-    .composite(blocks.map((b) => ({ input: { create: { width: b.width, height: b.height, channels: 4 as const, background: b.color } }, left: b.left, top: b.top })))
+    .composite(
+      blocks.map((b) => ({
+        input: { create: { width: b.width, height: b.height, channels: 4 as const, background: b.color } },
+        left: b.left,
+        top: b.top,
+      })),
+    )
     .png()
     .toBuffer();
 }
@@ -32,12 +43,20 @@ async function expectMediaError(promise: Promise<unknown>, message: RegExp) {
 
 describe('cropToContent', () => {
   test('trims a transparent border to exactly the opaque subject', async () => {
-    const input = await canvas(200, 200, transparent, [{ left: 37, top: 51, width: 100, height: 80, color: { r: 20, g: 200, b: 30, alpha: 1 } }]);
+    const input = await canvas(200, 200, transparent, [
+      { left: 37, top: 51, width: 100, height: 80, color: { r: 20, g: 200, b: 30, alpha: 1 } },
+    ]);
     const out = await cropToContent(input);
     expect([out.width, out.height, out.contentType]).toEqual([100, 80, 'image/png']);
     const pixels = await rawPixels(out.data);
     expect([pixels.width, pixels.height]).toEqual([100, 80]);
-    for (const [x, y] of [[0, 0], [99, 0], [0, 79], [99, 79], [50, 40]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [99, 0],
+      [0, 79],
+      [99, 79],
+      [50, 40],
+    ] as const) {
       expect(pixelAt(pixels, x, y)).toEqual([20, 200, 30, 255]);
     }
   });
@@ -171,25 +190,36 @@ describe('renderImage', () => {
     ['1:1', 1920, 1920],
     ['4:5', 1536, 1920],
   ];
-  test.each(frames)('%s: a %ix%i PNG, subject in the centre, gradient in the corners, the title below', async (aspectRatio, width, height) => {
-    const out = await renderImage(await solidPng(600, 400, subjectColor), { template: newYear, aspectRatio, title: 'Happy 2026 & <you>' });
-    expect(out.contentType).toBe('image/png');
-    expect((await sharp(out.data).metadata()).format).toBe('png');
-    const pixels = await rawPixels(out.data);
-    expect([pixels.width, pixels.height, out.width, out.height]).toEqual([width, height, width, height]);
-    const cx = width / 2;
-    const cy = height / 2;
-    for (const [dx, dy] of [[0, 0], [-150, -100], [149, 99]] as const) {
-      expect(pixelAt(pixels, cx + dx, cy + dy).slice(0, 3)).toEqual([30, 200, 60]);
-    }
-    // Just outside the subject (600x400, centred, not enlarged): background.
-    expect(pixelAt(pixels, cx - 301, cy).slice(0, 3)).not.toEqual([30, 200, 60]);
-    expect(pixelAt(pixels, 0, 0).slice(0, 3)).toEqual(hex(newYear.background[0]));
-    expect(pixelAt(pixels, width - 1, 0).slice(0, 3)).toEqual(hex(newYear.background[0]));
-    expect(pixelAt(pixels, 0, height - 1).slice(0, 3)).toEqual(hex(newYear.background[1]));
-    expect(out.titleDrawn).toBe(true);
-    expect(countNear(pixels, hex(newYear.title!.color), 12, Math.round(height * 0.85))).toBeGreaterThan(500);
-  });
+  test.each(frames)(
+    '%s: a %ix%i PNG, subject in the centre, gradient in the corners, the title below',
+    async (aspectRatio, width, height) => {
+      const out = await renderImage(await solidPng(600, 400, subjectColor), {
+        template: newYear,
+        aspectRatio,
+        title: 'Happy 2026 & <you>',
+      });
+      expect(out.contentType).toBe('image/png');
+      expect((await sharp(out.data).metadata()).format).toBe('png');
+      const pixels = await rawPixels(out.data);
+      expect([pixels.width, pixels.height, out.width, out.height]).toEqual([width, height, width, height]);
+      const cx = width / 2;
+      const cy = height / 2;
+      for (const [dx, dy] of [
+        [0, 0],
+        [-150, -100],
+        [149, 99],
+      ] as const) {
+        expect(pixelAt(pixels, cx + dx, cy + dy).slice(0, 3)).toEqual([30, 200, 60]);
+      }
+      // Just outside the subject (600x400, centred, not enlarged): background.
+      expect(pixelAt(pixels, cx - 301, cy).slice(0, 3)).not.toEqual([30, 200, 60]);
+      expect(pixelAt(pixels, 0, 0).slice(0, 3)).toEqual(hex(newYear.background[0]));
+      expect(pixelAt(pixels, width - 1, 0).slice(0, 3)).toEqual(hex(newYear.background[0]));
+      expect(pixelAt(pixels, 0, height - 1).slice(0, 3)).toEqual(hex(newYear.background[1]));
+      expect(out.titleDrawn).toBe(true);
+      expect(countNear(pixels, hex(newYear.title!.color), 12, Math.round(height * 0.85))).toBeGreaterThan(500);
+    },
+  );
 
   test('a subject larger than the box is shrunk into it, centred', async () => {
     const out = await renderImage(await solidPng(3000, 3000, subjectColor), { template: newYear, aspectRatio: '1:1', title: null });
@@ -204,7 +234,10 @@ describe('renderImage', () => {
 
   test('no title style, or a blank title: nothing is drawn, every background row is one colour', async () => {
     const template: ModelTemplate = { ...aurora };
-    for (const [tpl, title] of [[template, 'ignored'], [newYear, '   ']] as const) {
+    for (const [tpl, title] of [
+      [template, 'ignored'],
+      [newYear, '   '],
+    ] as const) {
       const out = await renderImage(await solidPng(100, 100, subjectColor), { template: tpl, aspectRatio: '9:16', title });
       expect(out.titleDrawn).toBe(false);
       const pixels = await rawPixels(out.data);

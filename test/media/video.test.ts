@@ -31,7 +31,7 @@ function meanOfPatch(image: RawPixels, x: number, y: number, radius: number): nu
   let count = 0;
   for (let py = y - radius; py < y + radius; py++) {
     for (let px = x - radius; px < x + radius; px++) {
-      pixelAt(image, px, py).forEach((value, channel) => (sums[channel]! += value));
+      for (const [channel, value] of pixelAt(image, px, py).entries()) sums[channel]! += value;
       count++;
     }
   }
@@ -47,7 +47,12 @@ beforeAll(async () => {
   const subjectPath = path.join(workDir, 'subject.png');
   await writeFile(subjectPath, await solidPng(600, 400, { r: subjectColor[0]!, g: subjectColor[1]!, b: subjectColor[2]! }));
   for (const { aspectRatio, template } of cases) {
-    const clip = await renderClip({ subject: subjectPath, outputPath: path.join(workDir, `clip-${aspectRatio.replace(':', 'x')}.webm`), template, aspectRatio });
+    const clip = await renderClip({
+      subject: subjectPath,
+      outputPath: path.join(workDir, `clip-${aspectRatio.replace(':', 'x')}.webm`),
+      template,
+      aspectRatio,
+    });
     clips.set(aspectRatio, clip);
     const progress: number[] = [];
     const output = await overlayVideo(
@@ -63,34 +68,37 @@ afterAll(async () => {
 });
 
 describe('renderClip', () => {
-  test.each(cases)('$aspectRatio: a $width x $height VP8 WebM with alpha, duration × fps frames', async ({ aspectRatio, template, width, height }) => {
-    const clip = clips.get(aspectRatio)!;
-    expect(clip.contentType).toBe('video/webm');
-    const probe = await probeVideo(clip.path, { countFrames: true });
-    expect(probe.container).toContain('webm');
-    expect(probe.codec).toBe('vp8');
-    expect(probe.hasAlpha).toBe(true);
-    expect([probe.width, probe.height]).toEqual([width, height]);
-    expect(probe.frameCount).toBe(frameCount(template));
-    expect(probe.frameCount).toBe(template.fps);
-    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
+  test.each(cases)(
+    '$aspectRatio: a $width x $height VP8 WebM with alpha, duration × fps frames',
+    async ({ aspectRatio, template, width, height }) => {
+      const clip = clips.get(aspectRatio)!;
+      expect(clip.contentType).toBe('video/webm');
+      const probe = await probeVideo(clip.path, { countFrames: true });
+      expect(probe.container).toContain('webm');
+      expect(probe.codec).toBe('vp8');
+      expect(probe.hasAlpha).toBe(true);
+      expect([probe.width, probe.height]).toEqual([width, height]);
+      expect(probe.frameCount).toBe(frameCount(template));
+      expect(probe.frameCount).toBe(template.fps);
+      expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
 
-    // The alpha is real: decoded with libvpx, the last frame is transparent in the corners, opaque subject in the middle.
-    const last = await decodeFrame(clip.path, template.fps - 1, workDir, 'libvpx');
-    expect([last.width, last.height, last.channels]).toEqual([width, height, 4]);
-    expect(pixelAt(last, 0, 0)[3]).toBe(0);
-    expect(pixelAt(last, width - 1, height - 1)[3]).toBe(0);
-    // libvpx's realtime mode with a positive -cpu-used picks its speed frame by frame from how long
-    // encoding took, so on a loaded machine the same input comes out at a lower quality and one
-    // pixel of a flat area can drift well past a tight tolerance (this once failed at 1920x1920).
-    // The mean of a flat patch (the blocks' DC) stays close at any speed: compare that instead.
-    const centre = meanOfPatch(last, width / 2, height / 2, 32);
-    expect(centre[3]).toBeGreaterThanOrEqual(250);
-    expect(near(centre, subjectColor, 16)).toBe(true);
-    // Both animations start from nothing: zoom-bounce at size 0, fade-drift at opacity 0.
-    const first = await decodeFrame(clip.path, 0, workDir, 'libvpx');
-    expect(pixelAt(first, width / 2, height / 2)[3]).toBe(0);
-  });
+      // The alpha is real: decoded with libvpx, the last frame is transparent in the corners, opaque subject in the middle.
+      const last = await decodeFrame(clip.path, template.fps - 1, workDir, 'libvpx');
+      expect([last.width, last.height, last.channels]).toEqual([width, height, 4]);
+      expect(pixelAt(last, 0, 0)[3]).toBe(0);
+      expect(pixelAt(last, width - 1, height - 1)[3]).toBe(0);
+      // libvpx's realtime mode with a positive -cpu-used picks its speed frame by frame from how long
+      // encoding took, so on a loaded machine the same input comes out at a lower quality and one
+      // pixel of a flat area can drift well past a tight tolerance (this once failed at 1920x1920).
+      // The mean of a flat patch (the blocks' DC) stays close at any speed: compare that instead.
+      const centre = meanOfPatch(last, width / 2, height / 2, 32);
+      expect(centre[3]).toBeGreaterThanOrEqual(250);
+      expect(near(centre, subjectColor, 16)).toBe(true);
+      // Both animations start from nothing: zoom-bounce at size 0, fade-drift at opacity 0.
+      const first = await decodeFrame(clip.path, 0, workDir, 'libvpx');
+      expect(pixelAt(first, width / 2, height / 2)[3]).toBe(0);
+    },
+  );
 
   test('the animations move: zoom-bounce overshoots, settles and hops; fade-drift fades in while drifting', () => {
     const zoom = [0, 200, 400, 600, 800, 1_000, 2_000].map((t) => animationState('zoom-bounce', t, 6_000).scale);
@@ -106,44 +114,50 @@ describe('renderClip', () => {
 });
 
 describe('overlayVideo', () => {
-  test.each(cases)('$aspectRatio: H.264 yuv420p $width x $height MP4 of the template duration, moov before mdat', async ({ aspectRatio, template, width, height }) => {
-    const { output } = videos.get(aspectRatio)!;
-    expect(output.contentType).toBe('video/mp4');
-    const probe = await probeVideo(output.path);
-    expect(output).toMatchObject(probe);
-    expect(probe.container).toContain('mp4');
-    expect(probe.codec).toBe('h264');
-    expect(probe.pixFmt).toBe('yuv420p');
-    expect([probe.width, probe.height]).toEqual([width, height]);
-    expect(probe.fps).toBe(template.fps);
-    expect(probe.frameCount).toBe(frameCount(template));
-    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
+  test.each(cases)(
+    '$aspectRatio: H.264 yuv420p $width x $height MP4 of the template duration, moov before mdat',
+    async ({ aspectRatio, template, width, height }) => {
+      const { output } = videos.get(aspectRatio)!;
+      expect(output.contentType).toBe('video/mp4');
+      const probe = await probeVideo(output.path);
+      expect(output).toMatchObject(probe);
+      expect(probe.container).toContain('mp4');
+      expect(probe.codec).toBe('h264');
+      expect(probe.pixFmt).toBe('yuv420p');
+      expect([probe.width, probe.height]).toEqual([width, height]);
+      expect(probe.fps).toBe(template.fps);
+      expect(probe.frameCount).toBe(frameCount(template));
+      expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
 
-    const boxes = await topLevelBoxes(output.path);
-    const moov = boxes.find((b) => b.type === 'moov');
-    const mdat = boxes.find((b) => b.type === 'mdat');
-    expect(moov && mdat).toBeTruthy();
-    expect(moov!.offset).toBeLessThan(mdat!.offset);
-  });
+      const boxes = await topLevelBoxes(output.path);
+      const moov = boxes.find((b) => b.type === 'moov');
+      const mdat = boxes.find((b) => b.type === 'mdat');
+      expect(moov && mdat).toBeTruthy();
+      expect(moov!.offset).toBeLessThan(mdat!.offset);
+    },
+  );
 
-  test.each(cases)('$aspectRatio: the subject is composited over the generated background', async ({ aspectRatio, template, width, height }) => {
-    const { output } = videos.get(aspectRatio)!;
-    const last = await decodeFrame(output.path, frameCount(template) - 1, workDir);
-    expect(near(pixelAt(last, width / 2, height / 2), subjectColor, 14)).toBe(true);
-    // The corners are the gradient's end colours: the lights never reach them.
-    expect(near(pixelAt(last, 0, 0), hex(template.background[0]), 8)).toBe(true);
-    expect(near(pixelAt(last, width - 1, height - 1), hex(template.background[1]), 8)).toBe(true);
-    // The background moves: away from the subject (600x400 plus its drift), an early frame differs from the last.
-    const early = await decodeFrame(output.path, 2, workDir);
-    let differing = 0;
-    for (let y = 0; y < height; y += 16) {
-      for (let x = 0; x < width; x += 16) {
-        if (Math.abs(x - width / 2) < 360 && Math.abs(y - height / 2) < 260) continue;
-        if (!near(pixelAt(early, x, y), pixelAt(last, x, y), 6)) differing += 1;
+  test.each(cases)(
+    '$aspectRatio: the subject is composited over the generated background',
+    async ({ aspectRatio, template, width, height }) => {
+      const { output } = videos.get(aspectRatio)!;
+      const last = await decodeFrame(output.path, frameCount(template) - 1, workDir);
+      expect(near(pixelAt(last, width / 2, height / 2), subjectColor, 14)).toBe(true);
+      // The corners are the gradient's end colours: the lights never reach them.
+      expect(near(pixelAt(last, 0, 0), hex(template.background[0]), 8)).toBe(true);
+      expect(near(pixelAt(last, width - 1, height - 1), hex(template.background[1]), 8)).toBe(true);
+      // The background moves: away from the subject (600x400 plus its drift), an early frame differs from the last.
+      const early = await decodeFrame(output.path, 2, workDir);
+      let differing = 0;
+      for (let y = 0; y < height; y += 16) {
+        for (let x = 0; x < width; x += 16) {
+          if (Math.abs(x - width / 2) < 360 && Math.abs(y - height / 2) < 260) continue;
+          if (!near(pixelAt(early, x, y), pixelAt(last, x, y), 6)) differing += 1;
+        }
       }
-    }
-    expect(differing).toBeGreaterThan(50);
-  });
+      expect(differing).toBeGreaterThan(50);
+    },
+  );
 
   test.each(cases)('$aspectRatio: progress rises and ends at exactly 1', ({ aspectRatio }) => {
     const { progress } = videos.get(aspectRatio)!;

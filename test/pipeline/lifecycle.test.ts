@@ -51,12 +51,7 @@ async function waitForRunningFlow(app: TestApp, workflowId: string, flow: FlowNa
 }
 
 async function ledger(app: TestApp, customerId: string) {
-  return app.db
-    .selectFrom('credit_ledger')
-    .select(['amount', 'reason'])
-    .where('customer_id', '=', customerId)
-    .orderBy('id')
-    .execute();
+  return app.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
 }
 
 function workerEnv(app: TestApp, extra: Record<string, string> = {}): Record<string, string> {
@@ -130,7 +125,10 @@ describe('a worker stopped with SIGTERM', () => {
 
   test('interrupts its flow after the grace period, releases the job at once, and another worker finishes it', async () => {
     const { apiKey } = await app.createCustomer(8);
-    worker = await spawnRole('worker', { env: workerEnv(app, { SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '60' }), ready: workerReady });
+    worker = await spawnRole('worker', {
+      env: workerEnv(app, { SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '60' }),
+      ready: workerReady,
+    });
     const created = await createRun(app, apiKey, 'VIDEO');
     await waitForRunningFlow(app, created.id, 'CREATE_MEDIA');
     const exit = await worker.stop(30_000);

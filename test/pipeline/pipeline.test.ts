@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { probeVideo } from '../../src/media/probe.ts';
 import { frameFor } from '../../src/media/layout.ts';
+import { probeVideo } from '../../src/media/probe.ts';
 import { findModel } from '../../src/modules/models/models.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { hex, near, pixelAt, rawPixels } from '../helpers/media.ts';
@@ -52,37 +52,41 @@ async function download(url: string, name: string): Promise<string> {
 const template = findModel('vim_new_year_2026')!.template;
 
 describe('a VIDEO run', () => {
-  test.each(['16:9', '9:16', '1:1'])('%s ends SUCCESS with an MP4 of the frame size and the model duration', async (aspectRatio) => {
-    const { apiKey } = await app.createCustomer(5);
-    const created = await createRun(apiKey, { aspectRatio, pipelineMode: 'VIDEO' });
-    const done = await waitForWorkflow(app, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
-    expect(done.error ?? null).toBeNull();
-    expect(done.processingStatus).toBe('SUCCESS');
-    expect(done.progressPercentage).toBe(100);
-    expect(done.completions.map((c) => [c.flow, c.status, c.attempts])).toEqual([
-      ['CROP_TO_CONTENT', 'SUCCESS', 1],
-      ['REPLACE_ALPHA_WITH_GRAY', 'SUCCESS', 1],
-      ['UPSCALE', 'SUCCESS', 1],
-      ['CREATE_MEDIA', 'SUCCESS', 1],
-      ['VIDEO_OVERLAY', 'SUCCESS', 1],
-    ]);
-    const frame = frameFor(aspectRatio);
-    const [media] = done.mediaResult;
-    expect(media).toMatchObject({
-      key: `workflows/${created.id}/media/final.mp4`,
-      contentType: 'video/mp4',
-      width: frame.width,
-      height: frame.height,
-    });
-    expect(done.result).toHaveLength(1);
-    const file = await download(media!.url, `${created.id}.mp4`);
-    const probe = await probeVideo(file);
-    expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: frame.width, height: frame.height });
-    expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
-    expect(Math.abs((media!.durationMs ?? 0) - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
-    // A 1920x1920 encode takes ~40 s on 2 idle cores and twice that on a busy machine: the bound
-    // is for a stuck run, not a speed check (speed is the benchmarks' business).
-  }, 180_000);
+  test.each(['16:9', '9:16', '1:1'])(
+    '%s ends SUCCESS with an MP4 of the frame size and the model duration',
+    async (aspectRatio) => {
+      const { apiKey } = await app.createCustomer(5);
+      const created = await createRun(apiKey, { aspectRatio, pipelineMode: 'VIDEO' });
+      const done = await waitForWorkflow(app, created.id, apiKey, (w) => ['SUCCESS', 'FAILED', 'CANCELED'].includes(w.processingStatus));
+      expect(done.error ?? null).toBeNull();
+      expect(done.processingStatus).toBe('SUCCESS');
+      expect(done.progressPercentage).toBe(100);
+      expect(done.completions.map((c) => [c.flow, c.status, c.attempts])).toEqual([
+        ['CROP_TO_CONTENT', 'SUCCESS', 1],
+        ['REPLACE_ALPHA_WITH_GRAY', 'SUCCESS', 1],
+        ['UPSCALE', 'SUCCESS', 1],
+        ['CREATE_MEDIA', 'SUCCESS', 1],
+        ['VIDEO_OVERLAY', 'SUCCESS', 1],
+      ]);
+      const frame = frameFor(aspectRatio);
+      const [media] = done.mediaResult;
+      expect(media).toMatchObject({
+        key: `workflows/${created.id}/media/final.mp4`,
+        contentType: 'video/mp4',
+        width: frame.width,
+        height: frame.height,
+      });
+      expect(done.result).toHaveLength(1);
+      const file = await download(media!.url, `${created.id}.mp4`);
+      const probe = await probeVideo(file);
+      expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: frame.width, height: frame.height });
+      expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
+      expect(Math.abs((media!.durationMs ?? 0) - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
+      // A 1920x1920 encode takes ~40 s on 2 idle cores and twice that on a busy machine: the bound
+      // is for a stuck run, not a speed check (speed is the benchmarks' business).
+    },
+    180_000,
+  );
 });
 
 describe('an IMAGE run', () => {
@@ -145,7 +149,12 @@ describe('failures', () => {
   }
 
   async function expectRefunded(idle: TestApp, customerId: string, cost: number) {
-    const ledger = await idle.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
+    const ledger = await idle.db
+      .selectFrom('credit_ledger')
+      .select(['amount', 'reason'])
+      .where('customer_id', '=', customerId)
+      .orderBy('id')
+      .execute();
     expect(ledger).toEqual([
       { amount: cost, reason: 'GRANT' },
       { amount: -cost, reason: 'RESERVATION' },

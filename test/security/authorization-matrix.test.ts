@@ -19,7 +19,11 @@ beforeAll(async () => {
   app = await startTestApp();
   alice = await app.createCustomer(1000, 'A');
   const bob = await app.createCustomer(1000, 'B');
-  const spare = await postGraphQL(app.url, { query: 'mutation { createApiKey { apiKey key { id } } }' }, { authorization: `Bearer ${alice.apiKey}` });
+  const spare = await postGraphQL(
+    app.url,
+    { query: 'mutation { createApiKey { apiKey key { id } } }' },
+    { authorization: `Bearer ${alice.apiKey}` },
+  );
   const created = spare.body.data!['createApiKey'] as { apiKey: string; key: { id: string } };
   await app.services.customers.revokeApiKey({ kind: 'customer', customerId: alice.customerId }, created.key.id);
   keys = { anonymous: undefined, A: alice.apiKey, B: bob.apiKey, admin: ADMIN_KEY, revoked: created.apiKey };
@@ -49,17 +53,54 @@ const workflowOperations = {
 
 /** What each caller gets for each operation on a PRIVATE and on a PUBLIC workflow of A (a QUEUED one). */
 const expected: Record<keyof typeof workflowOperations | 'subscribe', Record<Caller, [string, string]>> = {
-  read: { anonymous: ['NotFoundError', 'Workflow'], A: ['Workflow', 'Workflow'], B: ['NotFoundError', 'Workflow'], admin: ['Workflow', 'Workflow'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
-  update: { anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'], A: ['Workflow', 'Workflow'], B: ['NotFoundError', 'NotFoundError'], admin: ['Workflow', 'Workflow'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
-  cancel: { anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'], A: ['Workflow', 'Workflow'], B: ['NotFoundError', 'NotFoundError'], admin: ['Workflow', 'Workflow'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
+  read: {
+    anonymous: ['NotFoundError', 'Workflow'],
+    A: ['Workflow', 'Workflow'],
+    B: ['NotFoundError', 'Workflow'],
+    admin: ['Workflow', 'Workflow'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
+  update: {
+    anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+    A: ['Workflow', 'Workflow'],
+    B: ['NotFoundError', 'NotFoundError'],
+    admin: ['Workflow', 'Workflow'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
+  cancel: {
+    anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+    A: ['Workflow', 'Workflow'],
+    B: ['NotFoundError', 'NotFoundError'],
+    admin: ['Workflow', 'Workflow'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
   // Allowed, but a QUEUED run cannot be retried: a BadRequestError, not an authorization failure.
-  retry: { anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'], A: ['BadRequestError', 'BadRequestError'], B: ['NotFoundError', 'NotFoundError'], admin: ['BadRequestError', 'BadRequestError'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
-  delete: { anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'], A: ['DeleteWorkflowPayload', 'DeleteWorkflowPayload'], B: ['NotFoundError', 'NotFoundError'], admin: ['DeleteWorkflowPayload', 'DeleteWorkflowPayload'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
-  subscribe: { anonymous: ['UNAUTHENTICATED', 'event'], A: ['event', 'event'], B: ['NOT_FOUND', 'event'], admin: ['event', 'event'], revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'] },
+  retry: {
+    anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+    A: ['BadRequestError', 'BadRequestError'],
+    B: ['NotFoundError', 'NotFoundError'],
+    admin: ['BadRequestError', 'BadRequestError'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
+  delete: {
+    anonymous: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+    A: ['DeleteWorkflowPayload', 'DeleteWorkflowPayload'],
+    B: ['NotFoundError', 'NotFoundError'],
+    admin: ['DeleteWorkflowPayload', 'DeleteWorkflowPayload'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
+  subscribe: {
+    anonymous: ['UNAUTHENTICATED', 'event'],
+    A: ['event', 'event'],
+    B: ['NOT_FOUND', 'event'],
+    admin: ['event', 'event'],
+    revoked: ['UNAUTHENTICATED', 'UNAUTHENTICATED'],
+  },
 };
 
 async function freshWorkflows(): Promise<[string, string]> {
-  const make = (visibilityStatus: 'PRIVATE' | 'PUBLIC') => createWorkflowFor(app, alice.customerId, { visibilityStatus, options: { pipelineMode: 'IMAGE' } });
+  const make = (visibilityStatus: 'PRIVATE' | 'PUBLIC') =>
+    createWorkflowFor(app, alice.customerId, { visibilityStatus, options: { pipelineMode: 'IMAGE' } });
   return [(await make('PRIVATE')).id, (await make('PUBLIC')).id];
 }
 
@@ -69,7 +110,10 @@ describe('the authorization matrix', () => {
       for (const caller of CALLERS) {
         // A fresh pair per caller: an allowed cancel or delete must not change what the next caller meets.
         const ids = await freshWorkflows();
-        const got = [await outcome(caller, workflowOperations[operation], { id: ids[0] }), await outcome(caller, workflowOperations[operation], { id: ids[1] })];
+        const got = [
+          await outcome(caller, workflowOperations[operation], { id: ids[0] }),
+          await outcome(caller, workflowOperations[operation], { id: ids[1] }),
+        ];
         expect(got, `${operation} by ${caller}`).toEqual(expected[operation][caller]);
       }
     });
@@ -83,7 +127,10 @@ describe('the authorization matrix', () => {
         const client = wsClient(app.url, keys[caller]);
         try {
           const subscription = subscribeWs(client, { id });
-          const first = await Promise.race([subscription.received(1).then(() => 'event'), subscription.ended.then((end) => String(end.errors[0]?.extensions?.['code'] ?? end.errors[0]?.message))]);
+          const first = await Promise.race([
+            subscription.received(1).then(() => 'event'),
+            subscription.ended.then((end) => String(end.errors[0]?.extensions?.['code'] ?? end.errors[0]?.message)),
+          ]);
           got.push(first);
           subscription.close();
         } finally {
@@ -97,7 +144,11 @@ describe('the authorization matrix', () => {
   test('the operations on no workflow, by each caller', async () => {
     const operations: Array<[string, string, Record<Caller, string>]> = [
       ['me', '{ me { id } }', { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'FORBIDDEN', revoked: 'UNAUTHENTICATED' }],
-      ['workflows', '{ workflows { edges { cursor } } }', { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'ok', revoked: 'UNAUTHENTICATED' }],
+      [
+        'workflows',
+        '{ workflows { edges { cursor } } }',
+        { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'ok', revoked: 'UNAUTHENTICATED' },
+      ],
       ['models', '{ models { id } }', { anonymous: 'ok', A: 'ok', B: 'ok', admin: 'ok', revoked: 'UNAUTHENTICATED' }],
       [
         'createUpload',
@@ -110,7 +161,11 @@ describe('the authorization matrix', () => {
         { anonymous: 'UNAUTHENTICATED', A: 'LogErrorSuccess', B: 'LogErrorSuccess', admin: 'ValidationError', revoked: 'UNAUTHENTICATED' },
       ],
       // Each customer reads its own week's log, written by the logError just above.
-      ['errorLog', '{ errorLog { week } }', { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'BAD_USER_INPUT', revoked: 'UNAUTHENTICATED' }],
+      [
+        'errorLog',
+        '{ errorLog { week } }',
+        { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'BAD_USER_INPUT', revoked: 'UNAUTHENTICATED' },
+      ],
       [
         'createCustomer',
         'mutation { createCustomer(input: { name: "C" }) { apiKey } }',
@@ -121,8 +176,16 @@ describe('the authorization matrix', () => {
         `mutation { grantCredits(customerId: "${'$A'}", amount: 1) { credits } }`,
         { anonymous: 'UNAUTHENTICATED', A: 'FORBIDDEN', B: 'FORBIDDEN', admin: 'ok', revoked: 'UNAUTHENTICATED' },
       ],
-      ['createApiKey', 'mutation { createApiKey { apiKey } }', { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'BAD_USER_INPUT', revoked: 'UNAUTHENTICATED' }],
-      ['webhookEndpoints', '{ webhookEndpoints { id } }', { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'FORBIDDEN', revoked: 'UNAUTHENTICATED' }],
+      [
+        'createApiKey',
+        'mutation { createApiKey { apiKey } }',
+        { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'BAD_USER_INPUT', revoked: 'UNAUTHENTICATED' },
+      ],
+      [
+        'webhookEndpoints',
+        '{ webhookEndpoints { id } }',
+        { anonymous: 'UNAUTHENTICATED', A: 'ok', B: 'ok', admin: 'FORBIDDEN', revoked: 'UNAUTHENTICATED' },
+      ],
     ];
     for (const [name, query, byCaller] of operations) {
       for (const caller of CALLERS) {

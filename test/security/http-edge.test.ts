@@ -33,7 +33,10 @@ describe('/metrics', () => {
     for (let batch = 0; batch < names; batch += 10) {
       await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          postGraphQL(`${app.url}?cache-buster=${batch + i}-${'u'.repeat(200)}`, { query: `query Op_${batch + i} { models { id } }`, variables: { v: `value-${batch + i}` } }),
+          postGraphQL(`${app.url}?cache-buster=${batch + i}-${'u'.repeat(200)}`, {
+            query: `query Op_${batch + i} { models { id } }`,
+            variables: { v: `value-${batch + i}` },
+          }),
         ),
       );
     }
@@ -55,7 +58,10 @@ describe('/metrics', () => {
 describe('CORS', () => {
   test('an allowed origin is answered without credentials; another origin is not echoed', async () => {
     const preflight = (from: string) =>
-      fetch(app.url, { method: 'OPTIONS', headers: { origin: from, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+      fetch(app.url, {
+        method: 'OPTIONS',
+        headers: { origin: from, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      });
     const allowed = await preflight('https://app.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
@@ -67,7 +73,10 @@ describe('CORS', () => {
   test('the default (*) never adds credentials', async () => {
     const open = await startTestApp();
     try {
-      const response = await fetch(open.url, { method: 'OPTIONS', headers: { origin: 'https://anyone.example', 'access-control-request-method': 'POST' } });
+      const response = await fetch(open.url, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://anyone.example', 'access-control-request-method': 'POST' },
+      });
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     } finally {
       await open.stop();
@@ -87,7 +96,11 @@ describe('CSRF prevention', () => {
     const multipart = await fetch(app.url, { method: 'POST', body: form() });
     expect(multipart.status).toBe(403);
     expect(await multipart.text()).toContain('CSRF');
-    const urlencoded = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B%20models%20%7B%20id%20%7D%20%7D' });
+    const urlencoded = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7B%20models%20%7B%20id%20%7D%20%7D',
+    });
     expect(urlencoded.status).toBe(403);
     const withHeader = await fetch(app.url, { method: 'POST', headers: { 'graphql-require-preflight': '1' }, body: form() });
     expect(withHeader.status).toBe(200);
@@ -106,7 +119,11 @@ describe('error bodies', () => {
 
   test('a 1 MB value is not echoed back in the error message', async () => {
     const query = 'query($filter: WorkflowFilter) { workflows(filter: $filter) { edges { cursor } } }';
-    const response = await postGraphQL(app.url, { query, variables: { filter: { processingStatus: 'x'.repeat(1024 * 1024) } } }, { authorization: `Bearer ${ADMIN_KEY}` });
+    const response = await postGraphQL(
+      app.url,
+      { query, variables: { filter: { processingStatus: 'x'.repeat(1024 * 1024) } } },
+      { authorization: `Bearer ${ADMIN_KEY}` },
+    );
     expect(response.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(response.body.errors?.[0]?.message).toMatch(/processingStatus/);
     expect(response.text.length).toBeLessThan(2000);
@@ -128,10 +145,22 @@ describe('logging of bad keys', () => {
         done();
       },
     });
-    const logged = buildApp({ services: app.services, db: app.db, storage: app.storage, logger: pino({ level: 'debug' }, sink), limits, databaseUrl: app.databaseUrl, shutdownGraceMs: 1000 });
+    const logged = buildApp({
+      services: app.services,
+      db: app.db,
+      storage: app.storage,
+      logger: pino({ level: 'debug' }, sink),
+      limits,
+      databaseUrl: app.databaseUrl,
+      shutdownGraceMs: 1000,
+    });
     const port = await logged.listen(0, '127.0.0.1');
     try {
-      const response = await postGraphQL(`http://127.0.0.1:${port}/graphql`, { query: '{ models { id } }' }, { authorization: 'Bearer fw_neverIssued000000000000000000000000' });
+      const response = await postGraphQL(
+        `http://127.0.0.1:${port}/graphql`,
+        { query: '{ models { id } }' },
+        { authorization: 'Bearer fw_neverIssued000000000000000000000000' },
+      );
       expect(response.status).toBe(401);
       const aboutTheKey = lines.filter((line) => JSON.stringify(line).includes('API key'));
       expect(aboutTheKey).toHaveLength(1);

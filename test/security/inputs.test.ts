@@ -80,7 +80,11 @@ describe('the JSON scalar', () => {
 
   test('as an inline literal too', async () => {
     const literal = `${'{ a: '.repeat(100)}1${' }'.repeat(100)}`;
-    const response = await postGraphQL(app.url, { query: `mutation { logError(input: { message: "x", context: ${literal} }) { __typename } }` }, key);
+    const response = await postGraphQL(
+      app.url,
+      { query: `mutation { logError(input: { message: "x", context: ${literal} }) { __typename } }` },
+      key,
+    );
     expect(response.body.errors?.[0]?.message).toMatch(/JSON values may nest at most/);
   });
 });
@@ -102,7 +106,11 @@ describe('the File scalar', () => {
   });
 
   test('an inline literal is refused too', async () => {
-    const response = await postGraphQL(app.url, { query: 'mutation { createWorkflow(input: { title: "t", model: "m", primaryUserId: "u", source: "/etc/passwd" }) { __typename } }' }, key);
+    const response = await postGraphQL(
+      app.url,
+      { query: 'mutation { createWorkflow(input: { title: "t", model: "m", primaryUserId: "u", source: "/etc/passwd" }) { __typename } }' },
+      key,
+    );
     expect(response.body.errors?.[0]?.message).toMatch(/File cannot be written inline/);
     expect(response.text).not.toContain('INTERNAL_SERVER_ERROR');
   });

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-describe('malformed requests are the caller\'s error, never INTERNAL_SERVER_ERROR', () => {
+describe("malformed requests are the caller's error, never INTERNAL_SERVER_ERROR", () => {
   test.each([
     ['a JSON array body', '[{"query":"{ models { id } }"}]'],
     ['a null body', 'null'],

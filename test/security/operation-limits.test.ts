@@ -74,7 +74,7 @@ describe('depth, tokens and cost', () => {
     expect(response.text).not.toMatch(/INTERNAL_SERVER_ERROR|Maximum call stack/);
   });
 
-  test('with MAX_TOKENS raised, a nesting deeper than the parser\'s stack is still refused, not a 500', async () => {
+  test("with MAX_TOKENS raised, a nesting deeper than the parser's stack is still refused, not a 500", async () => {
     const lenient = await startTestApp({ limits: { maxTokens: 1_000_000 } });
     try {
       const query = `{ workflow(id: ${'['.repeat(50_000)}"x"${']'.repeat(50_000)}) { __typename } }`;
@@ -90,7 +90,10 @@ describe('depth, tokens and cost', () => {
   test('an operation whose list sizes and signed URLs add up past MAX_QUERY_COST is refused; a smaller page is served', async () => {
     const selection = 'edges { node { id completions { result { url } } mediaResult { url } result } }';
     const literal = (first: number) => ({ query: `{ workflows(first: ${first}) { ${selection} } }` });
-    const variable = (first: number) => ({ query: `query($first: Int) { workflows(first: $first) { ${selection} } }`, variables: { first } });
+    const variable = (first: number) => ({
+      query: `query($first: Int) { workflows(first: $first) { ${selection} } }`,
+      variables: { first },
+    });
     const key = { authorization: `Bearer ${customer.apiKey}` };
     const [big, bigByVariable, small, smallByVariable] = await Promise.all([
       postGraphQL(app.url, literal(100), key),

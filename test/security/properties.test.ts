@@ -36,7 +36,9 @@ const ids = fc.oneof(nasty, fc.uuid(), fc.constant('00000000-0000-4000-8000-0000
 /** A cursor that looks like ours: base64url JSON of a date (year −271821 to 275760) and an id. */
 const forgedCursor = fc
   .tuple(fc.date({ noInvalidDate: false }), ids)
-  .map(([date, id]) => Buffer.from(JSON.stringify([Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString(), id])).toString('base64url'));
+  .map(([date, id]) =>
+    Buffer.from(JSON.stringify([Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString(), id])).toString('base64url'),
+  );
 
 function expectNoInternalError(response: RawResponse, what: unknown): void {
   const codes = (response.body.errors ?? []).map((error) => error.extensions?.['code']);
@@ -48,7 +50,14 @@ function expectNoInternalError(response: RawResponse, what: unknown): void {
 async function footprint() {
   const balance = (await app.services.customers.get(customer.customerId)).credits;
   const tables = await Promise.all((['workflows', 'uploads', 'credit_ledger', 'jobs'] as const).map((table) => countRows(app.db, table)));
-  const logs = Number((await app.db.selectFrom('error_log_entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const logs = Number(
+    (
+      await app.db
+        .selectFrom('error_log_entries')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   return { balance, tables, logs, objects: (await app.listObjects('')).length };
 }
 
@@ -58,7 +67,7 @@ async function send(query: string, variables: Record<string, unknown>, key = cus
 
 function refused(response: RawResponse, field: string): boolean {
   const data = response.body.data?.[field] as { __typename?: string } | null | undefined;
-  return !data || (data.__typename !== undefined && data.__typename.endsWith('Error'));
+  return !data || data.__typename?.endsWith('Error') === true;
 }
 
 describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothing', () => {
@@ -68,7 +77,12 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
       description: optional(nasty),
       model: fc.oneof(nasty, fc.constant('vim_new_year_2026')),
       primaryUserId: nasty,
-      options: optional(fc.record({ aspectRatio: optional(fc.oneof(nasty, fc.constant('16:9'))), pipelineMode: optional(fc.constantFrom('IMAGE', 'VIDEO', 'GIF')) })),
+      options: optional(
+        fc.record({
+          aspectRatio: optional(fc.oneof(nasty, fc.constant('16:9'))),
+          pipelineMode: optional(fc.constantFrom('IMAGE', 'VIDEO', 'GIF')),
+        }),
+      ),
       uploadId: optional(ids),
       idempotencyKey: optional(nasty),
       customerId: optional(ids),
@@ -77,10 +91,9 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
     await fc.assert(
       fc.asyncProperty(input, async (value) => {
         const before = await footprint();
-        const response = await send(
-          'mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename } }',
-          { input: value },
-        );
+        const response = await send('mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename } }', {
+          input: value,
+        });
         expectNoInternalError(response, value);
         if (refused(response, 'createWorkflow')) expect(await footprint()).toEqual(before);
       }),
@@ -88,14 +101,19 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
     );
   });
 
-  test('updateWorkflow, cancelWorkflow, retryWorkflow and deleteWorkflow on ids that are not the caller\'s', async () => {
+  test("updateWorkflow, cancelWorkflow, retryWorkflow and deleteWorkflow on ids that are not the caller's", async () => {
     const mutation = fc.constantFrom(
       'mutation($id: ID!, $input: UpdateWorkflowInput!) { updateWorkflow(id: $id, input: $input) { __typename } }',
       'mutation($id: ID!) { cancelWorkflow(id: $id) { __typename } }',
       'mutation($id: ID!) { retryWorkflow(id: $id) { __typename } }',
       'mutation($id: ID!) { deleteWorkflow(id: $id) { __typename } }',
     );
-    const update = fc.record({ title: optional(nasty), description: optional(nasty), primaryUserId: optional(nasty), visibilityStatus: optional(fc.constantFrom('PUBLIC', 'HIDDEN')) });
+    const update = fc.record({
+      title: optional(nasty),
+      description: optional(nasty),
+      primaryUserId: optional(nasty),
+      visibilityStatus: optional(fc.constantFrom('PUBLIC', 'HIDDEN')),
+    });
     await fc.assert(
       fc.asyncProperty(mutation, ids, update, async (query, id, input) => {
         const before = await footprint();
@@ -112,9 +130,13 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
     await fc.assert(
       fc.asyncProperty(update, async (input) => {
         const before = await app.services.workflows.get({ kind: 'admin' }, workflowId);
-        const response = await send('mutation($id: ID!, $input: UpdateWorkflowInput!) { updateWorkflow(id: $id, input: $input) { __typename } }', { id: workflowId, input });
+        const response = await send(
+          'mutation($id: ID!, $input: UpdateWorkflowInput!) { updateWorkflow(id: $id, input: $input) { __typename } }',
+          { id: workflowId, input },
+        );
         expectNoInternalError(response, input);
-        if (refused(response, 'updateWorkflow')) expect((await app.services.workflows.get({ kind: 'admin' }, workflowId)).version).toBe(before.version);
+        if (refused(response, 'updateWorkflow'))
+          expect((await app.services.workflows.get({ kind: 'admin' }, workflowId)).version).toBe(before.version);
       }),
       RUNS,
     );
@@ -124,7 +146,13 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
     const args = fc.record({
       first: optional(int),
       after: optional(fc.oneof(nasty, forgedCursor)),
-      filter: optional(fc.record({ processingStatus: optional(fc.constantFrom('QUEUED', 'DONE')), primaryUserId: optional(nasty), model: optional(nasty) })),
+      filter: optional(
+        fc.record({
+          processingStatus: optional(fc.constantFrom('QUEUED', 'DONE')),
+          primaryUserId: optional(nasty),
+          model: optional(nasty),
+        }),
+      ),
     });
     await fc.assert(
       fc.asyncProperty(args, async (value) => {
@@ -135,7 +163,18 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
         expectNoInternalError(response, value);
       }),
       // Always tried: a cursor of the year −4714, which Postgres refused with an internal error.
-      { ...RUNS, examples: [[{ first: undefined, filter: undefined, after: Buffer.from(JSON.stringify(['-004714-11-23T23:59:59.999Z', workflowId])).toString('base64url') }]] },
+      {
+        ...RUNS,
+        examples: [
+          [
+            {
+              first: undefined,
+              filter: undefined,
+              after: Buffer.from(JSON.stringify(['-004714-11-23T23:59:59.999Z', workflowId])).toString('base64url'),
+            },
+          ],
+        ],
+      },
     );
   });
 
@@ -147,7 +186,12 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
       stack: optional(nasty),
       level: optional(nasty),
       context: optional(json),
-      occurredAt: optional(fc.oneof(nasty, fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))),
+      occurredAt: optional(
+        fc.oneof(
+          nasty,
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+      ),
       customerId: optional(ids),
     });
     await fc.assert(
@@ -173,7 +217,11 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
         variables: { input },
         field: 'createWebhookEndpoint',
       })),
-      ids.map((customerId) => ({ query: 'mutation($c: ID) { createApiKey(customerId: $c) { apiKey } }', variables: { c: customerId }, field: 'createApiKey' })),
+      ids.map((customerId) => ({
+        query: 'mutation($c: ID) { createApiKey(customerId: $c) { apiKey } }',
+        variables: { c: customerId },
+        field: 'createApiKey',
+      })),
       ids.map((id) => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }', variables: { id }, field: 'revokeApiKey' })),
     );
     await fc.assert(

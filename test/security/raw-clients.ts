@@ -81,13 +81,21 @@ export async function openRawSocket(httpUrl: string, connectionParams: Record<st
 }
 
 /** Subscribes with a query and waits for its first answer (next or error). */
-export async function firstAnswer(socket: RawSocket, id: string, payload: { query: string; variables?: Record<string, unknown> }): Promise<ProtocolMessage> {
+export async function firstAnswer(
+  socket: RawSocket,
+  id: string,
+  payload: { query: string; variables?: Record<string, unknown> },
+): Promise<ProtocolMessage> {
   socket.send({ type: 'subscribe', id, payload });
   return socket.next((m) => m.id === id && (m.type === 'next' || m.type === 'error'));
 }
 
 /** Reads an SSE response until the first `next` event; returns its data. */
-export async function firstSseEvent(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<{ status: number; data: unknown }> {
+export async function firstSseEvent(
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: unknown }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },

@@ -11,7 +11,10 @@ const models = { query: '{ models { id } }' };
  * the response if one comes while the body is still unfinished.
  */
 function startHeldPost(url: string, headers: Record<string, string>, announced: number) {
-  const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(announced), ...headers } });
+  const request = http.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(announced), ...headers },
+  });
   request.on('error', () => undefined);
   request.write(`{"query":"{ models { id } }","padding":"${'x'.repeat(1024)}`);
   const response = new Promise<{ status: number; body: string }>((resolve) => {
@@ -138,7 +141,10 @@ describe('concurrent large bodies (uploads)', () => {
       let second = { status: 0, body: '' };
       for (let attempt = 0; attempt < 20 && second.status !== 503; attempt += 1) {
         const next = startHeldPost(app.url, { authorization }, 5 * 1024 * 1024);
-        second = await Promise.race([next.response, new Promise<typeof second>((resolve) => setTimeout(() => resolve({ status: 0, body: '' }), 500))]);
+        second = await Promise.race([
+          next.response,
+          new Promise<typeof second>((resolve) => setTimeout(() => resolve({ status: 0, body: '' }), 500)),
+        ]);
         next.abort();
       }
       expect(second.status).toBe(503);

@@ -33,8 +33,16 @@ describe('the settings of the limits', () => {
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
     });
     expect(config.limits).toMatchObject({ maxQueryDepth: 7, maxAliases: 3, maxRootFields: 4, maxTokens: 500, maxQueryCost: 900 });
-    expect(config.limits).toMatchObject({ maxWebSocketMessageBytes: 65536, maxConnections: 100, maxConnectionsPerAddress: 10, maxConcurrentUploads: 2 });
-    expect(config.http).toEqual({ metricsToken: 'a-metrics-token-of-32-characters', corsOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+    expect(config.limits).toMatchObject({
+      maxWebSocketMessageBytes: 65536,
+      maxConnections: 100,
+      maxConnectionsPerAddress: 10,
+      maxConcurrentUploads: 2,
+    });
+    expect(config.http).toEqual({
+      metricsToken: 'a-metrics-token-of-32-characters',
+      corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+    });
   });
 
   test.each([

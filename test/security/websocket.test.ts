@@ -16,7 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-const progress = () => ({ query: 'subscription($id: ID!) { workflowProgress(id: $id) { version processingStatus } }', variables: { id: workflowId } });
+const progress = () => ({
+  query: 'subscription($id: ID!) { workflowProgress(id: $id) { version processingStatus } }',
+  variables: { id: workflowId },
+});
 
 describe('one bad operation on a graphql-ws socket', () => {
   test.each([
@@ -59,7 +62,7 @@ describe('WebSocket message size', () => {
     }
   });
 
-  test('the default is 1 MiB, not ws\'s 100 MiB', async () => {
+  test("the default is 1 MiB, not ws's 100 MiB", async () => {
     const { limits } = await import('../../src/config.ts');
     expect(limits.maxWebSocketMessageBytes).toBe(1024 * 1024);
   });

@@ -132,7 +132,11 @@ export function subscribeWs<V extends Record<string, unknown>>(
 }
 
 /** SSE as graphql-yoga serves it: a POST with accept: text/event-stream, read as it streams. */
-export function subscribeSse(httpUrl: string, variables: Record<string, unknown>, key?: string): Subscription & { status: Promise<number> } {
+export function subscribeSse(
+  httpUrl: string,
+  variables: Record<string, unknown>,
+  key?: string,
+): Subscription & { status: Promise<number> } {
   const t = tracker();
   const abort = new AbortController();
   let setStatus!: (status: number) => void;
@@ -163,7 +167,10 @@ export function subscribeSse(httpUrl: string, variables: Record<string, unknown>
           const block = buffer.slice(0, boundary);
           buffer = buffer.slice(boundary + 2);
           const lines = block.split('\n');
-          const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
+          const event = lines
+            .find((line) => line.startsWith('event:'))
+            ?.slice(6)
+            .trim();
           const data = lines
             .filter((line) => line.startsWith('data:'))
             .map((line) => line.slice(5).trim())
@@ -212,7 +219,8 @@ export function expectWellFormed(events: ProgressEvent[]): void {
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'code' in error) return `socket closed: ${String((error as { code: unknown }).code)} ${String((error as { reason?: unknown }).reason ?? '')}`;
+  if (typeof error === 'object' && error !== null && 'code' in error)
+    return `socket closed: ${String((error as { code: unknown }).code)} ${String((error as { reason?: unknown }).reason ?? '')}`;
   return String(error);
 }
 

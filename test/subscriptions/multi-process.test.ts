@@ -1,5 +1,5 @@
-import type { Client } from 'graphql-ws';
 import { print } from 'graphql';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';

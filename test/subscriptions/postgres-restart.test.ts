@@ -11,11 +11,11 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/em
 import { flows } from '../../src/jobs/flows/index.ts';
 import { type JobRunner, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { expectWellFormed, subscribeSse, subscribeWs, until, wsClient } from './clients.ts';
-import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 
 // Its own PostgreSQL (the shared one cannot be restarted under the rest of the suite), on a fixed
 // port so that the pool, the LISTEN connections and the job runner find it again after the restart.

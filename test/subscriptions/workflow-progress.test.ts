@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import { createWorkflowPubSub } from '../../src/events/pubsub.ts';
 import { WorkflowProgressFeed } from '../../src/events/workflow-progress.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
@@ -56,7 +56,14 @@ describe('a run, live', () => {
     const sse = track(subscribeSse(app.url, { id: workflow.id }, owner.apiKey));
     await Promise.all([ws.received(1), sse.received(1)]);
     for (const first of [ws.events[0]!, sse.events[0]!]) {
-      expect(first).toMatchObject({ workflowId: workflow.id, processingStatus: 'QUEUED', progressPercentage: 0, flow: null, flowStatus: null, version: 1 });
+      expect(first).toMatchObject({
+        workflowId: workflow.id,
+        processingStatus: 'QUEUED',
+        progressPercentage: 0,
+        flow: null,
+        flowStatus: null,
+        version: 1,
+      });
       expect(first.workflow).toMatchObject({ id: workflow.id, processingStatus: 'QUEUED', version: 1 });
       expect(Number.isNaN(Date.parse(first.emittedAt))).toBe(false);
     }
@@ -127,7 +134,10 @@ describe('resuming with sinceVersion', () => {
     // Changes while it is away: an edit, and a whole run.
     await app.services.workflows.update(ownerViewer(), workflow.id, { title: 'Renamed while away' });
     runner = app.startWorker();
-    await until('the run to start', async () => (await app.services.workflows.get(ownerViewer(), workflow.id)).processingStatus !== 'QUEUED');
+    await until(
+      'the run to start',
+      async () => (await app.services.workflows.get(ownerViewer(), workflow.id)).processingStatus !== 'QUEUED',
+    );
 
     const again = track(subscribeWs(client(owner.apiKey), { id: workflow.id, sinceVersion: seen }));
     expect(await again.ended).toEqual({ completed: true, errors: [] });
@@ -221,8 +231,16 @@ describe('who may subscribe', () => {
     const events: unknown[] = [];
     const done = new Promise<void>((resolve, reject) => {
       client().subscribe(
-        { query: print(WorkflowProgress), variables: { id: workflow.id }, extensions: { headers: { Authorization: `Bearer ${owner.apiKey}` } } },
-        { next: (result) => (result.errors ? reject(new Error(JSON.stringify(result.errors))) : events.push(result.data)), error: reject, complete: resolve },
+        {
+          query: print(WorkflowProgress),
+          variables: { id: workflow.id },
+          extensions: { headers: { Authorization: `Bearer ${owner.apiKey}` } },
+        },
+        {
+          next: (result) => (result.errors ? reject(new Error(JSON.stringify(result.errors))) : events.push(result.data)),
+          error: reject,
+          complete: resolve,
+        },
       );
     });
     await app.services.workflows.cancel(ownerViewer(), workflow.id);
@@ -354,7 +372,10 @@ describe('limits', () => {
     c.close();
     // Still open: b, and the other customer's.
     await until('both slots to come back', async () => (await openSubscriptions(limited)) === 2);
-    const again = [track(subscribeWs(limitedClient(apiKey), { id: workflow.id })), track(subscribeSse(limited.url, { id: workflow.id }, apiKey))];
+    const again = [
+      track(subscribeWs(limitedClient(apiKey), { id: workflow.id })),
+      track(subscribeSse(limited.url, { id: workflow.id }, apiKey)),
+    ];
     await Promise.all(again.map((s) => s.received(1)));
   });
 
@@ -369,7 +390,9 @@ describe('limits', () => {
     let pings = 0;
     idle.on('ping', () => pings++);
     const acknowledged = new Promise<void>((resolve) => idle.on('message', (data) => String(data).includes('connection_ack') && resolve()));
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => idle.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      idle.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
     idle.on('open', () => idle.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } })));
     await acknowledged;
     const { code, reason } = await closed;
@@ -393,4 +416,3 @@ async function metric(target: TestApp, name: string): Promise<number> {
 
 const progressReads = (target: TestApp) => metric(target, 'framewright_workflow_progress_reads_total');
 const openSubscriptions = (target: TestApp) => metric(target, 'framewright_workflow_progress_subscriptions');
-

@@ -29,7 +29,12 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const received: ReceivedRequest = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now(), answered: false };
+      const received: ReceivedRequest = {
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
+        answered: false,
+      };
       requests.push(received);
       const answer = receiver.respond(requests.length - 1);
       if (answer !== 'hang') {

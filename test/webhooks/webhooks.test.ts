@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { listenForWebhooks } from '../../src/cli/webhooks-listen.ts';
 import { signatureHeader, verifySignature } from '../../src/modules/webhooks/signature.ts';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -66,7 +66,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 function parse(body: string) {
-  return JSON.parse(body) as { id: string; type: string; createdAt: string; data: { workflow: Record<string, unknown> & { mediaResult: Array<{ url: string }> } } };
+  return JSON.parse(body) as {
+    id: string;
+    type: string;
+    createdAt: string;
+    data: { workflow: Record<string, unknown> & { mediaResult: Array<{ url: string }> } };
+  };
 }
 
 describe('webhook deliveries', () => {
@@ -85,14 +90,23 @@ describe('webhook deliveries', () => {
     const event = parse(request!.body);
     expect(request!.headers['framewright-event-id']).toBe(event.id);
     expect(request!.headers['content-type']).toBe('application/json');
-    expect(event).toMatchObject({ type: 'workflow.succeeded', data: { workflow: { id: workflow.id, processingStatus: 'SUCCESS', progressPercentage: 100 } } });
+    expect(event).toMatchObject({
+      type: 'workflow.succeeded',
+      data: { workflow: { id: workflow.id, processingStatus: 'SUCCESS', progressPercentage: 100 } },
+    });
     const png = Buffer.from(await (await fetch(event.data.workflow.mediaResult[0]!.url)).arrayBuffer());
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     const [delivery] = await until('the delivery to be recorded', async () => {
       const listed = await deliveriesOf(apiKey, endpointId);
       return listed[0]?.status === 'SUCCEEDED' ? listed : undefined;
     });
-    expect(delivery).toMatchObject({ eventId: event.id, eventType: 'WORKFLOW_SUCCEEDED', workflowId: workflow.id, attempts: 1, lastStatusCode: 200 });
+    expect(delivery).toMatchObject({
+      eventId: event.id,
+      eventType: 'WORKFLOW_SUCCEEDED',
+      workflowId: workflow.id,
+      attempts: 1,
+      lastStatusCode: 200,
+    });
     // Nothing more arrives for it: exactly one delivery.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(target.requests).toHaveLength(1);
@@ -123,7 +137,10 @@ describe('webhook deliveries', () => {
       'workflow.canceled': canceled.id,
       'workflow.deleted': deleted.id,
     });
-    expect(events.find((event) => event.type === 'workflow.deleted')?.data.workflow).toMatchObject({ title: 'A workflow', processingStatus: 'QUEUED' });
+    expect(events.find((event) => event.type === 'workflow.deleted')?.data.workflow).toMatchObject({
+      title: 'A workflow',
+      processingStatus: 'QUEUED',
+    });
     expect(new Set(events.map((event) => event.id)).size).toBe(3);
     expect(successesOnly.requests).toEqual([]);
   });
@@ -311,9 +328,17 @@ describe('framewright webhooks listen', () => {
     const server = await listenForWebhooks({ port: 0, host: '127.0.0.1', secret }, (line) => lines.push(line));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const body = JSON.stringify({ id: 'evt-1', type: 'workflow.succeeded', data: { workflow: { id: 'w1', processingStatus: 'SUCCESS', result: ['https://x/y.png'] } } });
+      const body = JSON.stringify({
+        id: 'evt-1',
+        type: 'workflow.succeeded',
+        data: { workflow: { id: 'w1', processingStatus: 'SUCCESS', result: ['https://x/y.png'] } },
+      });
       const send = (signature: string) =>
-        fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'framewright-event-id': 'evt-1', 'framewright-signature': signature } });
+        fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'framewright-event-id': 'evt-1', 'framewright-signature': signature },
+        });
       const now = Math.floor(Date.now() / 1000);
       expect((await send(signatureHeader(secret, body, now))).status).toBe(200);
       expect((await send(signatureHeader('whsec_wrong', body, now))).status).toBe(400);

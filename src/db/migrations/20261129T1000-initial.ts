@@ -113,7 +113,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['jobs', 'idempotency_keys', 'uploads', 'media_files', 'completions', 'workflows', 'credit_ledger', 'api_keys', 'customers']) {
+  for (const table of [
+    'jobs',
+    'idempotency_keys',
+    'uploads',
+    'media_files',
+    'completions',
+    'workflows',
+    'credit_ledger',
+    'api_keys',
+    'customers',
+  ]) {
     await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
   }
 }

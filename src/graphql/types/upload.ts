@@ -5,7 +5,7 @@ import { builder } from '../builder.ts';
 const UploadType = builder.objectRef<Upload>('Upload').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    url: t.exposeString('url', { description: 'A presigned PUT URL for the file\'s bytes.' }),
+    url: t.exposeString('url', { description: "A presigned PUT URL for the file's bytes." }),
     headers: t.field({ type: 'JSON', description: 'Headers the PUT must send.', resolve: (upload) => upload.headers }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),

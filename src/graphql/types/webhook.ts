@@ -1,5 +1,5 @@
-import type { WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint } from '../../modules/webhooks/webhooks.service.ts';
 import { NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
+import type { WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint } from '../../modules/webhooks/webhooks.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { PageInfoType } from './page-info.ts';
@@ -24,7 +24,10 @@ const WebhookDeliveryType = builder.objectRef<WebhookDelivery>('WebhookDelivery'
     workflowId: t.exposeID('workflowId'),
     status: t.expose('status', { type: WebhookDeliveryStatusEnum }),
     attempts: t.exposeInt('attempts'),
-    lastStatusCode: t.exposeInt('lastStatusCode', { nullable: true, description: 'HTTP status of the last attempt; null when it got no answer.' }),
+    lastStatusCode: t.exposeInt('lastStatusCode', {
+      nullable: true,
+      description: 'HTTP status of the last attempt; null when it got no answer.',
+    }),
     lastError: t.exposeString('lastError', { nullable: true }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -83,7 +86,9 @@ const CreateWebhookEndpointPayload = builder
   .implement({
     fields: (t) => ({
       endpoint: t.field({ type: WebhookEndpointType, resolve: (payload) => payload.endpoint }),
-      signingSecret: t.exposeString('signingSecret', { description: 'Shown once: the key of the HMAC-SHA256 signature on every delivery.' }),
+      signingSecret: t.exposeString('signingSecret', {
+        description: 'Shown once: the key of the HMAC-SHA256 signature on every delivery.',
+      }),
     }),
   });
 

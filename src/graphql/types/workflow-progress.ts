@@ -9,7 +9,11 @@ const WorkflowProgressEventType = builder.objectRef<WorkflowProgressEvent>('Work
     workflowId: t.exposeID('workflowId'),
     processingStatus: t.expose('processingStatus', { type: ProcessingStatusEnum }),
     progressPercentage: t.exposeInt('progressPercentage'),
-    flow: t.expose('flow', { type: FlowEnum, nullable: true, description: 'The flow running now; null while queued and after the run ends.' }),
+    flow: t.expose('flow', {
+      type: FlowEnum,
+      nullable: true,
+      description: 'The flow running now; null while queued and after the run ends.',
+    }),
     flowStatus: t.expose('flowStatus', { type: FlowStatusEnum, nullable: true }),
     version: t.exposeInt('version', { description: 'The version this event reflects.' }),
     workflow: t.field({
@@ -31,7 +35,7 @@ builder.subscriptionFields((t) => ({
   workflowProgress: t.field({
     type: WorkflowProgressEventType,
     description: [
-      'First the current state, at once; then an event for every change after it (each flow\'s start',
+      "First the current state, at once; then an event for every change after it (each flow's start",
       'and end, and progress within a flow at least every 10 percentage points). The stream ends after',
       'the event with a final status (SUCCESS, FAILED, CANCELED). With sinceVersion, events from that',
       'version on are sent. A workflow the caller may not see is a GraphQL error with',

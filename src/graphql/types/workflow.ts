@@ -8,14 +8,12 @@ import { PipelineModeEnum, ProcessingStatusEnum, VisibilityStatusEnum } from './
 import { MediaFileType } from './media-file.ts';
 import { PageInfoType } from './page-info.ts';
 
-const WorkflowOptionsType = builder
-  .objectRef<Pick<Workflow, 'aspectRatio' | 'pipelineMode'>>('WorkflowOptions')
-  .implement({
-    fields: (t) => ({
-      aspectRatio: t.exposeString('aspectRatio', { description: 'Width:height, e.g. "16:9".' }),
-      pipelineMode: t.expose('pipelineMode', { type: PipelineModeEnum }),
-    }),
-  });
+const WorkflowOptionsType = builder.objectRef<Pick<Workflow, 'aspectRatio' | 'pipelineMode'>>('WorkflowOptions').implement({
+  fields: (t) => ({
+    aspectRatio: t.exposeString('aspectRatio', { description: 'Width:height, e.g. "16:9".' }),
+    pipelineMode: t.expose('pipelineMode', { type: PipelineModeEnum }),
+  }),
+});
 
 export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'pipelineMode' in value && 'processingStatus' in value,
@@ -164,7 +162,7 @@ const DeleteWorkflowPayload = builder.objectRef<DeletedWorkflow>('DeleteWorkflow
 builder.queryFields((t) => ({
   workflow: t.field({
     type: WorkflowType,
-    description: 'The workflow, if the caller may see it: its own customer\'s, or any PUBLIC one.',
+    description: "The workflow, if the caller may see it: its own customer's, or any PUBLIC one.",
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'WorkflowResult' } },
     resolve: (_root, { id }, ctx) => ctx.services.workflows.get(ctx.viewer, id),

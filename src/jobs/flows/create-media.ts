@@ -8,12 +8,16 @@ export const createMediaFlow: Flow = async ({ input, template, workflow, workDir
   if (workflow.pipelineMode === 'IMAGE') {
     const image = await renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title });
     onProgress(1);
-    return [{ name: 'final.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null }];
+    return [
+      { name: 'final.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },
+    ];
   }
   const name = `clip.${CLIP_FORMAT.extension}`;
   const clip = await renderClip(
     { subject: input.data, outputPath: path.join(workDir, name), template, aspectRatio: workflow.aspectRatio },
     { signal, onProgress },
   );
-  return [{ name, data: { path: clip.path }, contentType: clip.contentType, width: clip.width, height: clip.height, durationMs: clip.durationMs }];
+  return [
+    { name, data: { path: clip.path }, contentType: clip.contentType, width: clip.width, height: clip.height, durationMs: clip.durationMs },
+  ];
 };

@@ -5,5 +5,7 @@ import type { Flow } from './flow.ts';
 export const cropToContentFlow: Flow = async ({ input, onProgress }) => {
   const image = await cropToContent(input.data);
   onProgress(1);
-  return [{ name: 'cropped.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null }];
+  return [
+    { name: 'cropped.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },
+  ];
 };

@@ -1,5 +1,5 @@
-import type { FlowName, PipelineMode } from '../../modules/workflows/workflow.ts';
 import type { ModelTemplate } from '../../media/template.ts';
+import type { FlowName, PipelineMode } from '../../modules/workflows/workflow.ts';
 
 /** The file a flow reads: the previous flow's first output, or the source for the first flow. */
 export interface FlowInput {

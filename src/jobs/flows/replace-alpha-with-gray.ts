@@ -5,5 +5,7 @@ import type { Flow } from './flow.ts';
 export const replaceAlphaWithGrayFlow: Flow = async ({ input, onProgress }) => {
   const image = await replaceAlphaWithGray(input.data);
   onProgress(1);
-  return [{ name: 'gray.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null }];
+  return [
+    { name: 'gray.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },
+  ];
 };

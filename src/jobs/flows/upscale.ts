@@ -5,5 +5,7 @@ import type { Flow } from './flow.ts';
 export const upscaleFlow: Flow = async ({ input, template, workflow, onProgress }) => {
   const image = await upscale(input.data, { template, aspectRatio: workflow.aspectRatio });
   onProgress(1);
-  return [{ name: 'upscaled.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null }];
+  return [
+    { name: 'upscaled.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },
+  ];
 };

@@ -12,5 +12,14 @@ export const videoOverlayFlow: Flow = async ({ input, template, workflow, workDi
     { clipPath, outputPath: path.join(workDir, 'final.mp4'), template, aspectRatio: workflow.aspectRatio },
     { signal, onProgress },
   );
-  return [{ name: 'final.mp4', data: { path: video.path }, contentType: video.contentType, width: video.width, height: video.height, durationMs: video.durationMs }];
+  return [
+    {
+      name: 'final.mp4',
+      data: { path: video.path },
+      contentType: video.contentType,
+      width: video.width,
+      height: video.height,
+      durationMs: video.durationMs,
+    },
+  ];
 };

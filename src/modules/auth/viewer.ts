@@ -3,7 +3,11 @@ import { ForbiddenError, UnauthenticatedError } from '../shared/errors.ts';
 /** Who is calling: resolved once per request from the Authorization header. */
 export type Viewer =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'customer'; readonly customerId: string; /** The key it came with; set for requests, absent for trusted callers. */ readonly keyId?: string }
+  | {
+      readonly kind: 'customer';
+      readonly customerId: string /** The key it came with; set for requests, absent for trusted callers. */;
+      readonly keyId?: string;
+    }
   | { readonly kind: 'admin' };
 
 export type AuthenticatedViewer = Exclude<Viewer, { kind: 'anonymous' }>;

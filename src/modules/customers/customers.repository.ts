@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.ts';
-import type { CustomerRow, NewCustomerRow } from '../../db/schema/customers.ts';
 import type { ApiKeyRow, NewApiKeyRow } from '../../db/schema/api-keys.ts';
+import type { CustomerRow, NewCustomerRow } from '../../db/schema/customers.ts';
 
 export function insertCustomer(db: Executor, row: NewCustomerRow): Promise<CustomerRow> {
   return db.insertInto('customers').values(row).returningAll().executeTakeFirstOrThrow();
@@ -51,6 +51,9 @@ export function findLiveKeyByHash(db: Executor, keyHash: string): Promise<{ id: 
 }
 
 export async function countCustomers(db: Executor): Promise<number> {
-  const row = await db.selectFrom('customers').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }

@@ -4,8 +4,8 @@ import { type AuthenticatedViewer, canActFor, requireAdmin, requireAuthenticated
 import type { CreditsService } from '../credits/credits.service.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
-import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
 import { type ApiKey, toApiKey } from './api-key.ts';
+import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
 import { type Customer, toCustomer } from './customer.ts';
 import * as customers from './customers.repository.ts';
 

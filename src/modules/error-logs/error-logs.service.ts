@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/s3.ts';
-import { type Viewer, requireAuthenticated } from '../auth/viewer.ts';
+import { requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { BadRequestError, RateLimitedError, ValidationError } from '../shared/errors.ts';
+import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { TokenBuckets } from '../shared/token-buckets.ts';
 import { parseInput } from '../shared/validation.ts';
 import * as errorLogs from './error-logs.repository.ts';
 import { formatIsoWeek, type IsoWeek, isoWeekOf, parseIsoWeek } from './iso-week.ts';
-import { signedDownloadUrl } from '../shared/signed-url.ts';
 
 export const ERROR_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type ErrorLevel = (typeof ERROR_LEVELS)[number];

@@ -1,4 +1,4 @@
-import { getISOWeek, getISOWeekYear, getISOWeeksInYear } from 'date-fns';
+import { getISOWeek, getISOWeeksInYear, getISOWeekYear } from 'date-fns';
 
 /** An ISO-8601 week: `year` is the week-numbering year, which differs from the calendar year near New Year. */
 export interface IsoWeek {

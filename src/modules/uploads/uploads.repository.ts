@@ -22,7 +22,11 @@ export async function consumeUpload(trx: Trx, id: string, now: Date): Promise<bo
 }
 
 /** Unused uploads whose URL expired before one time, used ones before another, oldest first. */
-export function findSweepable(db: Executor, cutoffs: { unusedExpiredBefore: Date; usedExpiredBefore: Date }, limit: number): Promise<UploadRow[]> {
+export function findSweepable(
+  db: Executor,
+  cutoffs: { unusedExpiredBefore: Date; usedExpiredBefore: Date },
+  limit: number,
+): Promise<UploadRow[]> {
   return db
     .selectFrom('uploads')
     .selectAll()

@@ -23,7 +23,10 @@ export interface Upload {
 /** A file name safe in an object key: no folders, no odd characters, bounded length. */
 export function safeFileName(name: string, fallback: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-100);
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(-100);
   return cleaned.length > 0 ? cleaned : fallback;
 }
 
@@ -109,7 +112,11 @@ export class UploadsService {
    */
   async sweepUnused(batchSize = 100): Promise<number> {
     const now = this.clock();
-    const candidates = await uploads.findSweepable(this.db, { unusedExpiredBefore: new Date(now.getTime() - UNUSED_UPLOAD_GRACE_MS), usedExpiredBefore: now }, batchSize);
+    const candidates = await uploads.findSweepable(
+      this.db,
+      { unusedExpiredBefore: new Date(now.getTime() - UNUSED_UPLOAD_GRACE_MS), usedExpiredBefore: now },
+      batchSize,
+    );
     let removed = 0;
     for (const upload of candidates) {
       await this.storage.delete(upload.key);

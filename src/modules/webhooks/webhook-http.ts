@@ -117,12 +117,18 @@ export interface PostOptions {
 }
 
 /** One POST, no redirects followed, the answer's body read up to a few KB, a hard time limit. */
-export async function postWebhook(rawUrl: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostResult> {
+export async function postWebhook(
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  options: PostOptions,
+): Promise<PostResult> {
   let url: URL;
   try {
     url = parseWebhookUrl(rawUrl, options.allowPrivateNetworks);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !options.allowPrivateNetworks && isPrivateAddress(host)) throw new UnsafeWebhookUrlError(`is a private address (${host})`);
+    if (isIP(host) && !options.allowPrivateNetworks && isPrivateAddress(host))
+      throw new UnsafeWebhookUrlError(`is a private address (${host})`);
   } catch (error) {
     return { error: `the URL ${(error as Error).message}` };
   }

@@ -25,7 +25,13 @@ export function insertEndpoint(trx: Trx, row: NewWebhookEndpointRow): Promise<We
 }
 
 export function listEndpoints(db: Executor, customerId: string): Promise<WebhookEndpointRow[]> {
-  return db.selectFrom('webhook_endpoints').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id').execute();
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
 }
 
 export function findEndpoint(db: Executor, id: string): Promise<WebhookEndpointRow | undefined> {
@@ -116,7 +122,9 @@ export function listDeliveries(
     .select(['webhook_events.type', 'webhook_events.workflow_id'])
     .where('webhook_deliveries.endpoint_id', '=', endpointId);
   if (after) {
-    q = q.where((eb) => eb(eb.refTuple('webhook_deliveries.created_at', 'webhook_deliveries.id'), '<', eb.tuple(after.createdAt, after.id)));
+    q = q.where((eb) =>
+      eb(eb.refTuple('webhook_deliveries.created_at', 'webhook_deliveries.id'), '<', eb.tuple(after.createdAt, after.id)),
+    );
   }
   return q.orderBy('webhook_deliveries.created_at', 'desc').orderBy('webhook_deliveries.id', 'desc').limit(limit).execute();
 }

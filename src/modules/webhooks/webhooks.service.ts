@@ -15,7 +15,12 @@ import { checkWebhookUrl, UnsafeWebhookUrlError } from './webhook-http.ts';
 import { snapshotOf, type WorkflowSnapshot, withSignedUrls } from './webhook-payload.ts';
 import * as webhooks from './webhooks.repository.ts';
 
-export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['WORKFLOW_SUCCEEDED', 'WORKFLOW_FAILED', 'WORKFLOW_CANCELED', 'WORKFLOW_DELETED'];
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  'WORKFLOW_SUCCEEDED',
+  'WORKFLOW_FAILED',
+  'WORKFLOW_CANCELED',
+  'WORKFLOW_DELETED',
+];
 
 /** The `type` of a delivery's body: "workflow.succeeded" for WORKFLOW_SUCCEEDED. */
 export function wireEventType(type: WebhookEventType): string {
@@ -106,7 +111,10 @@ export class WebhooksService {
     const row = await this.deps.db.transaction().execute(async (trx) => {
       await webhooks.lockEndpointsOf(trx, customerId);
       if ((await webhooks.countEndpoints(trx, customerId)) >= settings.maxEndpointsPerCustomer) {
-        throw ValidationError.field('input.url', `a customer may have at most ${settings.maxEndpointsPerCustomer} endpoints; delete one first`);
+        throw ValidationError.field(
+          'input.url',
+          `a customer may have at most ${settings.maxEndpointsPerCustomer} endpoints; delete one first`,
+        );
       }
       const events = [...new Set(valid.events ?? WEBHOOK_EVENT_TYPES)];
       return webhooks.insertEndpoint(trx, { customer_id: customerId, url: valid.url, events, signing_secret: signingSecret });
@@ -132,12 +140,20 @@ export class WebhooksService {
   }
 
   /** Deliveries to an endpoint the caller was already shown (it holds the endpoint), newest first. */
-  async deliveries(endpoint: WebhookEndpoint, args: { first?: number | null; after?: { createdAt: Date; id: string } }): Promise<WebhookDeliveryPage> {
+  async deliveries(
+    endpoint: WebhookEndpoint,
+    args: { first?: number | null; after?: { createdAt: Date; id: string } },
+  ): Promise<WebhookDeliveryPage> {
     const { maxPageSize, defaultPageSize } = this.deps.settings;
     const first = args.first ?? defaultPageSize;
-    if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw ValidationError.field('first', `must be between 1 and ${maxPageSize}`);
+    if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
+      throw ValidationError.field('first', `must be between 1 and ${maxPageSize}`);
     const rows = await webhooks.listDeliveries(this.deps.db, endpoint.id, args.after, first + 1);
-    return { deliveries: rows.slice(0, first).map(toDelivery), hasNextPage: rows.length > first, hasPreviousPage: args.after !== undefined };
+    return {
+      deliveries: rows.slice(0, first).map(toDelivery),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: args.after !== undefined,
+    };
   }
 
   /** Sends a delivery again now, with a fresh attempt budget, whatever it ended in. */
@@ -166,7 +182,12 @@ export class WebhooksService {
     const [completions, files] = await Promise.all([workflows.completionsOf(trx, [workflowId]), workflows.mediaFilesOf(trx, [workflowId])]);
     const workflow = toWorkflow(row);
     const snapshot = snapshotOf(workflow, completions.map(toCompletion), files.map(toMediaFile), finalFlow(workflow.pipelineMode));
-    const event = await webhooks.insertEvent(trx, { customer_id: row.customer_id, workflow_id: workflowId, type, workflow: JSON.stringify(snapshot) });
+    const event = await webhooks.insertEvent(trx, {
+      customer_id: row.customer_id,
+      workflow_id: workflowId,
+      type,
+      workflow: JSON.stringify(snapshot),
+    });
     for (const endpoint of endpoints) {
       const delivery = await webhooks.insertDelivery(trx, { event_id: event.id, endpoint_id: endpoint.id });
       await queue.enqueueDelivery(trx, delivery.id);
@@ -178,8 +199,15 @@ export class WebhooksService {
     const found = await webhooks.findDeliveryToSend(this.deps.db, deliveryId);
     if (!found) return undefined;
     const { delivery, event, endpoint } = found;
-    const workflow = await withSignedUrls(event.workflow as WorkflowSnapshot, (key) => this.deps.storage.signGetUrl(key, this.deps.settings.urlSeconds));
-    const body = JSON.stringify({ id: event.id, type: wireEventType(event.type), createdAt: event.created_at.toISOString(), data: { workflow } });
+    const workflow = await withSignedUrls(event.workflow as WorkflowSnapshot, (key) =>
+      this.deps.storage.signGetUrl(key, this.deps.settings.urlSeconds),
+    );
+    const body = JSON.stringify({
+      id: event.id,
+      type: wireEventType(event.type),
+      createdAt: event.created_at.toISOString(),
+      data: { workflow },
+    });
     return { deliveryId: delivery.id, eventId: event.id, url: endpoint.url, signingSecret: endpoint.signing_secret, body };
   }
 
@@ -195,7 +223,12 @@ export class WebhooksService {
     const now = this.deps.clock();
     if (outcome.ok) {
       await webhooks.updateDelivery(trx, deliveryId, {
-        status: 'SUCCEEDED', attempts, last_status_code: outcome.statusCode, last_error: null, next_attempt_at: null, delivered_at: now,
+        status: 'SUCCEEDED',
+        attempts,
+        last_status_code: outcome.statusCode,
+        last_error: null,
+        next_attempt_at: null,
+        delivered_at: now,
       });
       return null;
     }

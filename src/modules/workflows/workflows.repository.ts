@@ -51,12 +51,7 @@ export async function claimIdempotencyKey(
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
-export async function findFreshIdempotentWorkflowId(
-  db: Executor,
-  customerId: string,
-  key: string,
-  now: Date,
-): Promise<string | undefined> {
+export async function findFreshIdempotentWorkflowId(db: Executor, customerId: string, key: string, now: Date): Promise<string | undefined> {
   const row = await db
     .selectFrom('idempotency_keys')
     .select('workflow_id')
@@ -130,7 +125,11 @@ export function mediaFilesOf(db: Executor, workflowIds: readonly string[]): Prom
 
 /** Notes an object about to be written before the row that owns it; committed on its own. */
 export async function markObjectPending(db: Executor, key: string): Promise<void> {
-  await db.insertInto('pending_objects').values({ key }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('pending_objects')
+    .values({ key })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
 }
 
 /** The object is owned now (in the owner's transaction) or removed: no longer an orphan candidate. */
@@ -140,6 +139,12 @@ export async function clearPendingObject(db: Executor, key: string): Promise<voi
 
 /** Objects noted as pending before `before` whose owner never committed, oldest first. */
 export async function findPendingObjectsBefore(db: Executor, before: Date, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('pending_objects').select('key').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+  const rows = await db
+    .selectFrom('pending_objects')
+    .select('key')
+    .where('created_at', '<', before)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
   return rows.map((row) => row.key);
 }

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
-import { type ImageInfo, InvalidImageError, inspectImage } from '../../media/image.ts';
 import type { Logger } from '../../logger.ts';
+import { type ImageInfo, InvalidImageError, inspectImage } from '../../media/image.ts';
+import { notifyWorkflowChanged } from '../../queue/channels.ts';
+import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
@@ -27,8 +29,6 @@ import {
   type Workflow,
   workflowPrefix,
 } from './workflow.ts';
-import { notifyWorkflowChanged } from '../../queue/channels.ts';
-import * as queue from '../../queue/jobs.ts';
 import * as runs from './workflow-runs.repository.ts';
 import * as workflows from './workflows.repository.ts';
 
@@ -137,10 +137,16 @@ function validateCreate(input: CreateWorkflowInput): CreatePlan {
   const pipelineMode = input.options?.pipelineMode ?? 'VIDEO';
   const fieldErrors = [];
   if (!model.aspectRatios.includes(aspectRatio)) {
-    fieldErrors.push({ field: 'input.options.aspectRatio', message: `must be one of ${model.aspectRatios.join(', ')} for model ${model.id}` });
+    fieldErrors.push({
+      field: 'input.options.aspectRatio',
+      message: `must be one of ${model.aspectRatios.join(', ')} for model ${model.id}`,
+    });
   }
   if (!model.pipelineModes.includes(pipelineMode)) {
-    fieldErrors.push({ field: 'input.options.pipelineMode', message: `must be one of ${model.pipelineModes.join(', ')} for model ${model.id}` });
+    fieldErrors.push({
+      field: 'input.options.pipelineMode',
+      message: `must be one of ${model.pipelineModes.join(', ')} for model ${model.id}`,
+    });
   }
   const hasSource = input.source !== null && input.source !== undefined;
   const hasUpload = input.uploadId !== null && input.uploadId !== undefined;
@@ -214,7 +220,8 @@ export class WorkflowsService {
     try {
       image = await inspectImage(bytes, this.deps.limits.maxSourcePixels);
     } catch (error) {
-      if (error instanceof InvalidImageError) throw ValidationError.field(input.source ? 'input.source' : 'input.uploadId', `file ${error.message}`);
+      if (error instanceof InvalidImageError)
+        throw ValidationError.field(input.source ? 'input.source' : 'input.uploadId', `file ${error.message}`);
       throw error;
     }
     const key = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
