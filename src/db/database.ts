@@ -12,11 +12,22 @@ export type Executor = Kysely<DB>;
 // bigint columns (sizes, ledger ids) stay well inside 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
-export function createDatabase(url: string, options: { poolSize?: number; logger?: Logger } = {}): Database {
+export interface DatabaseOptions {
+  poolSize?: number;
+  logger?: Logger;
+  /** Called with every statement run (tests count queries per request with it). */
+  onQuery?: (sql: string) => void;
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server (a restart) emits here; without a listener the process dies.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const { onQuery } = options;
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log: onQuery ? (event) => void (event.level === 'query' && onQuery(event.query.sql)) : undefined,
+  });
 }
 
 /** A key of our own for pg_advisory_lock, so concurrent starts migrate one at a time. */

@@ -19,6 +19,8 @@ type Documents = {
     "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": typeof types.ModelCatalogDocument,
     "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": typeof types.ModelCostsDocument,
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": typeof types.ModelIdsForMetricsDocument,
+    "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ... on Workflow {\n        id\n        completions {\n          flow\n          result {\n            key\n          }\n        }\n        mediaResult {\n          key\n          url\n        }\n        source {\n          key\n        }\n      }\n    }\n  }\n": typeof types.OneWorkflowWithEverythingDocument,
+    "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          id\n          completions {\n            flow\n            result {\n              key\n            }\n          }\n          mediaResult {\n            key\n            url\n          }\n          source {\n            key\n          }\n        }\n      }\n    }\n  }\n": typeof types.PageWithEverythingDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LogErrorDocument,
     "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": typeof types.GetErrorLogDocument,
     "\n  fragment ErrorFields on Error {\n    message\n    code\n    ... on ValidationError {\n      fieldErrors {\n        field\n        message\n      }\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
@@ -51,6 +53,8 @@ const documents: Documents = {
     "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": types.ModelCatalogDocument,
     "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": types.ModelCostsDocument,
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": types.ModelIdsForMetricsDocument,
+    "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ... on Workflow {\n        id\n        completions {\n          flow\n          result {\n            key\n          }\n        }\n        mediaResult {\n          key\n          url\n        }\n        source {\n          key\n        }\n      }\n    }\n  }\n": types.OneWorkflowWithEverythingDocument,
+    "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          id\n          completions {\n            flow\n            result {\n              key\n            }\n          }\n          mediaResult {\n            key\n            url\n          }\n          source {\n            key\n          }\n        }\n      }\n    }\n  }\n": types.PageWithEverythingDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": types.LogErrorDocument,
     "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": types.GetErrorLogDocument,
     "\n  fragment ErrorFields on Error {\n    message\n    code\n    ... on ValidationError {\n      fieldErrors {\n        field\n        message\n      }\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
@@ -112,6 +116,14 @@ export function graphql(source: "\n  query ModelCosts($mode: PipelineMode!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ... on Workflow {\n        id\n        completions {\n          flow\n          result {\n            key\n          }\n        }\n        mediaResult {\n          key\n          url\n        }\n        source {\n          key\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ... on Workflow {\n        id\n        completions {\n          flow\n          result {\n            key\n          }\n        }\n        mediaResult {\n          key\n          url\n        }\n        source {\n          key\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          id\n          completions {\n            flow\n            result {\n              key\n            }\n          }\n          mediaResult {\n            key\n            url\n          }\n          source {\n            key\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          id\n          completions {\n            flow\n            result {\n              key\n            }\n          }\n          mediaResult {\n            key\n            url\n          }\n          source {\n            key\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -53,6 +53,8 @@ export interface TestApp {
   createCustomer(credits: number, name?: string): Promise<{ customerId: string; apiKey: string }>;
   /** Every object key in the test's bucket under a prefix. */
   listObjects(prefix?: string): Promise<string[]>;
+  /** The SQL statements this app's pool ran while `work` ran (other work in flight counts too). */
+  queriesDuring(work: () => Promise<unknown>): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +80,8 @@ export async function startTestApp(
   await adminQuery(adminUrl, `CREATE DATABASE ${database} TEMPLATE ${inject('templateDatabase')}`);
   const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const databaseUrl = withDatabase(adminUrl, database);
-  const db = createDatabase(databaseUrl, { poolSize: 20, logger });
+  const queries: string[] = [];
+  const db = createDatabase(databaseUrl, { poolSize: 20, logger, onQuery: (statement) => queries.push(statement) });
   const bucket = `fw-test-${suffix}`;
   const storage = new Storage({
     endpoint: inject('s3Endpoint'),
@@ -179,6 +182,11 @@ export async function startTestApp(
       return { customerId: customer.id, apiKey };
     },
     listObjects: (prefix = '') => storage.list(prefix),
+    queriesDuring: async (work) => {
+      const from = queries.length;
+      await work();
+      return queries.slice(from);
+    },
     stop: async () => {
       untrackApp();
       await Promise.all(runners.map((runner) => runner.stop(0)));
