@@ -67,6 +67,8 @@ const MAX_SCRIPT_CHARS = 2_000;
 const MAX_CONTEXT_CHARS = 50_000;
 /** Client clocks drift: an occurredAt up to a day after the receive time is taken as sent. */
 const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
+/** A file that is being written to is rewritten at most this often by one process. */
+const MIN_REWRITE_INTERVAL_MS = 200;
 /** Entries of one file written by one transaction and one PUT. */
 const MAX_BATCH_ENTRIES = 200;
 
@@ -209,6 +211,7 @@ export class ErrorLogsService {
 
   private async drain(queue: FileQueue): Promise<void> {
     while (queue.entries.length > 0) {
+      const started = Date.now();
       const batch = queue.entries.splice(0, MAX_BATCH_ENTRIES);
       try {
         const accepted = await this.writeBatch(queue, batch);
@@ -227,6 +230,9 @@ export class ErrorLogsService {
       } catch (error) {
         for (const entry of batch) entry.settle({ ok: false, error });
       }
+      // More arrived meanwhile: let them gather, so a busy file (up to 5 MB) is rewritten a few
+      // times a second rather than once per call. A quiet file is written at once.
+      if (queue.entries.length > 0) await sleep(MIN_REWRITE_INTERVAL_MS - (Date.now() - started));
     }
     // No await between the emptiness check and this: an entry that arrives later starts a new queue.
     this.queues.delete(queue.path);
@@ -266,4 +272,8 @@ export class ErrorLogsService {
     }
     return accepted;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
