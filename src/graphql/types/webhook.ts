@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import type { WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint } from '../../modules/webhooks/webhooks.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { PageInfoType } from './page-info.ts';
+import { PageInfoType, pageInfoOf } from './page-info.ts';
 
 const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
   values: ['WORKFLOW_SUCCEEDED', 'WORKFLOW_FAILED', 'WORKFLOW_CANCELED', 'WORKFLOW_DELETED'] as const,
@@ -47,12 +47,7 @@ const WebhookDeliveryConnectionType = builder.objectRef<WebhookDeliveryPage>('We
     edges: t.field({ type: [WebhookDeliveryEdgeType], resolve: (page) => page.deliveries }),
     pageInfo: t.field({
       type: PageInfoType,
-      resolve: (page) => ({
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.deliveries[0] ? encodeCursor(page.deliveries[0]) : null,
-        endCursor: page.deliveries.at(-1) ? encodeCursor(page.deliveries.at(-1)!) : null,
-      }),
+      resolve: (page) => pageInfoOf(page.deliveries, page),
     }),
   }),
 });

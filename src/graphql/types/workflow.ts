@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { CompletionType } from './completion.ts';
 import { PipelineModeEnum, ProcessingStatusEnum, VisibilityStatusEnum } from './enums.ts';
 import { MediaFileType } from './media-file.ts';
-import { PageInfoType } from './page-info.ts';
+import { PageInfoType, pageInfoOf } from './page-info.ts';
 
 const WorkflowOptionsType = builder.objectRef<Pick<Workflow, 'aspectRatio' | 'pipelineMode'>>('WorkflowOptions').implement({
   fields: (t) => ({
@@ -88,12 +88,7 @@ const WorkflowConnectionType = builder.objectRef<WorkflowPage>('WorkflowConnecti
     edges: t.field({ type: [WorkflowEdgeType], resolve: (page) => page.workflows }),
     pageInfo: t.field({
       type: PageInfoType,
-      resolve: (page) => ({
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.workflows[0] ? encodeCursor(page.workflows[0]) : null,
-        endCursor: page.workflows.at(-1) ? encodeCursor(page.workflows.at(-1)!) : null,
-      }),
+      resolve: (page) => pageInfoOf(page.workflows, page),
     }),
   }),
 });
