@@ -218,3 +218,23 @@ export const GrantCredits = graphql(`
     }
   }
 `);
+
+/** Every nested read of a workflow that costs a query (test/api/query-count.test.ts). */
+export const EverythingOfAWorkflow = graphql(`
+  fragment EverythingOfAWorkflow on Workflow {
+    id
+    completions {
+      flow
+      result {
+        key
+      }
+    }
+    mediaResult {
+      key
+      url
+    }
+    source {
+      key
+    }
+  }
+`);

@@ -6,26 +6,6 @@ import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 // Reads must not cost a query per workflow (N+1): the nested completions and media of a page
 // are fetched once for the whole page, whatever its size.
 
-// Exported only so it counts as used: the queries below spread it by name.
-export const EverythingOfAWorkflow = graphql(`
-  fragment EverythingOfAWorkflow on Workflow {
-    id
-    completions {
-      flow
-      result {
-        key
-      }
-    }
-    mediaResult {
-      key
-      url
-    }
-    source {
-      key
-    }
-  }
-`);
-
 const OneWorkflow = graphql(`
   query OneWorkflowWithEverything($id: ID!) {
     workflow(id: $id) {

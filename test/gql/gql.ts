@@ -19,7 +19,6 @@ type Documents = {
     "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": typeof types.ModelCatalogDocument,
     "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": typeof types.ModelCostsDocument,
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": typeof types.ModelIdsForMetricsDocument,
-    "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n": typeof types.EverythingOfAWorkflowFragmentDoc,
     "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ...EverythingOfAWorkflow\n    }\n  }\n": typeof types.OneWorkflowWithEverythingDocument,
     "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n": typeof types.PageWithEverythingDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LogErrorDocument,
@@ -36,6 +35,7 @@ type Documents = {
     "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": typeof types.ModelsDocument,
     "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": typeof types.CreateCustomerDocument,
     "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": typeof types.GrantCreditsDocument,
+    "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n": typeof types.EverythingOfAWorkflowFragmentDoc,
     "\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n": typeof types.RunStateDocument,
     "\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.CancelWorkflowDocument,
     "\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ...ErrorFields\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": typeof types.RetryWorkflowDocument,
@@ -54,7 +54,6 @@ const documents: Documents = {
     "\n  query ModelCatalog {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n    }\n  }\n": types.ModelCatalogDocument,
     "\n  query ModelCosts($mode: PipelineMode!) {\n    models {\n      id\n      creditCost(pipelineMode: $mode)\n    }\n  }\n": types.ModelCostsDocument,
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": types.ModelIdsForMetricsDocument,
-    "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n": types.EverythingOfAWorkflowFragmentDoc,
     "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ...EverythingOfAWorkflow\n    }\n  }\n": types.OneWorkflowWithEverythingDocument,
     "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n": types.PageWithEverythingDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": types.LogErrorDocument,
@@ -71,6 +70,7 @@ const documents: Documents = {
     "\n  query Models {\n    models {\n      id\n      title\n      description\n      pipelineModes\n      aspectRatios\n      image: creditCost(pipelineMode: IMAGE)\n      video: creditCost(pipelineMode: VIDEO)\n    }\n  }\n": types.ModelsDocument,
     "\n  mutation CreateCustomer($input: CreateCustomerInput!) {\n    createCustomer(input: $input) {\n      apiKey\n      customer {\n        id\n        name\n        credits\n      }\n    }\n  }\n": types.CreateCustomerDocument,
     "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n": types.GrantCreditsDocument,
+    "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n": types.EverythingOfAWorkflowFragmentDoc,
     "\n  query RunState($id: ID!) {\n    workflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        progressPercentage\n        error\n        version\n        completions {\n          flow\n          status\n          attempts\n          error\n          startedAt\n          completedAt\n          result {\n            key\n            contentType\n            width\n            height\n            durationMs\n          }\n        }\n        mediaResult {\n          key\n          url\n          contentType\n          size\n          width\n          height\n          durationMs\n        }\n        result\n      }\n    }\n  }\n": types.RunStateDocument,
     "\n  mutation CancelWorkflow($id: ID!) {\n    cancelWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n        creditCost\n      }\n      ...ErrorFields\n    }\n  }\n": types.CancelWorkflowDocument,
     "\n  mutation RetryWorkflow($id: ID!) {\n    retryWorkflow(id: $id) {\n      __typename\n      ... on Workflow {\n        id\n        processingStatus\n      }\n      ...ErrorFields\n      ... on InsufficientCreditError {\n        required\n        available\n      }\n    }\n  }\n": types.RetryWorkflowDocument,
@@ -118,10 +118,6 @@ export function graphql(source: "\n  query ModelCosts($mode: PipelineMode!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n"): (typeof documents)["\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -186,6 +182,10 @@ export function graphql(source: "\n  mutation CreateCustomer($input: CreateCusto
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"): (typeof documents)["\n  mutation GrantCredits($customerId: ID!, $amount: Int!) {\n    grantCredits(customerId: $customerId, amount: $amount) {\n      id\n      credits\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n"): (typeof documents)["\n  fragment EverythingOfAWorkflow on Workflow {\n    id\n    completions {\n      flow\n      result {\n        key\n      }\n    }\n    mediaResult {\n      key\n      url\n    }\n    source {\n      key\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
