@@ -12,6 +12,7 @@ import { createWorkflowPubSub } from './events/pubsub.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
 import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
+import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
 import { useBoundedMetrics } from './http/metrics.ts';
@@ -101,7 +102,15 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
     // Yoga answers 413 past this, counting streamed (chunked) bodies too.
     maxRequestBodySize: deps.limits.maxRequestBytes,
     landingPage: false,
-    graphiql: { title: 'Framewright', subscriptionsProtocol: 'WS' },
+    // Served from our own assets (offline, nothing external), opened on an example of each operation kind.
+    graphiql: {
+      title: 'Framewright',
+      subscriptionsProtocol: 'WS',
+      defaultTabs: [{ query: EXAMPLE_DOCUMENT, variables: EXAMPLE_VARIABLES, headers: HEADERS_HINT }],
+      // What a tab opened later starts with.
+      defaultHeaders: HEADERS_HINT,
+    },
+    renderGraphiQL,
     logging: toYogaLogger(logger),
     // API keys travel in a header, never in cookies: no origin gets credentials.
     cors: { origin: httpSettings.corsOrigins.includes('*') ? '*' : [...httpSettings.corsOrigins], credentials: false },

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Config } from './config.ts';
 import { createDatabase, type Database, migrateToLatest } from './db/database.ts';
 import { S3RVER_KEY } from './embedded/s3.ts';
@@ -12,6 +15,13 @@ export interface Infrastructure {
   storage: Storage;
   /** Which services run embedded because nobody configured them (started here or by another command on DATA_DIR). */
   embedded: { postgres: boolean; s3: boolean };
+  /**
+   * The admin key this process acts on: ADMIN_API_KEY, or on an embedded PostgreSQL without it, the
+   * one kept in DATA_DIR/admin-api-key (generated on first start), so a newcomer can grant credits.
+   */
+  adminApiKey: string | undefined;
+  /** True when adminApiKey is the DATA_DIR one: the start banner prints it (never a configured one). */
+  adminApiKeyGenerated: boolean;
   /**
    * Closes the pool and the S3 client, then stops the embedded services this process started
    * (S3, then Postgres). Services another process runs on DATA_DIR are left running.
@@ -47,5 +57,30 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     await stop();
     throw error;
   }
-  return { db, databaseUrl, storage, embedded: { postgres: wanted.postgres, s3: wanted.s3 }, stop };
+  const generated = !config.adminApiKey && wanted.postgres ? await embeddedAdminKey(config.dataDir) : undefined;
+  return {
+    db,
+    databaseUrl,
+    storage,
+    embedded: { postgres: wanted.postgres, s3: wanted.s3 },
+    adminApiKey: config.adminApiKey ?? generated,
+    adminApiKeyGenerated: generated !== undefined,
+    stop,
+  };
+}
+
+/**
+ * Reads DATA_DIR/admin-api-key, creating it (mode 0600) on first use. 'wx' makes creation atomic:
+ * when two commands start together on one DATA_DIR, the second reads the first one's key.
+ */
+async function embeddedAdminKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'admin-api-key');
+  const fresh = `fwadmin_${randomBytes(24).toString('base64url')}`;
+  try {
+    await fs.writeFile(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
+    return fresh;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await fs.readFile(file, 'utf8')).trim();
+  }
 }

@@ -65,7 +65,8 @@ async function withInfrastructure(
 ): Promise<void> {
   const signals = shutdownSignals(logger);
   const infra = await startInfrastructure(config, logger);
-  const services = createServices({ config, db: infra.db, storage: infra.storage, logger });
+  // The admin key may come from DATA_DIR (embedded mode): the infrastructure decided which one applies.
+  const services = createServices({ config: { ...config, adminApiKey: infra.adminApiKey }, db: infra.db, storage: infra.storage, logger });
   let running: { stop(): Promise<void> } | void;
   try {
     running = await work(infra, services);
@@ -139,7 +140,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
       drains.push(() => app.stop());
       logger.info({ port }, 'API listening');
       const demo = infra.embedded.postgres ? await ensureDemoCustomer(config, services) : undefined;
-      printWelcome(port, demo, infra.embedded);
+      printWelcome(port, demo, infra.embedded, infra.adminApiKeyGenerated ? infra.adminApiKey : undefined);
     }
     return {
       stop: async () => {
@@ -174,6 +175,7 @@ function welcomeText(
   port: number,
   demo: { apiKey: string; credits: number } | undefined,
   embedded: { postgres: boolean; s3: boolean },
+  adminApiKey: string | undefined,
 ): string {
   const url = `http://localhost:${port}/graphql`;
   const lines = ['', `Framewright is up. GraphiQL: ${url}`];
@@ -191,6 +193,14 @@ function welcomeText(
       `    -d '{"query":"{ me { id name credits } models { id aspectRatios } }"}'`,
     );
   }
+  if (adminApiKey) {
+    // After the demo key: scripts (and .ci/run) take the first fw_ key printed as the customer's.
+    lines.push(
+      '',
+      `Admin API key (kept in DATA_DIR/admin-api-key; set ADMIN_API_KEY to choose your own): ${adminApiKey}`,
+      "With it: createCustomer, grantCredits, and any customer's workflows.",
+    );
+  }
   return `${lines.join('\n')}\n\n`;
 }
 
@@ -198,8 +208,9 @@ function printWelcome(
   port: number,
   demo: { apiKey: string; credits: number } | undefined,
   embedded: { postgres: boolean; s3: boolean },
+  adminApiKey: string | undefined,
 ): void {
-  process.stdout.write(welcomeText(port, demo, embedded));
+  process.stdout.write(welcomeText(port, demo, embedded, adminApiKey));
 }
 
 function parsePort(value: string): number {

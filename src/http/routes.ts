@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
+import { GRAPHIQL_ASSET_PATH, serveGraphiQLAsset } from './graphiql.ts';
 import { metricsAllowed } from './metrics.ts';
 import { readiness } from './readiness.ts';
 import { authenticateEarly, type ConnectionCaps, isLargeBody, LARGE_BODY_BYTES, refuse, type UploadSlots } from './request-guards.ts';
@@ -32,6 +33,9 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
     if (refusal) return refuse(res, refusal.status, refusal.status === 429 ? 'TOO_MANY_CONNECTIONS' : 'SERVER_BUSY', refusal.message);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
+    if (path?.startsWith(GRAPHIQL_ASSET_PATH) && req.method === 'GET') {
+      return void serveGraphiQLAsset(path, res).then((served) => served || sendJson(res, 404, { error: 'not found' }));
+    }
     if (path === '/metrics') {
       if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
       return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {

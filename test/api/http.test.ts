@@ -107,6 +107,20 @@ describe('GraphiQL', () => {
     expect(html).toContain('Framewright');
   });
 
+  test('the GraphiQL page loads nothing from another host: its scripts and styles are served here', async () => {
+    const html = await (await fetch(`${origin}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const assets = [...html.matchAll(/\/graphiql\/assets\/[\w.]+\?v=[\w.-]+/g)].map(([path]) => path);
+    expect(assets.length).toBeGreaterThanOrEqual(5);
+    for (const path of assets) {
+      const response = await fetch(`${origin}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type'), path).toMatch(/^text\/(javascript|css)/);
+      await response.arrayBuffer();
+    }
+    expect((await fetch(`${origin}/graphiql/assets/nothing.js`)).status).toBe(404);
+  });
+
   test('GET /graphql with a query (and the CSRF preflight header) still answers JSON', async () => {
     const response = await fetch(`${origin}/graphql?query=${encodeURIComponent('{ models { id } }')}`, {
       headers: { accept: 'application/json', 'graphql-require-preflight': '1' },

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -81,6 +81,22 @@ test('commands on a live DATA_DIR use its embedded services and leave them runni
   expect([state.postgres?.ownerPid, state.s3?.ownerPid]).toEqual([server.child.pid, server.child.pid]);
 }, 180_000);
 
+test('without ADMIN_API_KEY the embedded mode keeps an admin key in DATA_DIR (0600), prints it, and it grants credits', async () => {
+  const adminKey = /Admin API key[^:]*: (fwadmin_[A-Za-z0-9_-]+)/.exec(server!.banner)?.[1];
+  expect(adminKey, server!.banner).toBeDefined();
+  const file = path.join(dataDir, 'admin-api-key');
+  expect((await readFile(file, 'utf8')).trim()).toBe(adminKey);
+  expect((await stat(file)).mode & 0o777).toBe(0o600);
+  const me = (await graphql(demoKey, '{ me { id } }')).me as { id: string };
+  const granted = await graphql(adminKey!, 'mutation($id: ID!) { grantCredits(customerId: $id, amount: 5) { credits } }', { id: me.id });
+  expect(granted.grantCredits.credits).toBe(105);
+  // A customer's key is not the admin's.
+  await expect(
+    graphql(demoKey, 'mutation($id: ID!) { grantCredits(customerId: $id, amount: 5) { credits } }', { id: me.id }),
+  ).rejects.toThrow();
+  expect(await credits(demoKey)).toBe(105);
+});
+
 test('Ctrl+C stops cleanly; after a restart earlier URLs still work and the banner shows the real balance', async () => {
   const png = await pngWithTransparentBorder(64, 32);
   const uploadQuery = `mutation($input: CreateUploadInput!) { createUpload(input: $input) { ... on Upload { id url } } }`;
@@ -114,7 +130,9 @@ test('Ctrl+C stops cleanly; after a restart earlier URLs still work and the bann
   expect(isAlive(postmaster)).toBe(false);
   server = await serve();
 
-  expect(server.banner).toContain('(99 credits)');
+  expect(server.banner).toContain('(104 credits)');
+  // The same admin key after a restart: it is read back from DATA_DIR, not made anew.
+  expect(server.banner).toContain((await readFile(path.join(dataDir, 'admin-api-key'), 'utf8')).trim());
   const again = await fetch(mediaUrl);
   expect(again.status).toBe(200);
   expect(Buffer.from(await again.arrayBuffer()).equals(media)).toBe(true);
