@@ -42,6 +42,7 @@ export async function serveGraphiQLAsset(path: string, res: http.ServerResponse)
 
 /** What a newcomer sees first: one of each kind of operation, and where the key goes. */
 export const EXAMPLE_DOCUMENT = `# Put your API key into the Headers tab below: {"Authorization": "Bearer <your key>"}.
+# Without one, the schema and the models still load, and a PUBLIC workflow can be read.
 # Pick the operation to run with the run button (or Ctrl+Enter inside one of them).
 
 query Me {
@@ -64,7 +65,9 @@ subscription Progress($id: ID!) {
 `;
 
 export const EXAMPLE_VARIABLES = JSON.stringify({ id: '<a workflow id>' }, null, 2);
-export const HEADERS_HINT = JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2);
+// An empty value is no key (anonymous): the schema still loads before a key is typed in, where a
+// placeholder such as "Bearer <your key>" would be refused as a malformed key.
+export const HEADERS_HINT = JSON.stringify({ Authorization: '' }, null, 2);
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON inside a <script>: `</script>` or `<!--` in a value must not end or bend the script. */
