@@ -67,6 +67,8 @@ async function startUpload(port: number, apiKey: string): Promise<{ finish: () =
       'graphql-require-preflight': '1',
       'content-type': `multipart/form-data; boundary=${boundary}`,
       'content-length': head.length + tail.length,
+      // The server answers "100 Continue" once it has accepted the connection and read the headers.
+      expect: '100-continue',
     },
   });
   const answer = new Promise<{ status: number; body: unknown }>((resolve, reject) => {
@@ -77,9 +79,12 @@ async function startUpload(port: number, apiKey: string): Promise<{ finish: () =
       response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
     });
   });
+  const accepted = new Promise<void>((resolve) => request.once('continue', resolve));
+  request.flushHeaders();
+  // Bounded by the test's timeout; from here on the request is in flight, so a signal must let it finish.
+  const first = await Promise.race([accepted.then(() => 'accepted' as const), answer.then(() => 'answered' as const)]);
+  if (first === 'answered') throw new Error('the server answered before the body was sent');
   await new Promise<void>((resolve, reject) => request.write(head, (error) => (error ? reject(error) : resolve())));
-  // The server has the request once its headers and first bytes were written: it is in flight now.
-  await new Promise((resolve) => setTimeout(resolve, 500));
   const finish = () => {
     request.end(tail);
     return answer;
