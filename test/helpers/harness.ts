@@ -72,6 +72,8 @@ export async function startTestApp(
     worker?: WorkerOptions;
     /** Webhook settings over the test defaults: private networks allowed (receivers run on loopback), 1 s retry base. */
     webhooks?: Partial<WebhookConfig>;
+    /** Another S3 server than the run's shared one (an s3rver: same key pair), for tests that stop it. */
+    s3Endpoint?: string;
   } = {},
 ): Promise<TestApp> {
   const suffix = randomBytes(6).toString('hex');
@@ -83,8 +85,9 @@ export async function startTestApp(
   const queries: string[] = [];
   const db = createDatabase(databaseUrl, { poolSize: 20, logger, onQuery: (statement) => queries.push(statement) });
   const bucket = `fw-test-${suffix}`;
+  const s3Endpoint = options.s3Endpoint ?? inject('s3Endpoint');
   const storage = new Storage({
-    endpoint: inject('s3Endpoint'),
+    endpoint: s3Endpoint,
     region: 'us-east-1',
     bucket,
     forcePathStyle: true,
@@ -130,7 +133,7 @@ export async function startTestApp(
   if (options.worker) startWorker(options.worker);
   const serviceEnv = {
     DATABASE_URL: databaseUrl,
-    S3_ENDPOINT: inject('s3Endpoint'),
+    S3_ENDPOINT: s3Endpoint,
     S3_BUCKET: bucket,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
