@@ -11,6 +11,7 @@ import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
+import { isBackendUnavailable } from './http/backend-unavailable.ts';
 import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
@@ -184,6 +185,13 @@ function toClientError(error: unknown, message: string, _isDev: boolean | undefi
   // A GraphQLError (a scalar's parse error, say) is meant for the client. Yoga's own check is
   // instanceof, which misses one made by the other copy of graphql (ESM here, CJS in yoga).
   if (isGraphQLError(original)) return toSafeClientError(isGraphQLError(error) ? error : original);
+  if (isBackendUnavailable(original)) {
+    logger.warn({ err: original }, 'a backing service is unreachable; answered SERVICE_UNAVAILABLE');
+    return createGraphQLError('The service cannot reach its database or storage right now; try again shortly', {
+      ...location,
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
+    });
+  }
   logger.error({ err: original }, 'unexpected error (masked for the client)');
   // Never yoga's dev mode (on with NODE_ENV=development): it would send the original message and stack.
   return defaultMaskError(error, message, false);

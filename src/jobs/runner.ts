@@ -120,8 +120,9 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
     // A second is short enough for a cancel to feel immediate, and one small UPDATE per running job.
     heartbeatMs: options.heartbeatMs ?? Math.min(1000, (options.leaseSeconds * 1000) / 3),
     maxAttempts: options.maxAttempts ?? 3,
-    // 1 s, 2 s, 4 s ...
-    backoffMs: options.backoffMs ?? ((attempt) => 1000 * 2 ** (attempt - 1)),
+    // 5 s, then 15 s: the 3 attempts of a flow outlast an outage of the bucket or the database
+    // of up to ~20 s, which a shorter backoff would turn into a FAILED run.
+    backoffMs: options.backoffMs ?? ((attempt) => 5000 * 3 ** (attempt - 1)),
     progressIntervalMs: options.progressIntervalMs ?? 250,
   };
 }

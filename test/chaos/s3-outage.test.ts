@@ -87,7 +87,7 @@ test('S3 down for 10 s mid-run: runs retry and end SUCCESS; meanwhile requests f
 
   const refused = await createThroughApi(apiKey);
   // Refused, not hung; the cause is masked like any unexpected error (the database outage answers the same way).
-  expect(refused.body).toMatchObject({ data: null, errors: [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  expect(refused.body).toMatchObject({ data: null, errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   const notReady = await readyz();
   expect(notReady.status).toBe(503);
   expect(notReady.body).toMatchObject({ status: 'not ready', database: 'ok', bucket: expect.stringMatching(/^failing: /) });

@@ -89,7 +89,7 @@ test('requests and jobs work again once the database is back, without a restart 
   const port = postgres!.port;
   await postgres!.stop();
   postgres = undefined;
-  expect(await me(apiKey)).toEqual({ errorCode: 'INTERNAL_SERVER_ERROR' });
+  expect(await me(apiKey)).toEqual({ errorCode: 'SERVICE_UNAVAILABLE' });
   expect((await fetch(`${base}/readyz`)).status).toBe(503);
 
   postgres = await startEmbeddedPostgres(path.join(scratch, 'postgres'), logger, port);
