@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
+import { isDemoPath, serveDemo } from './demo.ts';
 import { GRAPHIQL_ASSET_PATH, serveGraphiQLAsset } from './graphiql.ts';
 import { metricsAllowed } from './metrics.ts';
 import { readiness } from './readiness.ts';
@@ -35,6 +36,9 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
     if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
     if (path?.startsWith(GRAPHIQL_ASSET_PATH) && req.method === 'GET') {
       return void serveGraphiQLAsset(path, res).then((served) => served || sendJson(res, 404, { error: 'not found' }));
+    }
+    if (isDemoPath(path) && req.method === 'GET') {
+      return void serveDemo(path, res).then((served) => served || sendJson(res, 404, { error: 'not found' }));
     }
     if (path === '/metrics') {
       if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);

@@ -1,0 +1,227 @@
+// The demo page's state and events: the key, the models, creating a workflow, following its run.
+import { request, subscribe, upload } from './graphql.js';
+import {
+  fillSelect,
+  isFinal,
+  logEvent,
+  renderRecent,
+  renderWorkflow,
+  showError,
+  showMe,
+  showRunError,
+  showSource,
+  startRun,
+} from './view.js';
+
+const WORKFLOW_FIELDS = `fragment DemoWorkflow on Workflow {
+  id title model processingStatus progressPercentage error createdAt
+  options { pipelineMode aspectRatio }
+  completions { flow status attempts error }
+  mediaResult { url contentType width height durationMs }
+}`;
+
+const MODELS = `query DemoModels {
+  models { id title description aspectRatios pipelineModes imageCost: creditCost(pipelineMode: IMAGE) videoCost: creditCost(pipelineMode: VIDEO) }
+}`;
+const ME = 'query DemoMe { me { name credits } }';
+const RECENT = `query DemoRecent {
+  workflows(first: 10) { edges { node { id title model processingStatus createdAt options { pipelineMode aspectRatio } } } }
+}`;
+const WORKFLOW = `query DemoWorkflowById($id: ID!) {
+  workflow(id: $id) { __typename ...DemoWorkflow ... on Error { message } }
+}
+${WORKFLOW_FIELDS}`;
+const CREATE = `mutation DemoCreate($input: CreateWorkflowInput!) {
+  createWorkflow(input: $input) {
+    __typename
+    ...DemoWorkflow
+    ... on Error { code message }
+    ... on ValidationError { fieldErrors { field message } }
+  }
+}
+${WORKFLOW_FIELDS}`;
+const PROGRESS = `subscription DemoProgress($id: ID!) {
+  workflowProgress(id: $id) { version flow flowStatus processingStatus progressPercentage workflow { ...DemoWorkflow } }
+}
+${WORKFLOW_FIELDS}`;
+
+const KEY_STORAGE = 'framewright-demo.apiKey';
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  key: localStorage.getItem(KEY_STORAGE) ?? '',
+  models: [],
+  file: null,
+  /** The workflow shown in the run panel, and the stream that follows it. */
+  current: null,
+  following: null,
+};
+
+const describe = (error) => (error instanceof Error ? error.message : String(error));
+
+/** A typed error from a mutation's union (its message says what, and the fields which), as one line. */
+function describeTyped(result) {
+  const fields = (result.fieldErrors ?? []).map((e) => `${e.field}: ${e.message}`);
+  return [`${result.code}: ${result.message}`, ...fields].join(' · ');
+}
+
+async function refreshMe() {
+  if (!state.key) return showMe(null);
+  try {
+    showMe((await request(ME, {}, state.key)).me);
+  } catch (error) {
+    showMe(null);
+    showError(`The key was not accepted: ${describe(error)}`);
+  }
+}
+
+async function refreshRecent() {
+  if (!state.key) return renderRecent([], null, follow);
+  try {
+    const { workflows } = await request(RECENT, {}, state.key);
+    renderRecent(
+      workflows.edges.map((edge) => edge.node),
+      state.current,
+      follow,
+    );
+  } catch (error) {
+    showError(`Recent workflows could not be listed: ${describe(error)}`);
+  }
+}
+
+function selectedModel() {
+  return state.models.find((model) => model.id === $('model').value);
+}
+
+function onModelChange() {
+  const model = selectedModel();
+  if (!model) return;
+  fillSelect(
+    $('aspect-ratio'),
+    model.aspectRatios.map((ratio) => ({ value: ratio, label: ratio })),
+  );
+  fillSelect(
+    $('pipeline-mode'),
+    model.pipelineModes.map((mode) => ({ value: mode, label: mode === 'IMAGE' ? 'Image (PNG)' : 'Video (MP4)' })),
+  );
+  $('model-description').textContent = model.description;
+  onModeChange();
+}
+
+function onModeChange() {
+  const model = selectedModel();
+  if (!model) return;
+  const cost = $('pipeline-mode').value === 'VIDEO' ? model.videoCost : model.imageCost;
+  $('cost').textContent = `Costs ${cost} ${cost === 1 ? 'credit' : 'credits'}.`;
+}
+
+async function loadModels() {
+  try {
+    state.models = (await request(MODELS, {})).models;
+    fillSelect(
+      $('model'),
+      state.models.map((model) => ({ value: model.id, label: model.title })),
+    );
+    onModelChange();
+  } catch (error) {
+    showError(`The models could not be loaded: ${describe(error)}`);
+  }
+}
+
+/** Shows a workflow in the run panel and follows its run live until it ends (or another is picked). */
+async function follow(id) {
+  state.following?.abort();
+  const following = new AbortController();
+  state.following = following;
+  state.current = id;
+  showError(null);
+  try {
+    const { workflow } = await request(WORKFLOW, { id }, state.key);
+    if (workflow.__typename !== 'Workflow') return showError(workflow.message);
+    if (following.signal.aborted) return;
+    startRun(workflow);
+    void refreshRecent();
+    // The first event is the current state, so nothing between the query and the stream is missed.
+    await subscribe(
+      PROGRESS,
+      { id },
+      state.key,
+      ({ workflowProgress: event }) => {
+        logEvent(event);
+        renderWorkflow(event.workflow, event);
+        if (isFinal(event.processingStatus)) void Promise.all([refreshMe(), refreshRecent()]);
+      },
+      following.signal,
+    );
+  } catch (error) {
+    if (!following.signal.aborted) showRunError(describe(error));
+  }
+}
+
+async function create(event) {
+  event.preventDefault();
+  showError(null);
+  if (!state.key) return showError('Enter an API key first.');
+  if (!state.file) return showError('Choose or drop an image first.');
+  const button = $('create');
+  button.disabled = true;
+  button.textContent = 'Creating…';
+  try {
+    const input = {
+      title: $('title').value.trim(),
+      model: $('model').value,
+      // The app's own id of the end user the media is for: this page has one user.
+      primaryUserId: 'demo-page',
+      options: { aspectRatio: $('aspect-ratio').value, pipelineMode: $('pipeline-mode').value },
+      source: null,
+    };
+    const { createWorkflow: result } = await upload(CREATE, { input }, 'input.source', state.file, state.key);
+    if (result.__typename !== 'Workflow') return showError(describeTyped(result));
+    void refreshMe();
+    void follow(result.id);
+  } catch (error) {
+    showError(describe(error));
+  } finally {
+    button.disabled = false;
+    button.textContent = 'Create';
+  }
+}
+
+function chooseFile(file) {
+  state.file = file ?? null;
+  showSource(state.file);
+}
+
+function wireDropZone() {
+  const zone = $('drop-zone');
+  $('source').addEventListener('change', () => chooseFile($('source').files[0]));
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    const file = event.dataTransfer?.files[0];
+    if (file) chooseFile(file);
+  });
+}
+
+function useKey(event) {
+  event.preventDefault();
+  state.key = $('api-key').value.trim();
+  if (state.key) localStorage.setItem(KEY_STORAGE, state.key);
+  else localStorage.removeItem(KEY_STORAGE);
+  showError(null);
+  void Promise.all([refreshMe(), refreshRecent()]);
+}
+
+$('api-key').value = state.key;
+$('key-form').addEventListener('submit', useKey);
+$('create-form').addEventListener('submit', create);
+$('model').addEventListener('change', onModelChange);
+$('pipeline-mode').addEventListener('change', onModeChange);
+$('refresh').addEventListener('click', () => void Promise.all([refreshMe(), refreshRecent()]));
+wireDropZone();
+void Promise.all([loadModels(), refreshMe(), refreshRecent()]);
