@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = 'test-results';
+import { launchChromium, recordRequests, SCREENSHOTS } from './browser.ts';
 
 let app: TestApp;
 let browser: Browser;
@@ -13,22 +10,16 @@ let page: Page;
 let origin: string;
 let customer: { customerId: string; apiKey: string };
 /** Every request the page made, subresources, workers and WebSockets included. */
-const requested: string[] = [];
+let requested: string[] = [];
 
 beforeAll(async () => {
-  // Not a skip: CI installs chromium first (.ci/run), so a missing one is a broken machine.
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the GraphiQL browser test needs it)`);
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
   app = await startTestApp();
   origin = new URL(app.url).origin;
   customer = await app.createCustomer(7, 'Browser customer');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   const context = await browser.newContext();
-  context.on('request', (request) => requested.push(request.url()));
-  // WebSockets are not 'request' events.
-  context.on('page', (p) => p.on('websocket', (ws) => requested.push(ws.url())));
+  requested = recordRequests(context);
   page = await context.newPage();
-  page.on('websocket', (ws) => requested.push(ws.url()));
 });
 
 afterAll(async () => {
