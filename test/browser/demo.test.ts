@@ -92,6 +92,18 @@ describe('the demo page in a browser', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/demo-key.png`, fullPage: true });
   });
 
+  test('takes an image dropped on the drop zone', async () => {
+    const png = (await pngWithTransparentBorder(40, 20)).toString('base64');
+    await page.evaluate((base64) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+      const drop = new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
+      document.getElementById('drop-zone')!.dispatchEvent(drop);
+    }, png);
+    expect(await page.locator('#source-name').textContent()).toMatch(/^dropped\.png \(1 KB\)/);
+    await expect.poll(() => page.locator('#source-preview').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(40);
+  });
+
   test('runs an IMAGE workflow to the end, following each flow live, and shows the image from the bucket', async () => {
     created['IMAGE'] = await createThroughPage('Demo image', 'IMAGE');
     await runToSuccess('image', IMAGE_FLOWS);

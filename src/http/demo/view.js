@@ -77,7 +77,8 @@ function renderResult(workflow) {
       const media = file.contentType.startsWith('video/') ? element('video') : element('img');
       if (media instanceof HTMLVideoElement) {
         media.controls = true;
-        media.preload = 'metadata';
+        // The first frame shows at once, and play starts without a wait.
+        media.preload = 'auto';
         media.playsInline = true;
         media.setAttribute('aria-label', `Result video of ${workflow.title}`);
       } else {
