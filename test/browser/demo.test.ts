@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -78,11 +79,17 @@ async function runToSuccess(name: string, flows: string[]): Promise<void> {
 }
 
 describe('the demo page in a browser', () => {
-  test('loads the models without a key; the key typed in is used and remembered', async () => {
+  test('loads the models without a key; a bad key is refused with its message, a good one used and remembered', async () => {
     await page.goto(`${origin}/demo`);
     await expect
       .poll(() => page.locator('#model option').allTextContents(), { timeout: 30_000 })
       .toEqual(['New Year 2026', 'Aurora portrait']);
+    await page.getByRole('textbox', { name: 'Key', exact: true }).fill('fw_not-a-key-of-anyone');
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
+      .toBe('The key was not accepted: The API key is not valid');
+    expect(await page.locator('#me').textContent()).toBe('');
     await page.getByRole('textbox', { name: 'Key', exact: true }).fill(customer.apiKey);
     await page.getByRole('button', { name: 'Use key' }).click();
     await expect.poll(() => page.locator('#me').textContent(), { timeout: 30_000 }).toBe('Signed in as Demo customer: 6 credits left.');
@@ -151,6 +158,26 @@ describe('the demo page in a browser', () => {
       .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 30_000 })
       .toBe(true);
     await page.screenshot({ path: `${SCREENSHOTS}/demo-recent.png`, fullPage: true });
+  });
+
+  test('serves its own files only, each under a policy that keeps the page on this service', async () => {
+    const get = (path: string) =>
+      new Promise<{ status: number; csp: string | undefined }>((resolve, reject) => {
+        // node:http sends the path as written (fetch would resolve the dots away).
+        http
+          .get(`${origin}${path}`, (res) => {
+            res.resume();
+            resolve({ status: res.statusCode!, csp: res.headers['content-security-policy'] as string | undefined });
+          })
+          .on('error', reject);
+      });
+    const html = await get('/demo');
+    expect(html.status).toBe(200);
+    expect(html.csp).toContain("default-src 'self'");
+    expect((await get('/demo/view.js')).status).toBe(200);
+    for (const path of ['/demo/../package.json', '/demo/..%2Fdemo.ts', '/demo/%2e%2e/demo.ts', '/demo/nope.js', '/demo/app.js/']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 404 });
+    }
   });
 
   test('made no request beyond this machine: the page, its scripts, the API and the bucket only', () => {

@@ -85,7 +85,9 @@ async function refreshRecent() {
       follow,
     );
   } catch (error) {
-    showError(`Recent workflows could not be listed: ${describe(error)}`);
+    renderRecent([], null, follow);
+    // A refused key is reported once, by refreshMe.
+    if (error.code !== 'UNAUTHENTICATED') showError(`Recent workflows could not be listed: ${describe(error)}`);
   }
 }
 
