@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's chromium package: `.ci/run` installs it with apt-get when it is missing. */
@@ -47,4 +48,47 @@ export function offLoopback(urls: readonly string[]): string[] {
     if (protocol === 'data:' || protocol === 'blob:') return false;
     return !['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
   });
+}
+
+export interface TcpProxy {
+  /** http://127.0.0.1:<port>: load pages from here instead of the target. */
+  origin: string;
+  /** Cuts every connection open through the proxy, as a network failure would; new ones still go through. */
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay in front of a local port: between the browser and the service, so a test can cut
+ * the browser's open streams mid-flight (chromium's offline emulation leaves open streams alone).
+ */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    track(client);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const dropConnections = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    dropConnections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        dropConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

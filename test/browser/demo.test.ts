@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
-import { launchChromium, offLoopback, recordRequests, SCREENSHOTS } from './browser.ts';
+import { launchChromium, offLoopback, recordRequests, SCREENSHOTS, startTcpProxy, type TcpProxy } from './browser.ts';
 
 const IMAGE_FLOWS = ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA'];
 
@@ -11,8 +11,10 @@ let app: TestApp;
 let browser: Browser;
 let page: Page;
 let origin: string;
+let proxy: TcpProxy;
 let customer: { customerId: string; apiKey: string };
 let requested: string[] = [];
+const pageErrors: string[] = [];
 /** Workflow ids created through the page, by pipeline mode. */
 const created: Record<string, string> = {};
 
@@ -20,16 +22,24 @@ beforeAll(async () => {
   browser = await launchChromium();
   // No worker yet: each run is seen QUEUED first, then the worker starts and the page follows it live.
   app = await startTestApp();
-  origin = new URL(app.url).origin;
+  // The page goes through a relay, so a test can cut its connections.
+  proxy = await startTcpProxy(Number(new URL(app.url).port));
+  origin = proxy.origin;
   // One IMAGE run (1 credit) and one VIDEO run (5) of vim_new_year_2026, then nothing left.
   customer = await app.createCustomer(6, 'Demo customer');
   const context = await browser.newContext();
   requested = recordRequests(context);
   page = await context.newPage();
+  // Script errors, and what the console reports besides refused requests (the bad-key test makes a 401 on purpose).
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+  });
 });
 
 afterAll(async () => {
   await browser?.close();
+  await proxy?.close();
   await app?.stop();
 });
 
@@ -113,6 +123,13 @@ describe('the demo page in a browser', () => {
 
   test('runs an IMAGE workflow to the end, following each flow live, and shows the image from the bucket', async () => {
     created['IMAGE'] = await createThroughPage('Demo image', 'IMAGE');
+    // A stream that drops is opened again: its first event (the current state) follows the note in the log.
+    await expect.poll(() => page.locator('#event-count').textContent(), { timeout: 30_000 }).toBe('1');
+    proxy.dropConnections();
+    await expect.poll(() => page.locator('#event-count').textContent(), { timeout: 30_000 }).toBe('2');
+    const log = await page.locator('#event-log li').evaluateAll((entries) => entries.map((entry) => entry.dataset['note'] ?? 'event'));
+    expect(log).toEqual(['event', 'true', 'event']);
+    expect(await page.locator('#run-error').isHidden()).toBe(true);
     await runToSuccess('image', IMAGE_FLOWS);
     const image = page.locator('#result img');
     await expect
@@ -184,5 +201,9 @@ describe('the demo page in a browser', () => {
     expect(requested.some((url) => url.startsWith(`${origin}/demo/app.js`))).toBe(true);
     expect(requested.some((url) => url.includes(created['IMAGE']!) && !url.startsWith(origin))).toBe(true);
     expect(offLoopback(requested)).toEqual([]);
+  });
+
+  test('ran without a script error or a Content-Security-Policy violation', () => {
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 // The demo page's state and events: the key, the models, creating a workflow, following its run.
-import { request, subscribe, upload } from './graphql.js';
+import { GraphQLRequestError, request, subscribe, upload } from './graphql.js';
 import {
   fillSelect,
   isFinal,
   logEvent,
+  logNote,
   renderRecent,
   renderWorkflow,
   showError,
@@ -130,6 +131,46 @@ async function loadModels() {
   }
 }
 
+const RECONNECT_ATTEMPTS = 5;
+const sleep = (ms, signal) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => !signal.aborted);
+
+/**
+ * Follows a run over SSE until it ends. A stream that drops (the service restarted, the network
+ * blinked) is opened again, up to RECONNECT_ATTEMPTS times in a row with a growing pause: its first
+ * event is the current state, so nothing is missed. A GraphQL error (a revoked key, say) is final.
+ */
+async function followStream(id, signal) {
+  let failures = 0;
+  for (;;) {
+    let received = false;
+    try {
+      await subscribe(
+        PROGRESS,
+        { id },
+        state.key,
+        ({ workflowProgress: event }) => {
+          received = true;
+          showRunError(null);
+          logEvent(event);
+          renderWorkflow(event.workflow, event);
+          if (isFinal(event.processingStatus)) void Promise.all([refreshMe(), refreshRecent()]);
+        },
+        signal,
+      );
+      return;
+    } catch (error) {
+      // The service answered: a reason of its own, unless it is overloaded or down for a moment (5xx).
+      if (error instanceof GraphQLRequestError && !(error.status >= 500)) throw error;
+      failures = received ? 1 : failures + 1;
+      if (failures > RECONNECT_ATTEMPTS) throw error;
+      const note = `The progress stream dropped (${describe(error)}); reconnecting…`;
+      logNote(note);
+      showRunError(note);
+      if (!(await sleep(1000 * failures, signal))) return;
+    }
+  }
+}
+
 /** Shows a workflow in the run panel and follows its run live until it ends (or another is picked). */
 async function follow(id) {
   state.following?.abort();
@@ -144,17 +185,7 @@ async function follow(id) {
     startRun(workflow);
     void refreshRecent();
     // The first event is the current state, so nothing between the query and the stream is missed.
-    await subscribe(
-      PROGRESS,
-      { id },
-      state.key,
-      ({ workflowProgress: event }) => {
-        logEvent(event);
-        renderWorkflow(event.workflow, event);
-        if (isFinal(event.processingStatus)) void Promise.all([refreshMe(), refreshRecent()]);
-      },
-      following.signal,
-    );
+    await followStream(id, following.signal);
   } catch (error) {
     if (!following.signal.aborted) showRunError(describe(error));
   }

@@ -96,7 +96,7 @@ export async function subscribe(query, variables, key, onData, signal) {
       if (result.errors?.length) throw new GraphQLRequestError(result.errors, response.status);
       onData(result.data);
     }
-    throw new Error('The progress stream closed before the run ended; pick the workflow again to follow it.');
+    throw new Error('the stream closed before the run ended');
   } catch (error) {
     if (signal?.aborted) return;
     throw error;

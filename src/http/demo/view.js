@@ -111,16 +111,27 @@ export function renderWorkflow(workflow, event) {
   renderResult(workflow);
 }
 
-export function logEvent(event) {
+function appendToLog(entry) {
   const log = $('event-log');
+  log.append(entry);
+  // A long video run sends many events; the last hundred tell the story.
+  while (log.childElementCount > 100) log.firstElementChild.remove();
+}
+
+export function logEvent(event) {
   const flow = event.flow ? ` · ${event.flow} ${event.flowStatus ?? ''}` : '';
   const entry = element('li', '', `v${event.version} ${event.processingStatus} ${event.progressPercentage}%${flow}`);
   entry.dataset.flow = event.flow ?? '';
   entry.dataset.flowStatus = event.flowStatus ?? '';
-  log.append(entry);
-  // A long video run sends many events; the last hundred tell the story.
-  while (log.childElementCount > 100) log.firstElementChild.remove();
+  appendToLog(entry);
   $('event-count').textContent = String(Number($('event-count').textContent) + 1);
+}
+
+/** A line in the event log that is not an event (the stream dropped, say). */
+export function logNote(text) {
+  const entry = element('li', 'note', text);
+  entry.dataset.note = 'true';
+  appendToLog(entry);
 }
 
 export function showRunError(message) {
