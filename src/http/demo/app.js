@@ -72,7 +72,8 @@ async function refreshMe() {
     showMe((await request(ME, {}, state.key)).me);
   } catch (error) {
     showMe(null);
-    showError(`The key was not accepted: ${describe(error)}`);
+    const refused = error.code === 'UNAUTHENTICATED';
+    showError(`${refused ? 'The key was not accepted' : 'The account could not be read'}: ${describe(error)}`);
   }
 }
 
