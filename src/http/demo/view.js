@@ -114,8 +114,8 @@ export function renderWorkflow(workflow, event) {
 function appendToLog(entry) {
   const log = $('event-log');
   log.append(entry);
-  // A long video run sends many events; the last hundred tell the story.
-  while (log.childElementCount > 100) log.firstElementChild.remove();
+  // A video run sends about a hundred events; the bound only guards the page against a runaway stream.
+  while (log.childElementCount > 1000) log.firstElementChild.remove();
 }
 
 export function logEvent(event) {
