@@ -11,6 +11,7 @@ type Bench = (context: BenchContext) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   reads: async () => (await import('./reads.ts')).runReads,
+  runner: async () => (await import('./job-runner.ts')).runJobRunner,
 };
 const ALL = Object.keys(BENCHES);
 
@@ -67,7 +68,10 @@ async function main(): Promise<void> {
         else log('scale: not available');
         continue;
       }
-      stack ??= await startStack();
+      if (!stack) {
+        stack = await startStack();
+        log(`logs of the bench's processes: ${stack.dir}`);
+      }
       log(`${name}: starting`);
       const bench = await BENCHES[name]!();
       rows.push(...(await bench({ stack, loadSeconds: options.loadSeconds, log })));

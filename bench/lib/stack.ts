@@ -25,6 +25,8 @@ export interface Stack {
  */
 export async function startStack(): Promise<Stack> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'framewright-bench-'));
+  // The embedded PostgreSQL runs as its own system user when the bench runs as root: it must enter the folder.
+  await fs.chmod(dir, 0o755);
   setLogDir(dir);
   const logger = createLogger('warn');
   const external = process.env['DATABASE_URL'] || undefined;
@@ -67,6 +69,9 @@ export async function startStack(): Promise<Stack> {
     stop: async () => {
       await database?.drop().catch((error: unknown) => console.error('could not drop the bench database:', error));
       await embedded?.stop();
+      // The logs stay for a look after the run; the data goes.
+      await fs.rm(path.join(dir, 'data'), { recursive: true, force: true });
+      await fs.rm(path.join(dir, 'service-data'), { recursive: true, force: true });
     },
   };
 }
