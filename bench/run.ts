@@ -12,6 +12,7 @@ type Bench = (context: BenchContext) => Promise<BenchRow[]>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   reads: async () => (await import('./reads.ts')).runReads,
   runner: async () => (await import('./job-runner.ts')).runJobRunner,
+  logerror: async () => (await import('./log-error.ts')).runLogError,
 };
 const ALL = Object.keys(BENCHES);
 
