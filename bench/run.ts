@@ -13,6 +13,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   reads: async () => (await import('./reads.ts')).runReads,
   runner: async () => (await import('./job-runner.ts')).runJobRunner,
   logerror: async () => (await import('./log-error.ts')).runLogError,
+  pipeline: async () => (await import('./pipeline.ts')).runPipeline,
+  fanout: async () => (await import('./fanout.ts')).runFanout,
 };
 const ALL = Object.keys(BENCHES);
 
