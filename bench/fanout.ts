@@ -2,6 +2,7 @@
 // processes, while 20 runs go on at once. Latency runs from the change's commit (the moment the
 // bench's own LISTEN connection hears its NOTIFY, which Postgres sends at commit) to each receipt.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { type BenchRow, row } from './lib/bench-row.ts';
@@ -34,6 +35,8 @@ async function idleWorkflows(client: pg.Client, customerId: string, count: numbe
 async function listenForCommits(databaseUrl: string): Promise<{ commits: Map<string, number>; stop(): Promise<void> }> {
   const commits = new Map<string, number>();
   const client = new pg.Client({ connectionString: databaseUrl });
+  // The bench stops the database at the end, maybe before this client: that is no crash.
+  client.on('error', () => {});
   await client.connect();
   client.on('notification', (message) => {
     const at = nowMs();
@@ -49,9 +52,11 @@ interface Subscribers {
   report(): Promise<Receipt[]>;
 }
 
-async function startSubscribers(apis: ApiProcess[], key: string, workflowIds: string[]): Promise<Subscribers> {
+async function startSubscribers(context: BenchContext, apis: ApiProcess[], key: string, workflowIds: string[]): Promise<Subscribers> {
   const spec = { urls: apis.map((api) => api.url.replace(/^http/, 'ws')), key, workflowIds, perConnection: 100 };
-  const child = startNode('subscribers', [path.join(ROOT, 'bench', 'load', 'subscribers.ts'), JSON.stringify(spec)], {});
+  const specFile = path.join(context.stack.dir, 'subscribers.json');
+  await fs.writeFile(specFile, JSON.stringify(spec));
+  const child = startNode('subscribers', [path.join(ROOT, 'bench', 'load', 'subscribers.ts'), specFile], {});
   type Message = { type: string; subscribers?: number; failures?: number; firstFailure?: string; receipts?: Receipt[] };
   const next = (type: string) =>
     new Promise<Message>((resolve, reject) => {
@@ -81,6 +86,8 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
   const apis = await Promise.all([startApi(context.stack, 'fanout-api-1', apiEnv), startApi(context.stack, 'fanout-api-2', apiEnv)]);
   const customer = await createCustomer(apis[0]!.url, context.stack.adminKey, 'Fan-out bench', 1000);
   const db = new pg.Client({ connectionString: context.stack.databaseUrl });
+  // The bench stops the database at the end, maybe before this client: that is no crash.
+  db.on('error', () => {});
   await db.connect();
   const [hot] = await idleWorkflows(db, customer.id, 1);
   const idle = await idleWorkflows(db, customer.id, SPREAD_WORKFLOWS - CONCURRENT_RUNS);
@@ -91,7 +98,7 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
   const spread = [...idle, ...runs];
   context.log(`fanout: ${ONE_WORKFLOW_SUBSCRIBERS} subscribers on one workflow, ${spread.length} on ${spread.length} workflows`);
   const followed = [...Array<string>(ONE_WORKFLOW_SUBSCRIBERS).fill(hot!), ...spread];
-  const subscribers = await startSubscribers(apis, customer.apiKey, followed);
+  const subscribers = await startSubscribers(context, apis, customer.apiKey, followed);
   const listener = await listenForCommits(context.stack.databaseUrl);
   const fromCommitStart = nowMs();
 

@@ -62,6 +62,10 @@ async function measureFramewright(context: BenchContext, client: pg.Client): Pro
   const jobsPerSecond = JOBS / ((nowMs() - started) / 1000);
 
   const listener = new pg.Client({ connectionString: context.stack.databaseUrl });
+
+  // The bench stops the database at the end, maybe before this client: that is no crash.
+
+  listener.on('error', () => {});
   await listener.connect();
   const processingAt = new Map<string, number>();
   listener.on('notification', (message) => {
@@ -117,6 +121,8 @@ async function measureGraphile(context: BenchContext, client: pg.Client): Promis
 
 export async function runJobRunner(context: BenchContext): Promise<BenchRow[]> {
   const client = new pg.Client({ connectionString: context.stack.databaseUrl });
+  // The bench stops the database at the end, maybe before this client: that is no crash.
+  client.on('error', () => {});
   await client.connect();
   try {
     const ours = await measureFramewright(context, client);

@@ -11,10 +11,10 @@ type Bench = (context: BenchContext) => Promise<BenchRow[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   reads: async () => (await import('./reads.ts')).runReads,
-  runner: async () => (await import('./job-runner.ts')).runJobRunner,
-  logerror: async () => (await import('./log-error.ts')).runLogError,
-  pipeline: async () => (await import('./pipeline.ts')).runPipeline,
   fanout: async () => (await import('./fanout.ts')).runFanout,
+  runner: async () => (await import('./job-runner.ts')).runJobRunner,
+  pipeline: async () => (await import('./pipeline.ts')).runPipeline,
+  logerror: async () => (await import('./log-error.ts')).runLogError,
 };
 const ALL = Object.keys(BENCHES);
 
@@ -77,7 +77,13 @@ async function main(): Promise<void> {
       }
       log(`${name}: starting`);
       const bench = await BENCHES[name]!();
-      rows.push(...(await bench({ stack, loadSeconds: options.loadSeconds, log })));
+      rows.push(
+        ...(await bench({ stack, loadSeconds: options.loadSeconds, log }).catch((error: unknown) => {
+          // Said before the cleanup, whose own noise could hide it.
+          log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          throw error;
+        })),
+      );
       log(`${name}: done`);
     }
   } finally {

@@ -80,6 +80,8 @@ export async function startStack(): Promise<Stack> {
 async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `framewright_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: url });
+  // The bench stops the database at the end, maybe before this client: that is no crash.
+  admin.on('error', () => {});
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
@@ -89,6 +91,8 @@ async function freshDatabase(url: string): Promise<{ url: string; drop(): Promis
     url: fresh.toString(),
     drop: async () => {
       const client = new pg.Client({ connectionString: url });
+      // The bench stops the database at the end, maybe before this client: that is no crash.
+      client.on('error', () => {});
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
