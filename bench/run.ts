@@ -112,13 +112,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.exit(130);
     }
     interrupted = true;
-    process.stderr.write(`${signal}: stopping the bench's processes\n`);
-    void stopAll().finally(() => process.exit(130));
+    process.exitCode = 130;
+    // The running benchmark fails once its processes are gone; main's cleanup then stops the database and bucket.
+    process.stderr.write(`${signal}: stopping the bench's processes (again to kill them at once)\n`);
+    void stopAll();
   });
 }
 process.on('exit', killAllNow);
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode ||= 1;
 });

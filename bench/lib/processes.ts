@@ -17,6 +17,13 @@ export interface Child {
 
 const children = new Set<Child>();
 let logDir = ROOT;
+/** Set by stopAll: a benchmark that goes on after an interrupt may start nothing more. */
+let stopping = false;
+
+/** Gone, by its own exit or by a signal. */
+export function hasExited(child: Child): boolean {
+  return child.process.exitCode !== null || child.process.signalCode !== null;
+}
 
 /** Where children's stdout and stderr go, one file each (the bench's own pipes would slow them under load). */
 export function setLogDir(dir: string): void {
@@ -28,6 +35,7 @@ export function setLogDir(dir: string): void {
  * TypeScript through tsx. Every child is stopped by `stopAll`, which the bench runs on any exit.
  */
 export function startNode(name: string, args: string[], env: Record<string, string | undefined>): Child {
+  if (stopping) throw new Error(`the bench is stopping: ${name} is not started`);
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
@@ -45,7 +53,7 @@ export function startNode(name: string, args: string[], env: Record<string, stri
     exited,
     stop: async () => {
       children.delete(entry);
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited(entry)) return;
       signalGroup(child, 'SIGTERM');
       const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
       if (!gone) {
@@ -72,6 +80,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 export async function stopAll(): Promise<void> {
+  stopping = true;
   await Promise.all([...children].map((child) => child.stop()));
 }
 
@@ -98,7 +107,7 @@ export async function waitForLog(child: Child, text: string, timeoutMs = 120_000
 export async function waitForHttp(child: Child, url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited; see ${child.logFile}`);
+    if (hasExited(child)) throw new Error(`${child.name} exited; see ${child.logFile}`);
     const ok = await fetch(url)
       .then((response) => response.ok)
       .catch(() => false);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Child, ROOT, startNode, startService, waitForLog } from './processes.ts';
+import { type Child, hasExited, ROOT, startNode, startService, waitForLog } from './processes.ts';
 import type { Stack } from './stack.ts';
 import { sleep } from './stats.ts';
 
@@ -16,7 +16,7 @@ async function portFromLog(child: Child, pattern: RegExp, timeoutMs = 120_000): 
   while (Date.now() < deadline) {
     const match = pattern.exec(fs.readFileSync(child.logFile, 'utf8'));
     if (match) return Number(match[1]);
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited; see ${child.logFile}`);
+    if (hasExited(child)) throw new Error(`${child.name} exited; see ${child.logFile}`);
     await sleep(100);
   }
   throw new Error(`${child.name} did not report its port; see ${child.logFile}`);
