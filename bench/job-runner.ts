@@ -11,6 +11,7 @@ import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { type BenchRow, row } from './lib/bench-row.ts';
 import type { BenchContext } from './lib/context.ts';
+import { cpuMs } from './lib/cpu.ts';
 import { type Child, ROOT, startNode, waitForLog } from './lib/processes.ts';
 import { startWorker } from './lib/services.ts';
 import { nowMs, sleep, summary } from './lib/stats.ts';
@@ -46,7 +47,16 @@ async function count(client: pg.Client, query: string): Promise<number> {
 }
 
 /** Our runner: the drain rate, then one job at a time with idle workers until it shows up PROCESSING. */
-async function measureFramewright(context: BenchContext, client: pg.Client): Promise<{ jobsPerSecond: number; latencies: number[] }> {
+interface RunnerFigures {
+  jobsPerSecond: number;
+  /** CPU time of the worker processes (both) per job drained; the database's share is not in it. */
+  cpuMsPerJob: number;
+  latencies: number[];
+}
+
+const cpuOf = (workers: Child[]) => workers.reduce((sum, worker) => sum + cpuMs(worker.process.pid), 0);
+
+async function measureFramewright(context: BenchContext, client: pg.Client): Promise<RunnerFigures> {
   const env = { WORKER_CONCURRENCY: String(CONCURRENCY) };
   const workers = await Promise.all([
     startWorker(context.stack, 'runner-worker-1', env),
@@ -57,9 +67,11 @@ async function measureFramewright(context: BenchContext, client: pg.Client): Pro
   ).rows[0]!.id;
   context.log(`runner: ${JOBS} no-op jobs, 2 framewright workers x ${CONCURRENCY}`);
   const started = nowMs();
+  const cpuBefore = cpuOf(workers);
   await insertNoopRuns(client, customerId, JOBS);
   await waitUntil(async () => (await count(client, `SELECT count(*) AS n FROM jobs WHERE status = 'DONE'`)) >= JOBS, 480_000, 'the drain');
   const jobsPerSecond = JOBS / ((nowMs() - started) / 1000);
+  const cpuMsPerJob = (cpuOf(workers) - cpuBefore) / JOBS;
 
   const listener = new pg.Client({ connectionString: context.stack.databaseUrl });
 
@@ -84,11 +96,11 @@ async function measureFramewright(context: BenchContext, client: pg.Client): Pro
   }
   await listener.end();
   await Promise.all(workers.map((worker) => worker.stop()));
-  return { jobsPerSecond, latencies };
+  return { jobsPerSecond, cpuMsPerJob, latencies };
 }
 
 /** graphile-worker with the same concurrency, on the same database, the same count of no-op jobs. */
-async function measureGraphile(context: BenchContext, client: pg.Client): Promise<{ jobsPerSecond: number; latencies: number[] }> {
+async function measureGraphile(context: BenchContext, client: pg.Client): Promise<RunnerFigures> {
   await runMigrations({ connectionString: context.stack.databaseUrl });
   const starts = new Map<number, number>();
   const script = path.join(ROOT, 'bench', 'load', 'graphile-drain.ts');
@@ -100,13 +112,12 @@ async function measureGraphile(context: BenchContext, client: pg.Client): Promis
   }
   context.log(`runner: ${JOBS} no-op jobs, 2 graphile-worker processes x ${CONCURRENCY}`);
   const started = nowMs();
+  const cpuBefore = cpuOf(workers);
   await client.query(`SELECT graphile_worker.add_job('noop', '{}'::json) FROM generate_series(1, $1)`, [JOBS]);
-  await waitUntil(
-    async () => (await count(client, 'SELECT count(*) AS n FROM graphile_worker.jobs')) === 0,
-    480_000,
-    'the graphile-worker drain',
-  );
+  const drained = async () => (await count(client, 'SELECT count(*) AS n FROM graphile_worker.jobs')) === 0;
+  await waitUntil(drained, 480_000, 'the graphile-worker drain');
   const jobsPerSecond = JOBS / ((nowMs() - started) / 1000);
+  const cpuMsPerJob = (cpuOf(workers) - cpuBefore) / JOBS;
   const latencies: number[] = [];
   for (let seq = 0; seq < LATENCY_SAMPLES; seq++) {
     await client.query(`SELECT graphile_worker.add_job('noop', json_build_object('seq', $1::int))`, [seq]);
@@ -116,7 +127,7 @@ async function measureGraphile(context: BenchContext, client: pg.Client): Promis
     await sleep(20 + Math.random() * 30);
   }
   await Promise.all(workers.map((worker) => worker.stop()));
-  return { jobsPerSecond, latencies };
+  return { jobsPerSecond, cpuMsPerJob, latencies };
 }
 
 export async function runJobRunner(context: BenchContext): Promise<BenchRow[]> {
@@ -138,6 +149,7 @@ export async function runJobRunner(context: BenchContext): Promise<BenchRow[]> {
       row('runner: enqueue-to-start, idle workers: p50', oursLatency.p50, 'ms', { name: base, value: theirLatency.p50 }),
       row('runner: enqueue-to-start, idle workers: p99', oursLatency.p99, 'ms', { name: base, value: theirLatency.p99 }),
       row('runner: graphile-worker no-op jobs/s (baseline)', theirs.jobsPerSecond, 'jobs/s'),
+      row('runner: worker CPU per no-op job (both processes)', ours.cpuMsPerJob, 'ms', { name: base, value: theirs.cpuMsPerJob }),
     ];
   } finally {
     await client.end();

@@ -73,8 +73,9 @@ async function peakRssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-async function peakMemory(context: BenchContext, api: ApiProcess, key: string): Promise<BenchRow> {
+async function peakMemory(context: BenchContext, api: ApiProcess, key: string): Promise<BenchRow[]> {
   const worker = await startWorker(context.stack, 'pipeline-memory-worker', { WORKER_CONCURRENCY: '2' });
+  const idleMb = await peakRssMb(worker.process.pid!);
   // 7744 x 5164: just under the 40-megapixel limit of an input.
   const large = await inputImage(7744, 5164);
   context.log(`pipeline: 2 concurrent 40-megapixel IMAGE runs (${(large.byteLength / 1e6).toFixed(1)} MB input)`);
@@ -82,14 +83,17 @@ async function peakMemory(context: BenchContext, api: ApiProcess, key: string): 
   await waitForSuccess(api.url, key, ids, 600_000, 200);
   const mb = await peakRssMb(worker.process.pid!);
   await worker.stop();
-  return row('pipeline: peak RSS of a worker, 2 concurrent 40-MP IMAGE runs', mb, 'MB');
+  return [
+    row('pipeline: peak RSS of a worker, 2 concurrent 40-MP IMAGE runs', mb, 'MB'),
+    row('pipeline: peak RSS of the same worker once started, before any job', idleMb, 'MB'),
+  ];
 }
 
 export async function runPipeline(context: BenchContext): Promise<BenchRow[]> {
   const api = await startApi(context.stack, 'pipeline-api');
   const customer = await createCustomer(api.url, context.stack.adminKey, 'Pipeline bench', 1000);
   const rows = await imageAndVideo(context, api, customer.apiKey);
-  rows.push(await peakMemory(context, api, customer.apiKey));
+  rows.push(...(await peakMemory(context, api, customer.apiKey)));
   await api.child.stop();
   return rows;
 }

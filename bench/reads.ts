@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type BenchRow, row } from './lib/bench-row.ts';
 import { createCustomer, createWorkflow, gql, inputImage, waitForSuccess } from './lib/client.ts';
 import type { BenchContext } from './lib/context.ts';
+import { cpuMs } from './lib/cpu.ts';
 import { ROOT, runForResult } from './lib/processes.ts';
 import { type ApiProcess, startApi, startBareYoga, startWorker } from './lib/services.ts';
 
@@ -29,20 +30,25 @@ interface LoadResult {
   non2xx: number;
 }
 
-/** One autocannon run in a process of its own; a short warm-up run first, not counted. */
+/**
+ * One autocannon run in a process of its own; a short warm-up run first, not counted. Also the
+ * server's CPU time per request: 1000 / that is the most one Node process (one core) can serve.
+ */
 async function load(
-  target: string,
+  server: ApiProcess,
   connections: number,
   seconds: number,
   body: string,
   headers: Record<string, string>,
-): Promise<LoadResult> {
+): Promise<LoadResult & { cpuMsPerRequest: number }> {
   const script = path.join(ROOT, 'bench', 'load', 'http-load.ts');
-  const spec = (durationSeconds: number) => JSON.stringify({ url: target, connections, durationSeconds, body, headers });
+  const spec = (durationSeconds: number) => JSON.stringify({ url: server.url, connections, durationSeconds, body, headers });
   await runForResult<LoadResult>('load-warmup', [script, spec(2)]);
+  const cpuBefore = cpuMs(server.child.process.pid);
   const result = await runForResult<LoadResult>('load', [script, spec(seconds)]);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${target}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
+  const cpuMsPerRequest = (cpuMs(server.child.process.pid) - cpuBefore) / result.requests;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${server.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { ...result, cpuMsPerRequest };
 }
 
 /** The workflows the reads see: IMAGE runs of a small input, all SUCCESS, so every media file has a URL to sign. */
@@ -82,17 +88,24 @@ export async function runReads(context: BenchContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const connections of [10, 100]) {
     context.log(`reads: bare yoga at ${connections} connections`);
-    const baseline = await load(bare.url, connections, context.loadSeconds, JSON.stringify({ query: '{ hello }' }), {});
+    const baseline = await load(bare, connections, context.loadSeconds, JSON.stringify({ query: '{ hello }' }), {});
     rows.push(row(`reads: bare yoga { hello } @${connections}: rps`, baseline.rps, 'rps'));
     rows.push(row(`reads: bare yoga { hello } @${connections}: p50`, baseline.p50, 'ms'));
     rows.push(row(`reads: bare yoga { hello } @${connections}: p99`, baseline.p99, 'ms'));
+    rows.push(row(`reads: bare yoga { hello } @${connections}: server CPU per request`, baseline.cpuMsPerRequest, 'ms'));
     for (const { label, body } of cases) {
       context.log(`reads: ${label} at ${connections} connections`);
-      const result = await load(api.url, connections, context.loadSeconds, body, auth);
+      const result = await load(api, connections, context.loadSeconds, body, auth);
       const base = { name: `bare yoga { hello } @${connections}`, value: baseline.rps };
       rows.push(row(`reads: ${label} @${connections}: rps`, result.rps, 'rps', base));
       rows.push(row(`reads: ${label} @${connections}: p50`, result.p50, 'ms', { name: base.name, value: baseline.p50 }));
       rows.push(row(`reads: ${label} @${connections}: p99`, result.p99, 'ms', { name: base.name, value: baseline.p99 }));
+      rows.push(
+        row(`reads: ${label} @${connections}: API CPU per request`, result.cpuMsPerRequest, 'ms', {
+          name: base.name,
+          value: baseline.cpuMsPerRequest,
+        }),
+      );
     }
   }
   await bare.child.stop();
