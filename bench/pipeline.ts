@@ -1,0 +1,99 @@
+// The pipeline end to end through the API and a worker, against what the media work alone costs:
+// VIDEO 16:9 (6 s, 1920x1080, 30 fps) against one libx264 veryfast encode of that size and length;
+// IMAGE against the same sharp operations in a plain script; and the peak RSS of a worker running
+// 2 concurrent 40-megapixel inputs.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ffmpegPath } from '../src/media/ffmpeg.ts';
+import { type BenchRow, row } from './lib/bench-row.ts';
+import { createCustomer, createWorkflow, inputImage, type WorkflowState, waitForSuccess } from './lib/client.ts';
+import type { BenchContext } from './lib/context.ts';
+import { ROOT, runForResult } from './lib/processes.ts';
+import { type ApiProcess, startApi, startWorker } from './lib/services.ts';
+import { nowMs, percentile } from './lib/stats.ts';
+
+/** The service's own figure: from the workflow's creation to the commit of its SUCCESS. */
+function endToEndMs(state: WorkflowState): number {
+  return Date.parse(state.updatedAt) - Date.parse(state.createdAt);
+}
+
+function flowRows(label: string, state: WorkflowState): BenchRow[] {
+  return state.completions.map((completion) =>
+    row(`pipeline: ${label} flow ${completion.flow}`, Date.parse(completion.completedAt!) - Date.parse(completion.startedAt!), 'ms'),
+  );
+}
+
+/** One libx264 veryfast encode of 6 s of 1920x1080 at 30 fps (a generated test pattern), timed. */
+async function x264EncodeMs(dir: string): Promise<number> {
+  const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=6'];
+  const output = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-y', path.join(dir, 'x264-baseline.mp4')];
+  const started = nowMs();
+  await new Promise<void>((resolve, reject) => {
+    const ffmpeg = spawn(ffmpegPath, [...args, ...output], { stdio: 'ignore' });
+    ffmpeg.once('error', reject);
+    ffmpeg.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+  return nowMs() - started;
+}
+
+async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string): Promise<BenchRow[]> {
+  const worker = await startWorker(context.stack, 'pipeline-worker', { WORKER_CONCURRENCY: '1' });
+  const source = await inputImage(1200, 900);
+  const sourceFile = path.join(context.stack.dir, 'pipeline-source.png');
+  await fs.writeFile(sourceFile, source);
+  context.log('pipeline: IMAGE, a warm-up run then 3 timed ones');
+  const imageRuns: WorkflowState[] = [];
+  for (let i = 0; i < 4; i++) {
+    const id = await createWorkflow(api.url, key, source, { mode: 'IMAGE' });
+    imageRuns.push(...(await waitForSuccess(api.url, key, [id], 300_000, 100)));
+  }
+  const timed = imageRuns.slice(1);
+  const imageMs = percentile(timed.map(endToEndMs), 50);
+  context.log('pipeline: VIDEO 16:9');
+  const videoId = await createWorkflow(api.url, key, source, { mode: 'VIDEO' });
+  const [video] = await waitForSuccess(api.url, key, [videoId], 600_000, 200);
+  await worker.stop();
+  context.log('pipeline: the baselines (sharp script, x264 encode)');
+  const sharpMs = (await runForResult<{ ms: number }>('image-flows', [path.join(ROOT, 'bench', 'load', 'image-flows.ts'), sourceFile])).ms;
+  const x264Ms = await x264EncodeMs(context.stack.dir);
+  const medianRun = timed.find((state) => endToEndMs(state) === imageMs)!;
+  return [
+    row('pipeline: VIDEO 16:9 end to end', endToEndMs(video!), 'ms', { name: 'libx264 veryfast 6 s 1920x1080 30 fps', value: x264Ms }),
+    ...flowRows('VIDEO', video!),
+    row('pipeline: IMAGE 16:9 end to end (median of 3)', imageMs, 'ms', { name: 'the same flows in a plain script', value: sharpMs }),
+    ...flowRows('IMAGE', medianRun),
+  ];
+}
+
+/** VmHWM: the most resident memory the process ever had. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+async function peakMemory(context: BenchContext, api: ApiProcess, key: string): Promise<BenchRow[]> {
+  const worker = await startWorker(context.stack, 'pipeline-memory-worker', { WORKER_CONCURRENCY: '2' });
+  const idleMb = await peakRssMb(worker.process.pid!);
+  // 7744 x 5164: just under the 40-megapixel limit of an input.
+  const large = await inputImage(7744, 5164);
+  context.log(`pipeline: 2 concurrent 40-megapixel IMAGE runs (${(large.byteLength / 1e6).toFixed(1)} MB input)`);
+  const ids = [await createWorkflow(api.url, key, large, { mode: 'IMAGE' }), await createWorkflow(api.url, key, large, { mode: 'IMAGE' })];
+  await waitForSuccess(api.url, key, ids, 600_000, 200);
+  const mb = await peakRssMb(worker.process.pid!);
+  await worker.stop();
+  return [
+    row('pipeline: peak RSS of a worker, 2 concurrent 40-MP IMAGE runs', mb, 'MB'),
+    row('pipeline: peak RSS of the same worker once started, before any job', idleMb, 'MB'),
+  ];
+}
+
+export async function runPipeline(context: BenchContext): Promise<BenchRow[]> {
+  const api = await startApi(context.stack, 'pipeline-api');
+  const customer = await createCustomer(api.url, context.stack.adminKey, 'Pipeline bench', 1000);
+  const rows = await imageAndVideo(context, api, customer.apiKey);
+  rows.push(...(await peakMemory(context, api, customer.apiKey)));
+  await api.child.stop();
+  return rows;
+}

@@ -1,0 +1,114 @@
+// Reads: the API's two heaviest read queries against the bare graphql-yoga server, same run, same load generator.
+import path from 'node:path';
+import { type BenchRow, row } from './lib/bench-row.ts';
+import { createCustomer, createWorkflow, gql, inputImage, waitForSuccess } from './lib/client.ts';
+import type { BenchContext } from './lib/context.ts';
+import { cpuMs } from './lib/cpu.ts';
+import { ROOT, runForResult } from './lib/processes.ts';
+import { type ApiProcess, startApi, startBareYoga, startWorker } from './lib/services.ts';
+
+const WORKFLOW_QUERY = `query($id: ID!) { workflow(id: $id) { ... on Workflow {
+  id title processingStatus progressPercentage version
+  completions { flow status attempts startedAt completedAt }
+  mediaResult { key contentType url }
+} } }`;
+
+const WORKFLOWS_QUERY = `query { workflows(first: 20) {
+  edges { node { id title processingStatus progressPercentage version
+    completions { flow status attempts startedAt completedAt }
+    mediaResult { key contentType url } } }
+  pageInfo { hasNextPage endCursor }
+} }`;
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+/**
+ * One autocannon run in a process of its own; a short warm-up run first, not counted. Also the
+ * server's CPU time per request: 1000 / that is the most one Node process (one core) can serve.
+ */
+async function load(
+  server: ApiProcess,
+  connections: number,
+  seconds: number,
+  body: string,
+  headers: Record<string, string>,
+): Promise<LoadResult & { cpuMsPerRequest: number }> {
+  const script = path.join(ROOT, 'bench', 'load', 'http-load.ts');
+  const spec = (durationSeconds: number) => JSON.stringify({ url: server.url, connections, durationSeconds, body, headers });
+  await runForResult<LoadResult>('load-warmup', [script, spec(2)]);
+  const cpuBefore = cpuMs(server.child.process.pid);
+  const result = await runForResult<LoadResult>('load', [script, spec(seconds)]);
+  const cpuMsPerRequest = (cpuMs(server.child.process.pid) - cpuBefore) / result.requests;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${server.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { ...result, cpuMsPerRequest };
+}
+
+/** The workflows the reads see: IMAGE runs of a small input, all SUCCESS, so every media file has a URL to sign. */
+async function seed(context: BenchContext, api: ApiProcess): Promise<{ key: string; workflowId: string }> {
+  const customer = await createCustomer(api.url, context.stack.adminKey, 'Reads bench', 1000);
+  const worker = await startWorker(context.stack, 'reads-worker', { WORKER_CONCURRENCY: '4' });
+  const image = await inputImage(400, 300);
+  const ids: string[] = [];
+  for (let i = 0; i < 21; i++) ids.push(await createWorkflow(api.url, customer.apiKey, image, { mode: 'IMAGE', title: `Read ${i}` }));
+  context.log(`reads: waiting for ${ids.length} IMAGE runs to succeed`);
+  await waitForSuccess(api.url, customer.apiKey, ids, 300_000, 500);
+  // The worker would compete with the API for the 2 cores during the load.
+  await worker.stop();
+  return { key: customer.apiKey, workflowId: ids[0]! };
+}
+
+export async function runReads(context: BenchContext): Promise<BenchRow[]> {
+  const api = await startApi(context.stack, 'reads-api');
+  const { key, workflowId } = await seed(context, api);
+  const bare = await startBareYoga();
+  const auth = { authorization: `Bearer ${key}` };
+  const cases = [
+    { label: 'workflow(id)', body: JSON.stringify({ query: WORKFLOW_QUERY, variables: { id: workflowId } }) },
+    { label: 'workflows(first: 20)', body: JSON.stringify({ query: WORKFLOWS_QUERY }) },
+  ];
+  // A wrong answer served fast would be no figure at all: each query must return its data once before the load.
+  for (const { body } of cases) {
+    const parsed = JSON.parse(body) as { query: string; variables?: object };
+    const data = await gql<Record<string, { edges?: unknown[]; mediaResult?: Array<{ url: string }> }>>(
+      api.url,
+      key,
+      parsed.query,
+      parsed.variables,
+    );
+    if (JSON.stringify(data).indexOf('X-Amz-Signature') < 0) throw new Error('reads: the query returned no signed URL');
+  }
+  const rows: BenchRow[] = [];
+  for (const connections of [10, 100]) {
+    context.log(`reads: bare yoga at ${connections} connections`);
+    const baseline = await load(bare, connections, context.loadSeconds, JSON.stringify({ query: '{ hello }' }), {});
+    rows.push(row(`reads: bare yoga { hello } @${connections}: rps`, baseline.rps, 'rps'));
+    rows.push(row(`reads: bare yoga { hello } @${connections}: p50`, baseline.p50, 'ms'));
+    rows.push(row(`reads: bare yoga { hello } @${connections}: p99`, baseline.p99, 'ms'));
+    rows.push(row(`reads: bare yoga { hello } @${connections}: server CPU per request`, baseline.cpuMsPerRequest, 'ms'));
+    for (const { label, body } of cases) {
+      context.log(`reads: ${label} at ${connections} connections`);
+      const result = await load(api, connections, context.loadSeconds, body, auth);
+      const base = { name: `bare yoga { hello } @${connections}`, value: baseline.rps };
+      rows.push(row(`reads: ${label} @${connections}: rps`, result.rps, 'rps', base));
+      rows.push(row(`reads: ${label} @${connections}: p50`, result.p50, 'ms', { name: base.name, value: baseline.p50 }));
+      rows.push(row(`reads: ${label} @${connections}: p99`, result.p99, 'ms', { name: base.name, value: baseline.p99 }));
+      rows.push(
+        row(`reads: ${label} @${connections}: API CPU per request`, result.cpuMsPerRequest, 'ms', {
+          name: base.name,
+          value: baseline.cpuMsPerRequest,
+        }),
+      );
+    }
+  }
+  await bare.child.stop();
+  await api.child.stop();
+  return rows;
+}
