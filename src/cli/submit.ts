@@ -46,6 +46,8 @@ async function follow(client: FramewrightClient, workflow: Workflow, view: Progr
 /** `framewright submit IMAGE`: uploads, creates the workflow, and with --watch or --out follows it to its end. */
 export async function submit(image: string, options: SubmitOptions): Promise<number> {
   const client = connect(options);
+  // A refused key is told apart before the upload: a service that refuses it mid-upload closes the connection unanswered.
+  await client.me();
   const model = options.model ?? (await chooseModel(client, options.mode, options.ratio));
   const spec = {
     title: options.title ?? path.parse(image).name,

@@ -14,6 +14,7 @@ import {
   GetWorkflow,
   ListWorkflows,
   LogError,
+  Me,
   Models,
   RetryWorkflow,
 } from './operations.ts';
@@ -73,6 +74,11 @@ export class FramewrightClient {
   /** Any operation, typed by its document. */
   request<R, V>(document: TypedDocumentNode<R, V>, variables: V, files?: FileVariable[]): Promise<R> {
     return postOperation(this.url, this.#apiKey, document, variables, files);
+  }
+
+  /** The customer behind the key: a cheap way to check the key before sending a large file. */
+  async me(): Promise<{ id: string; name: string; credits: number }> {
+    return (await this.request(Me, {})).me;
   }
 
   async models(): Promise<Model[]> {

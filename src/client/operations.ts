@@ -67,6 +67,16 @@ export const WorkflowFields = graphql(`
   }
 `);
 
+export const Me = graphql(`
+  query ClientMe {
+    me {
+      id
+      name
+      credits
+    }
+  }
+`);
+
 export const Models = graphql(`
   query ClientModels {
     models {

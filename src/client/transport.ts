@@ -39,7 +39,11 @@ export async function postOperation<R, V>(
     body = operation;
   }
   const response = await fetch(url, { method: 'POST', headers, body }).catch((error: unknown) => {
-    throw new FramewrightRequestError(`cannot reach ${url}: ${causeOf(error)}`, 'NETWORK_ERROR');
+    const cause = causeOf(error);
+    // The service may answer (401, 413, 503) and close before a large body is sent; the answer is then lost.
+    const midUpload = files.length > 0 && (cause === 'EPIPE' || cause === 'ECONNRESET');
+    const why = midUpload ? ' (it closed the connection during the upload: a refused key, a file too large, or a busy service)' : '';
+    throw new FramewrightRequestError(`cannot reach ${url}: ${cause}${why}`, 'NETWORK_ERROR');
   });
   const answer = (await response.json().catch(() => undefined)) as GraphQLAnswer<R> | undefined;
   const first = answer?.errors?.[0];
