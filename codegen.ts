@@ -1,21 +1,32 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-/** Typed documents for the tests: every operation in test/ is checked against the printed schema. */
+const generatedConfig = {
+  // ESM imports with extensions, as NodeNext resolution wants.
+  emitLegacyCommonJSImports: false,
+  useTypeImports: true,
+  enumsAsTypes: true,
+  scalars: { DateTime: 'string', File: 'File', JSON: 'unknown', ID: 'string' },
+};
+
+/**
+ * Typed documents, every operation checked against the printed schema: one set for the tests,
+ * one for the client in src/client (what an app or the CLI uses; it never imports server code).
+ */
 const config: CodegenConfig = {
   schema: './schema.graphql',
-  documents: ['test/**/*.ts', '!test/gql/**'],
   ignoreNoDocuments: false,
   generates: {
     './test/gql/': {
+      documents: ['test/**/*.ts', '!test/gql/**'],
       preset: 'client',
       presetConfig: { fragmentMasking: false },
-      config: {
-        // ESM imports with extensions, as NodeNext resolution wants.
-        emitLegacyCommonJSImports: false,
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string', File: 'File', JSON: 'unknown', ID: 'string' },
-      },
+      config: generatedConfig,
+    },
+    './src/client/gql/': {
+      documents: ['src/client/**/*.ts', '!src/client/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: generatedConfig,
     },
   },
 };

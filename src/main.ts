@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
+import { registerClientCommands } from './cli/client-commands.ts';
 import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
@@ -191,6 +192,11 @@ function welcomeText(
       `  curl -s ${url} -H 'content-type: application/json' \\`,
       `    -H 'authorization: Bearer ${demo.apiKey}' \\`,
       `    -d '{"query":"{ me { id name credits } models { id aspectRatios } }"}'`,
+      '',
+      'For the CLI (`npx framewright submit IMAGE --watch --out out/`), paste in another terminal:',
+      '',
+      `  export FRAMEWRIGHT_URL=${url}`,
+      `  export FRAMEWRIGHT_API_KEY=${demo.apiKey}`,
     );
   }
   if (adminApiKey) {
@@ -279,6 +285,9 @@ program
       process.stdout.write(`${JSON.stringify({ customerId: customer.id, apiKey })}\n`);
     });
   });
+
+// submit, workflows list|show|cancel|retry|delete|download: the service used as a client would.
+registerClientCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,185 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { FramewrightRequestError, unwrap } from './errors.ts';
+import {
+  CancelWorkflow,
+  CreateUpload,
+  CreateWorkflow,
+  DeleteWorkflow,
+  GetWorkflow,
+  ListWorkflows,
+  LogError,
+  Me,
+  Models,
+  RetryWorkflow,
+} from './operations.ts';
+import { causeOf, type FileVariable, postOperation } from './transport.ts';
+import type { CreateOptions, LogErrorInput, Model, SourceImage, Workflow, WorkflowFilter, WorkflowSpec } from './types.ts';
+import { type WatchOptions, watchWorkflow } from './watch.ts';
+
+export interface ClientOptions {
+  /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
+  url: string;
+  /** A customer's (or the admin's) API key. */
+  apiKey?: string | undefined;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.avif': 'image/avif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+};
+
+interface Image {
+  bytes: Uint8Array<ArrayBuffer>;
+  filename: string;
+  contentType: string;
+}
+
+function contentTypeOf(filename: string): string {
+  return CONTENT_TYPES[path.extname(filename).toLowerCase()] ?? 'application/octet-stream';
+}
+
+async function readSource(source: SourceImage): Promise<Image> {
+  if (typeof source !== 'string') {
+    return {
+      bytes: new Uint8Array(source.bytes),
+      filename: source.filename,
+      contentType: source.contentType ?? contentTypeOf(source.filename),
+    };
+  }
+  const filename = path.basename(source);
+  return { bytes: new Uint8Array(await readFile(source)), filename, contentType: contentTypeOf(filename) };
+}
+
+/** A typed client of the Framewright API: every call is an operation checked against its schema. */
+export class FramewrightClient {
+  readonly url: string;
+  readonly #apiKey: string | undefined;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url;
+    this.#apiKey = options.apiKey;
+  }
+
+  /** Any operation, typed by its document. */
+  request<R, V>(document: TypedDocumentNode<R, V>, variables: V, files?: FileVariable[]): Promise<R> {
+    return postOperation(this.url, this.#apiKey, document, variables, files);
+  }
+
+  /** The customer behind the key: a cheap way to check the key before sending a large file. */
+  async me(): Promise<{ id: string; name: string; credits: number }> {
+    return (await this.request(Me, {})).me;
+  }
+
+  async models(): Promise<Model[]> {
+    return (await this.request(Models, {})).models;
+  }
+
+  /** Sends the image and creates the workflow; it is QUEUED when this returns. */
+  async create(source: SourceImage, spec: WorkflowSpec, options: CreateOptions = {}): Promise<Workflow> {
+    const image = await readSource(source);
+    if (options.upload === 'presigned') {
+      const uploadId = await this.#uploadToUrl(image);
+      return unwrap((await this.request(CreateWorkflow, { input: { ...spec, uploadId } })).createWorkflow, 'Workflow');
+    }
+    const blob = new Blob([image.bytes], { type: image.contentType });
+    const files = [{ path: 'input.source', blob, filename: image.filename }];
+    return unwrap((await this.request(CreateWorkflow, { input: { ...spec, source: null } }, files)).createWorkflow, 'Workflow');
+  }
+
+  async #uploadToUrl(image: Image): Promise<string> {
+    const input = { filename: image.filename, contentType: image.contentType, size: image.bytes.byteLength };
+    const upload = unwrap((await this.request(CreateUpload, { input })).createUpload, 'Upload');
+    const headers = upload.headers as Record<string, string>;
+    const response = await fetch(upload.url, { method: 'PUT', headers, body: image.bytes }).catch((error: unknown) => {
+      throw new FramewrightRequestError(`cannot reach the upload URL ${new URL(upload.url).origin}: ${causeOf(error)}`, 'NETWORK_ERROR');
+    });
+    if (!response.ok)
+      throw new FramewrightRequestError(`the upload was refused: HTTP ${response.status}`, 'UPLOAD_FAILED', response.status);
+    return upload.id;
+  }
+
+  async get(id: string): Promise<Workflow> {
+    return unwrap((await this.request(GetWorkflow, { id })).workflow, 'Workflow');
+  }
+
+  /** The caller's workflows, newest first; pass `after: endCursor` for the next page. */
+  async list(options: { first?: number; after?: string; filter?: WorkflowFilter } = {}) {
+    const { workflows } = await this.request(ListWorkflows, options);
+    return { workflows: workflows.edges.map((edge) => edge.node), pageInfo: workflows.pageInfo };
+  }
+
+  async cancel(id: string): Promise<Workflow> {
+    return unwrap((await this.request(CancelWorkflow, { id })).cancelWorkflow, 'Workflow');
+  }
+
+  async retry(id: string): Promise<Workflow> {
+    return unwrap((await this.request(RetryWorkflow, { id })).retryWorkflow, 'Workflow');
+  }
+
+  /** Deletes the workflow and its files; returns the keys of the objects removed. */
+  async delete(id: string): Promise<string[]> {
+    return unwrap((await this.request(DeleteWorkflow, { id })).deleteWorkflow, 'DeleteWorkflowPayload').deletedObjects;
+  }
+
+  /** Appends an entry to this week's error log of the caller's customer; returns the log's path. */
+  async logError(input: LogErrorInput): Promise<string> {
+    return unwrap((await this.request(LogError, { input })).logError, 'LogErrorSuccess').logPath;
+  }
+
+  /**
+   * Progress events of a workflow until its final status (`for await`); survives dropped
+   * connections by resuming from the last version seen. Breaking out of the loop unsubscribes.
+   */
+  watch(id: string, options?: WatchOptions) {
+    return watchWorkflow(this.url, this.#apiKey, id, options);
+  }
+
+  /**
+   * Saves the workflow's final media into `dir` as `<workflow id><ext>` and returns the paths.
+   * The URLs are signed by the service and point at its bucket (S3_PUBLIC_ENDPOINT), which this
+   * machine must be able to reach.
+   */
+  async download(workflowOrId: Workflow | string, dir: string): Promise<string[]> {
+    const workflow = typeof workflowOrId === 'string' ? await this.get(workflowOrId) : workflowOrId;
+    if (workflow.mediaResult.length === 0) {
+      throw new FramewrightRequestError(`workflow ${workflow.id} has no result (it is ${workflow.processingStatus})`, 'NO_RESULT');
+    }
+    await mkdir(dir, { recursive: true });
+    const paths: string[] = [];
+    for (const [i, media] of workflow.mediaResult.entries()) {
+      const suffix = workflow.mediaResult.length > 1 ? `-${i + 1}` : '';
+      const target = path.join(dir, `${workflow.id}${suffix}${path.extname(media.key)}`);
+      await saveUrl(media.url, target);
+      paths.push(target);
+    }
+    return paths;
+  }
+}
+
+/** Streams a URL to a file, written under a temporary name first so a broken download leaves no half file. */
+async function saveUrl(url: string, target: string): Promise<void> {
+  const response = await fetch(url).catch((error: unknown) => {
+    throw new FramewrightRequestError(`cannot reach ${new URL(url).origin} to download: ${causeOf(error)}`, 'NETWORK_ERROR');
+  });
+  if (!response.ok || !response.body)
+    throw new FramewrightRequestError(`the download failed: HTTP ${response.status}`, 'DOWNLOAD_FAILED', response.status);
+  const partial = `${target}.part`;
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(partial));
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,4 @@
+export { type ClientOptions, FramewrightClient } from './client.ts';
+export { type FieldError, FramewrightApiError, FramewrightError, FramewrightRequestError } from './errors.ts';
+export * from './types.ts';
+export { type WatchOptions, webSocketUrl } from './watch.ts';
