@@ -1,10 +1,15 @@
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { MediaError } from './errors.ts';
 import { fitInside, type Size } from './layout.ts';
 import type { ImageOutput } from './types.ts';
 
 /** REPLACE_ALPHA_WITH_GRAY's background, #808080, as one channel's value. */
 export const FLATTEN_GRAY = 128;
+
+// libvips' operation cache keeps recent results (up to 50 MB and 100 operations by default): no
+// help to a pipeline that never repeats an operation on the same image, and with two 40-megapixel
+// runs at once it pushed a worker's RSS past 500 MB. Process-wide, as the cache itself is.
+sharp.cache(false);
 
 /**
  * A sharp pipeline over an input image, oriented as it is displayed (EXIF orientation applied)
@@ -22,6 +27,31 @@ export async function toPng(pipeline: Sharp, what: string): Promise<ImageOutput>
   } catch (error) {
     throw asMediaError(error, what);
   }
+}
+
+/**
+ * The image is already what a step writes when it changes no pixel: an 8-bit sRGB PNG without an
+ * ICC profile, shown as stored (no EXIF rotation). Such a step hands its input on as it is,
+ * rather than decoding and encoding a PNG of up to 40 megapixels for nothing.
+ */
+export function isPlainPng(metadata: Metadata): boolean {
+  return (
+    metadata.format === 'png' &&
+    metadata.space === 'srgb' &&
+    metadata.depth === 'uchar' &&
+    !metadata.hasProfile &&
+    (metadata.orientation ?? 1) === 1
+  );
+}
+
+/** A plain PNG (see isPlainPng) as a step's output, unchanged. */
+export function unchangedPng(image: Uint8Array, metadata: Metadata): ImageOutput {
+  return {
+    data: Buffer.from(image.buffer, image.byteOffset, image.byteLength),
+    width: metadata.width,
+    height: metadata.height,
+    contentType: 'image/png',
+  };
 }
 
 export interface RawImage extends Size {

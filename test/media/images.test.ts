@@ -128,9 +128,29 @@ describe('replaceAlphaWithGray', () => {
     const out = await replaceAlphaWithGray(await solidPng(10, 10, { r: 1, g: 2, b: 3 }));
     expect(pixelAt(await rawPixels(out.data), 5, 5)).toEqual([1, 2, 3]);
   });
+
+  test('an opaque 8-bit sRGB PNG is handed on as it is, not re-encoded; an opaque JPEG is made a PNG', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 9, g: 8, b: 7 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const out = await replaceAlphaWithGray(png);
+    expect(out.data.equals(png)).toBe(true);
+    expect([out.width, out.height]).toEqual([40, 30]);
+    const fromJpeg = await replaceAlphaWithGray(await sharp(png).jpeg().toBuffer());
+    expect((await sharp(fromJpeg.data).metadata()).format).toBe('png');
+  });
 });
 
 describe('upscale', () => {
+  test('an image already as large as the box is handed on as it is when it is a plain PNG', async () => {
+    const png = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 9, g: 8, b: 7 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const out = await upscale(png, { template: newYear, aspectRatio: '16:9' });
+    expect(out.data.equals(png)).toBe(true);
+    expect([out.width, out.height, out.scale]).toEqual([2000, 1500, 1]);
+  });
+
   // The documented rule, worked out by hand for subjectScale 0.7 (boxes 1344x756, 756x1344, 1344x1344, 1074x1344).
   const cases: Array<[string, [number, number], [number, number]]> = [
     ['16:9', [400, 300], [1008, 756]], // height-bound: 756 / 300 = 2.52x
