@@ -10,8 +10,9 @@ import type { MediaRunOptions } from './types.ts';
 /**
  * The transparent clip is WebM VP8 with alpha (yuva420p). Measured on this 2-core machine at
  * 1920x1080, 60 frames of a noisy subject: ProRes 4444 (prores_ks) took 26 s and 96 MB, PNG in
- * MOV 20 s and 152 MB, qtrle 3 s but 163 MB; VP8 6 s and under 1 MB (VP9 twice as slow). A 6 s
- * clip at 1920x1920 takes ~15-25 s. The catch: ffmpeg's native VP8 decoder drops the alpha, so
+ * MOV 20 s and 152 MB, qtrle 3 s but 163 MB; VP8 6 s and under 1 MB (VP9 twice as slow). VP8's
+ * cost is per pixel, transparent or not, hence a clip of the subject's extent (clipSize), not of
+ * the frame: a third of the work at 16:9. The catch: ffmpeg's native VP8 decoder drops the alpha, so
  * readers must decode with `-c:v libvpx` (video-overlay does; probeVideo reports it as hasAlpha).
  */
 export const CLIP_FORMAT = { extension: 'webm', contentType: 'video/webm', codec: 'vp8', decoder: 'libvpx' } as const;
