@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { FlowInput, FlowOutput } from '../src/jobs/flows/flow.ts';
 import { flows } from '../src/jobs/flows/index.ts';
@@ -16,7 +17,8 @@ import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { listModels, type ModelDefinition } from '../src/modules/models/models.ts';
 import { type FlowName, PIPELINES, type PipelineMode } from '../src/modules/workflows/workflow.ts';
 
-const OUT_DIR = path.resolve(import.meta.dirname, '..', 'docs', 'gallery');
+// import.meta.dirname needs Node 20.11; the engines field allows 20.9.
+const OUT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'gallery');
 const THUMB_WIDTH = 480;
 const GIF = { width: 320, fps: 10, seconds: 3, maxBytes: 300 * 1024 };
 const TITLES: Record<string, string> = { vim_new_year_2026: 'Happy 2026', aurora_portrait_2026: 'Northern lights' };
