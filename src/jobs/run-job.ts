@@ -187,6 +187,7 @@ class JobRun {
         },
         template: model.template,
         input,
+        loadOutput: (flow) => this.loadInput(flow),
         workDir,
         signal: this.abort.signal,
         onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, flowLog),

@@ -10,8 +10,9 @@ import type { MediaRunOptions } from './types.ts';
 /**
  * The transparent clip is WebM VP8 with alpha (yuva420p). Measured on this 2-core machine at
  * 1920x1080, 60 frames of a noisy subject: ProRes 4444 (prores_ks) took 26 s and 96 MB, PNG in
- * MOV 20 s and 152 MB, qtrle 3 s but 163 MB; VP8 6 s and under 1 MB (VP9 twice as slow). A 6 s
- * clip at 1920x1920 takes ~15-25 s. The catch: ffmpeg's native VP8 decoder drops the alpha, so
+ * MOV 20 s and 152 MB, qtrle 3 s but 163 MB; VP8 6 s and under 1 MB (VP9 twice as slow). VP8's
+ * cost is per pixel, transparent or not, hence a clip of the subject's extent (clipSize), not of
+ * the frame: a third of the work at 16:9. The catch: ffmpeg's native VP8 decoder drops the alpha, so
  * readers must decode with `-c:v libvpx` (video-overlay does; probeVideo reports it as hasAlpha).
  */
 export const CLIP_FORMAT = { extension: 'webm', contentType: 'video/webm', codec: 'vp8', decoder: 'libvpx' } as const;
@@ -19,6 +20,8 @@ export const CLIP_FORMAT = { extension: 'webm', contentType: 'video/webm', codec
 export interface RenderClipParams {
   /** The subject image (UPSCALE's PNG): a file path or the encoded bytes. */
   subject: string | Uint8Array;
+  /** CROP_TO_CONTENT's output, when the subject is its gray-flattened form: its alpha cuts the subject out. */
+  matte?: Uint8Array;
   /** Where the WebM goes; the caller picks the name, the container is WebM whatever the extension. */
   outputPath: string;
   template: ModelTemplate;
@@ -35,52 +38,84 @@ export function frameCount(template: Pick<ModelTemplate, 'durationMs' | 'fps'>):
   return Math.max(1, Math.round((template.durationMs * template.fps) / 1_000));
 }
 
-/** Where the subject is at time t: scale of its resting size, offset as a share of the frame, opacity. */
+/** Where the subject is at time t: scale of its resting size, and its offset from the centre as a share of the frame. */
 export interface AnimationState {
   scale: number;
   offsetX: number;
   offsetY: number;
-  opacity: number;
 }
 
 /**
- * - zoom-bounce: grows from nothing to its resting size with an ease-out-back overshoot (~10%)
- *   over the first 1.2 s (at most 40% of the clip), then hops once a second, 1.5% of the frame
- *   height high. (A hop only moves the subject; a zoom pulse would resize it every frame, which
- *   doubled the time to make a 1920x1920 clip.)
- * - fade-drift: fades in (smoothstep) over the first second (at most 30% of the clip) while
- *   drifting across the whole clip from 3% of the frame width left of centre to 3% right, and
- *   from 2% of the height below centre to 2% above.
+ * Both start at rest (scale 1, centred), so the first frame shows the whole subject: the poster.
+ * - zoom-bounce: over the first 1.2 s (at most 40% of the clip) the subject swells by ~9% and
+ *   settles back with a small dip, then hops once a second, 1.5% of the frame height high. (A hop
+ *   only moves the subject; a zoom every frame would resize it every frame, twice the work.)
+ * - drift: drifts across the whole clip, 3% of the frame width to the right and 2% of its height
+ *   up, easing in and out (smoothstep).
  */
 export function animationState(animation: ModelTemplate['animation'], tMs: number, durationMs: number): AnimationState {
   if (animation === 'zoom-bounce') {
     const introMs = Math.min(1_200, 0.4 * durationMs);
-    if (tMs < introMs) return { scale: tMs <= 0 ? 0 : easeOutBack(tMs / introMs), offsetX: 0, offsetY: 0, opacity: 1 };
+    if (tMs < introMs) {
+      const p = Math.max(0, tMs / introMs);
+      return { scale: 1 + 0.15 * Math.sin(2 * Math.PI * p) * (1 - p) ** 2, offsetX: 0, offsetY: 0 };
+    }
     const hop = Math.abs(Math.sin((Math.PI * (tMs - introMs)) / 1_000));
-    return { scale: 1, offsetX: 0, offsetY: -0.015 * hop, opacity: 1 };
+    return { scale: 1, offsetX: 0, offsetY: -0.015 * hop };
   }
-  const fadeMs = Math.min(1_000, 0.3 * durationMs);
-  const p = fadeMs > 0 ? Math.min(1, tMs / fadeMs) : 1;
-  const u = durationMs > 0 ? Math.min(1, tMs / durationMs) : 0;
-  return { scale: 1, offsetX: 0.03 * (2 * u - 1), offsetY: 0.02 * (1 - 2 * u), opacity: p * p * (3 - 2 * p) };
+  const u = durationMs > 0 ? Math.min(1, Math.max(0, tMs / durationMs)) : 0;
+  const eased = u * u * (3 - 2 * u);
+  return { scale: 1, offsetX: 0.03 * eased, offsetY: -0.02 * eased };
 }
 
-function easeOutBack(p: number): number {
-  const c1 = 1.70158;
-  const c3 = c1 + 1;
-  return 1 + c3 * (p - 1) ** 3 + c1 * (p - 1) ** 2;
+/** The subject's placement in frame `index`: its size and its top-left corner relative to the frame's centre. */
+interface Placement {
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+}
+
+function placement(template: ModelTemplate, index: number, base: Size, frame: Size): Placement {
+  const state = animationState(template.animation, (index * 1_000) / template.fps, template.durationMs);
+  const width = Math.round(base.width * state.scale);
+  const height = Math.round(base.height * state.scale);
+  return {
+    width,
+    height,
+    left: Math.round(-width / 2 + state.offsetX * frame.width),
+    top: Math.round(-height / 2 + state.offsetY * frame.height),
+  };
 }
 
 /**
- * CREATE_MEDIA for VIDEO: the subject, animated per template.animation on a transparent frame of
- * the model's size, template.durationMs long at template.fps (frameCount frames). The frames are
- * composed here (ffmpeg 4.1's scale cannot change size over time) and piped raw to ffmpeg.
+ * The clip's size: the smallest even box, centred on the frame's centre and no larger than the
+ * frame, that holds the subject in every frame. VIDEO_OVERLAY centres the clip, so the subject
+ * lands where it would on a full frame; and encoding cost is per pixel (an empty 1080p VP8 frame
+ * costs nearly as much as a full one), so a clip of the subject's size is several times cheaper.
+ */
+export function clipSize(template: ModelTemplate, base: Size, frame: Size): Size {
+  let halfWidth = 1;
+  let halfHeight = 1;
+  for (let index = 0; index < frameCount(template); index += 1) {
+    const { width, height, left, top } = placement(template, index, base, frame);
+    halfWidth = Math.max(halfWidth, -left, left + width);
+    halfHeight = Math.max(halfHeight, -top, top + height);
+  }
+  return { width: Math.min(frame.width, 2 * halfWidth), height: Math.min(frame.height, 2 * halfHeight) };
+}
+
+/**
+ * CREATE_MEDIA for VIDEO: the subject, animated per template.animation on a transparent canvas
+ * (clipSize), template.durationMs long at template.fps (frameCount frames). The frames are
+ * composed here as raw RGBA (ffmpeg 4.1's scale cannot change size over time) and piped to ffmpeg.
  */
 export async function renderClip(params: RenderClipParams, options: MediaRunOptions = {}): Promise<ClipOutput> {
   const { template } = params;
   if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
   const frame = frameFor(params.aspectRatio);
-  const base = await loadSubjectRgba(params.subject, subjectBox(template, params.aspectRatio));
+  const base = await loadSubjectRgba(params.subject, subjectBox(template, params.aspectRatio), params.matte);
+  const canvas = clipSize(template, base, frame);
   const count = frameCount(template);
   await runFfmpeg(
     [
@@ -89,7 +124,7 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
       '-pix_fmt',
       'rgba',
       '-s',
-      `${frame.width}x${frame.height}`,
+      `${canvas.width}x${canvas.height}`,
       '-framerate',
       String(template.fps),
       '-i',
@@ -119,31 +154,25 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
       '-y',
       params.outputPath,
     ],
-    { ...options, durationMs: (count * 1_000) / template.fps, stdin: frames(base, frame, template, count) },
+    { ...options, durationMs: (count * 1_000) / template.fps, stdin: frames(base, canvas, frame, template, count) },
   );
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
   return { ...probe, path: params.outputPath, contentType: CLIP_FORMAT.contentType };
 }
 
-/** Raw RGBA frames. A frame equal to the previous one is the same Buffer: nothing is recomposed. */
-async function* frames(base: RawImage, frame: Size, template: ModelTemplate, count: number): AsyncGenerator<Buffer> {
+/** Raw RGBA frames of the canvas. A frame equal to the previous one is the same Buffer: nothing is recomposed. */
+async function* frames(base: RawImage, canvas: Size, frame: Size, template: ModelTemplate, count: number): AsyncGenerator<Buffer> {
   let previous: { key: string; pixels: Buffer } | undefined;
   let resized: RawImage | undefined;
   for (let index = 0; index < count; index += 1) {
-    const state = animationState(template.animation, (index * 1_000) / template.fps, template.durationMs);
-    const width = Math.round(base.width * state.scale);
-    const height = Math.round(base.height * state.scale);
-    const left = Math.round((frame.width - width) / 2 + state.offsetX * frame.width);
-    const top = Math.round((frame.height - height) / 2 + state.offsetY * frame.height);
-    const alpha = Math.round(state.opacity * 255);
-    const visible = width > 0 && height > 0 && alpha > 0;
-    const key = visible ? `${width}x${height}+${left}+${top}@${alpha}` : 'empty';
+    const { width, height, left, top } = placement(template, index, base, frame);
+    const key = `${width}x${height}${left}${top}`;
     if (previous?.key === key) {
       yield previous.pixels;
       continue;
     }
-    const pixels = Buffer.alloc(frame.width * frame.height * 4);
-    if (visible) {
+    const pixels = Buffer.alloc(canvas.width * canvas.height * 4);
+    if (width > 0 && height > 0) {
       let image: RawImage = base;
       if (width !== base.width || height !== base.height) {
         if (resized?.width !== width || resized.height !== height) {
@@ -155,28 +184,22 @@ async function* frames(base: RawImage, frame: Size, template: ModelTemplate, cou
         }
         image = resized;
       }
-      blit(pixels, frame, image, left, top, alpha);
+      blit(pixels, canvas, image, left + canvas.width / 2, top + canvas.height / 2);
     }
     previous = { key, pixels };
     yield pixels;
   }
 }
 
-/** Copies `image` into the RGBA `target` at (left, top), clipped to the frame, scaling alpha by opacity/255. */
-function blit(target: Buffer, frame: Size, image: RawImage, left: number, top: number, opacity: number): void {
+/** Copies `image` into the RGBA `target` at (left, top), clipped to its size. */
+function blit(target: Buffer, size: Size, image: RawImage, left: number, top: number): void {
   const x0 = Math.max(0, left);
-  const x1 = Math.min(frame.width, left + image.width);
+  const x1 = Math.min(size.width, left + image.width);
   const y0 = Math.max(0, top);
-  const y1 = Math.min(frame.height, top + image.height);
+  const y1 = Math.min(size.height, top + image.height);
   if (x0 >= x1 || y0 >= y1) return;
   for (let y = y0; y < y1; y += 1) {
     const sourceStart = ((y - top) * image.width + (x0 - left)) * 4;
-    const targetStart = (y * frame.width + x0) * 4;
-    image.data.copy(target, targetStart, sourceStart, sourceStart + (x1 - x0) * 4);
-    if (opacity < 255) {
-      for (let i = targetStart + 3; i < targetStart + (x1 - x0) * 4; i += 4) {
-        target[i] = Math.round((target[i]! * opacity) / 255);
-      }
-    }
+    image.data.copy(target, (y * size.width + x0) * 4, sourceStart, sourceStart + (x1 - x0) * 4);
   }
 }

@@ -7,9 +7,10 @@ export interface ModelTemplate {
   background: readonly [string, string];
   /** The subject's box as a share of the frame, on both sides (see layout.ts subjectBox). */
   subjectScale: number;
-  /** The workflow title drawn on the IMAGE render, when set. */
-  title: { color: string; sizeShare: number } | null;
-  animation: 'zoom-bounce' | 'fade-drift';
+  /** How the workflow title is drawn below the subject, in the IMAGE and in the VIDEO; null: never. */
+  title: { color: string; sizeShare: number /** A Pango font description, e.g. "sans-serif bold". */; font: string } | null;
+  /** Both start with the subject at rest, so a video's first frame makes a good poster. */
+  animation: 'zoom-bounce' | 'drift';
   durationMs: number;
   fps: number;
 }

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
-import { asMediaError, toPng } from './decode.ts';
+import sharp, { type Metadata } from 'sharp';
+import { asMediaError, isPlainPng, toPng, unchangedPng } from './decode.ts';
 import { evenFloor, type Size, subjectBox } from './layout.ts';
 import type { ModelTemplate } from './template.ts';
 import type { ImageOutput } from './types.ts';
@@ -44,19 +44,20 @@ export async function upscale(
   image: Uint8Array,
   params: { template: Pick<ModelTemplate, 'subjectScale'>; aspectRatio: string },
 ): Promise<ImageOutput & { scale: number }> {
-  let input: Size;
+  let metadata: Metadata;
   try {
-    const metadata = await sharp(image).metadata();
-    // The pipeline hands over oriented PNGs; autoOrient keeps a raw upload's EXIF rotation right too.
-    input = { width: metadata.autoOrient.width, height: metadata.autoOrient.height };
+    metadata = await sharp(image).metadata();
   } catch (error) {
     throw asMediaError(error, 'the image could not be decoded');
   }
+  // The pipeline hands over oriented PNGs; autoOrient keeps a raw upload's EXIF rotation right too.
+  const input: Size = { width: metadata.autoOrient.width, height: metadata.autoOrient.height };
   const target = upscaleTarget(input, params.template, params.aspectRatio);
+  const resize = target.width !== input.width || target.height !== input.height;
+  // Already as large as the box needs (a large upload): handed on as it is, not re-encoded.
+  if (!resize && isPlainPng(metadata)) return { ...unchangedPng(image, metadata), scale: target.scale };
   const pipeline = sharp(image, { failOn: 'error' }).autoOrient().toColourspace('srgb');
-  if (target.width !== input.width || target.height !== input.height) {
-    pipeline.resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' });
-  }
+  if (resize) pipeline.resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' });
   const output = await toPng(pipeline, 'the image could not be upscaled');
   return { ...output, scale: target.scale };
 }

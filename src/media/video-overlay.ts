@@ -1,9 +1,11 @@
+import fs from 'node:fs/promises';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
-import { evenFloor, frameFor, parseHexColor, type Rgb, type Size } from './layout.ts';
+import { evenFloor, frameFor, parseHexColor, type Rgb, type Size, subjectBox } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
 import { frameCount } from './render-clip.ts';
 import type { ModelTemplate } from './template.ts';
+import { renderTitle, type TitleSprite } from './title.ts';
 import type { MediaRunOptions } from './types.ts';
 
 export interface VideoOverlayParams {
@@ -13,6 +15,8 @@ export interface VideoOverlayParams {
   outputPath: string;
   template: ModelTemplate;
   aspectRatio: string;
+  /** The workflow title, drawn over the background below the subject (see renderTitle). */
+  title?: string | null;
 }
 
 export interface VideoOverlayOutput extends VideoProbe {
@@ -21,10 +25,10 @@ export interface VideoOverlayOutput extends VideoProbe {
 }
 
 /**
- * VIDEO_OVERLAY: the clip, centred, over the model's background, into H.264 High / yuv420p / BT.709
- * MP4 with +faststart, exactly frameCount(template) frames at template.fps (so its duration is
- * template.durationMs to within half a frame). The result is probed: width, height, durationMs,
- * codec, pixFmt come from the file itself.
+ * VIDEO_OVERLAY: the model's background, the title (when the template has a style for it) and the
+ * clip, centred, on top, into H.264 High / yuv420p / BT.709 MP4 with +faststart, exactly
+ * frameCount(template) frames at template.fps (so its duration is template.durationMs to within
+ * half a frame). The result is probed: width, height, durationMs, codec, pixFmt come from the file itself.
  */
 export async function overlayVideo(params: VideoOverlayParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
   const { template } = params;
@@ -34,60 +38,89 @@ export async function overlayVideo(params: VideoOverlayParams, options: MediaRun
   const clip = await probeVideo(params.clipPath, { signal: options.signal });
   // Only libvpx decodes the alpha plane of a WebM VP8/VP9 stream; the native decoders drop it.
   const decoder = clip.codec === 'vp8' ? ['-c:v', 'libvpx'] : clip.codec === 'vp9' ? ['-c:v', 'libvpx-vp9'] : [];
-  const fps = template.fps;
-
-  const graph = [
-    ...backgroundFilters(template, frame, '[bg]'),
-    // Renumbered like the background: WebM stores millisecond timestamps (0, 33, 67...), and frame 2
-    // at 67 ms would lose to the background's frame 2 at 66.7 ms, repeating frame 1.
-    `[0:v]${renumber(fps)}[clip]`,
-    `[bg][clip]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420:eof_action=repeat,format=yuv420p[out]`,
-  ].join(';');
-
-  await runFfmpeg(
-    [
-      ...decoder,
-      '-i',
-      params.clipPath,
-      '-filter_complex',
-      graph,
-      '-map',
-      '[out]',
-      '-an',
-      '-frames:v',
-      String(frames),
-      '-r',
-      String(fps),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '20',
-      '-profile:v',
-      'high',
-      '-pix_fmt',
-      'yuv420p',
-      '-colorspace',
-      'bt709',
-      '-color_primaries',
-      'bt709',
-      '-color_trc',
-      'bt709',
-      '-color_range',
-      'tv',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      '-y',
-      params.outputPath,
-    ],
-    { ...options, durationMs: (frames * 1_000) / fps },
-  );
+  const title = await renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio));
+  const titlePath = `${params.outputPath}.title.png`;
+  if (title) await fs.writeFile(titlePath, title.png);
+  try {
+    await runFfmpeg(
+      [
+        ...decoder,
+        '-i',
+        params.clipPath,
+        '-filter_complex',
+        overlayGraph(template, frame, title && { ...title, path: titlePath }),
+        '-map',
+        '[out]',
+        '-an',
+        '-frames:v',
+        String(frames),
+        '-r',
+        String(template.fps),
+        ...H264_OUTPUT,
+        '-y',
+        params.outputPath,
+      ],
+      { ...options, durationMs: (frames * 1_000) / template.fps },
+    );
+  } finally {
+    if (title) await fs.rm(titlePath, { force: true });
+  }
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
   return { ...probe, path: params.outputPath, contentType: 'video/mp4' };
 }
+
+/**
+ * The title over the background, then the clip (input 0) on top. The title image is read by the
+ * graph itself and looped like the lights: as a second ffmpeg input, ffmpeg 4.1 made one output
+ * frame and duplicated it to the end.
+ */
+function overlayGraph(template: ModelTemplate, frame: Size, title: (TitleSprite & { path: string }) | null): string {
+  const background = title ? '[bare]' : '[bg]';
+  return [
+    ...backgroundFilters(template, frame, background),
+    ...(title
+      ? [
+          `movie=filename=${filterPath(title.path)},scale=out_color_matrix=bt709:out_range=tv,format=yuva420p,loop=loop=-1:size=1,${renumber(template.fps)}[title]`,
+          `[bare][title]overlay=x=${title.left}:y=${title.top}:format=yuv420[bg]`,
+        ]
+      : []),
+    // Renumbered like the background: WebM stores millisecond timestamps (0, 33, 67...), and frame 2
+    // at 67 ms would lose to the background's frame 2 at 66.7 ms, repeating frame 1.
+    `[0:v]${renumber(template.fps)}[clip]`,
+    `[bg][clip]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420:eof_action=repeat,format=yuv420p[out]`,
+  ].join(';');
+}
+
+/** A path as a filter option value inside a filtergraph: escaped once for the option, once for the graph (ffmpeg-filters, "Notes on filtergraph escaping"). */
+function filterPath(file: string): string {
+  return file.replace(/[\\':]/g, '\\$&').replace(/[\\'[\],;]/g, '\\$&');
+}
+
+/** H.264 High, yuv420p, BT.709 limited range, moov first: what every player and browser plays. */
+const H264_OUTPUT = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '20',
+  '-profile:v',
+  'high',
+  '-pix_fmt',
+  'yuv420p',
+  '-colorspace',
+  'bt709',
+  '-color_primaries',
+  'bt709',
+  '-color_trc',
+  'bt709',
+  '-color_range',
+  'tv',
+  '-movflags',
+  '+faststart',
+  '-f',
+  'mp4',
+];
 
 /**
  * The model's background video as filtergraph chains ending in `label`, made from the template's

@@ -128,9 +128,29 @@ describe('replaceAlphaWithGray', () => {
     const out = await replaceAlphaWithGray(await solidPng(10, 10, { r: 1, g: 2, b: 3 }));
     expect(pixelAt(await rawPixels(out.data), 5, 5)).toEqual([1, 2, 3]);
   });
+
+  test('an opaque 8-bit sRGB PNG is handed on as it is, not re-encoded; an opaque JPEG is made a PNG', async () => {
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 9, g: 8, b: 7 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const out = await replaceAlphaWithGray(png);
+    expect(out.data.equals(png)).toBe(true);
+    expect([out.width, out.height]).toEqual([40, 30]);
+    const fromJpeg = await replaceAlphaWithGray(await sharp(png).jpeg().toBuffer());
+    expect((await sharp(fromJpeg.data).metadata()).format).toBe('png');
+  });
 });
 
 describe('upscale', () => {
+  test('an image already as large as the box is handed on as it is when it is a plain PNG', async () => {
+    const png = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 9, g: 8, b: 7 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const out = await upscale(png, { template: newYear, aspectRatio: '16:9' });
+    expect(out.data.equals(png)).toBe(true);
+    expect([out.width, out.height, out.scale]).toEqual([2000, 1500, 1]);
+  });
+
   // The documented rule, worked out by hand for subjectScale 0.7 (boxes 1344x756, 756x1344, 1344x1344, 1074x1344).
   const cases: Array<[string, [number, number], [number, number]]> = [
     ['16:9', [400, 300], [1008, 756]], // height-bound: 756 / 300 = 2.52x
@@ -233,7 +253,7 @@ describe('renderImage', () => {
   });
 
   test('no title style, or a blank title: nothing is drawn, every background row is one colour', async () => {
-    const template: ModelTemplate = { ...aurora };
+    const template: ModelTemplate = { ...aurora, title: null };
     for (const [tpl, title] of [
       [template, 'ignored'],
       [newYear, '   '],
@@ -245,6 +265,45 @@ describe('renderImage', () => {
         expect(pixelAt(pixels, 100, y)).toEqual(pixelAt(pixels, 540, y));
       }
     }
+  });
+
+  test('every model draws the title in its own colour', async () => {
+    const out = await renderImage(await solidPng(100, 100, subjectColor), { template: aurora, aspectRatio: '9:16', title: 'Happy 2026' });
+    expect(out.titleDrawn).toBe(true);
+    expect(countNear(await rawPixels(out.data), hex(aurora.title!.color), 12, 1700)).toBeGreaterThan(500);
+  });
+
+  test('with the matte, the gray-flattened subject is cut out: no #808080 where the source was transparent', async () => {
+    // The pipeline's steps in order: a red disc with a soft edge on a transparent canvas, cropped, flattened, upscaled.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="240"><defs><radialGradient id="d"><stop offset="0.7" stop-color="#dc1e1e" stop-opacity="1"/><stop offset="1" stop-color="#dc1e1e" stop-opacity="0"/></radialGradient></defs><circle cx="120" cy="110" r="60" fill="url(#d)"/></svg>`;
+    const cropped = await cropToContent(await sharp(Buffer.from(svg)).png().toBuffer());
+    const gray = await replaceAlphaWithGray(cropped.data);
+    const upscaled = await upscale(gray.data, { template: newYear, aspectRatio: '1:1' });
+    const withMatte = await rawPixels(
+      (await renderImage(upscaled.data, { template: newYear, aspectRatio: '1:1', matte: cropped.data })).data,
+    );
+    const without = await rawPixels((await renderImage(upscaled.data, { template: newYear, aspectRatio: '1:1' })).data);
+    const side = upscaled.width;
+    const corner = 960 - side / 2 + 4; // inside the subject's box, outside the disc
+    expect(pixelAt(without, corner, corner).slice(0, 3)).toEqual(hex('#808080'));
+    expect(near(pixelAt(withMatte, corner, corner), pixelAt(withMatte, 4, corner), 2)).toBe(true);
+    expect(near(pixelAt(withMatte, 960, 960), hex('#dc1e1e'), 3)).toBe(true);
+    expect(countNear(withMatte, hex('#808080'), 10, 0)).toBe(0);
+    // The soft edge blends red into the background, with no gray in it: red stays above green and blue.
+    for (let x = 960 + side / 2 - 1; x > 960; x -= 1) {
+      const [r, g, b] = pixelAt(withMatte, x, 960) as [number, number, number];
+      const [bgR, bgG, bgB] = pixelAt(withMatte, 4, 960) as [number, number, number];
+      if (near([r, g, b], [bgR, bgG, bgB], 2)) continue;
+      expect(r).toBeGreaterThanOrEqual(bgR);
+      expect(g).toBeLessThanOrEqual(Math.max(bgG, 30) + 1);
+      expect(b).toBeLessThanOrEqual(Math.max(bgB, 30) + 1);
+    }
+  });
+
+  test('an opaque matte leaves the subject as it is', async () => {
+    const subject = await solidPng(200, 100, subjectColor);
+    const out = await rawPixels((await renderImage(subject, { template: newYear, aspectRatio: '16:9', matte: subject })).data);
+    expect(pixelAt(out, 960 - 99, 540 - 49).slice(0, 3)).toEqual([30, 200, 60]);
   });
 
   test('an unknown aspect ratio is a MediaError', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { probeVideo } from '../../src/media/probe.ts';
-import { animationState, type ClipOutput, frameCount, renderClip } from '../../src/media/render-clip.ts';
+import { animationState, type ClipOutput, clipSize, frameCount, renderClip } from '../../src/media/render-clip.ts';
 import { overlayVideo, type VideoOverlayOutput } from '../../src/media/video-overlay.ts';
 import { findModel, type ModelTemplate } from '../../src/modules/models/models.ts';
 import { decodeFrame, hex, near, pixelAt, type RawPixels, solidPng, topLevelBoxes } from '../helpers/media.ts';
@@ -56,7 +56,13 @@ beforeAll(async () => {
     clips.set(aspectRatio, clip);
     const progress: number[] = [];
     const output = await overlayVideo(
-      { clipPath: clip.path, outputPath: path.join(workDir, `video-${aspectRatio.replace(':', 'x')}.mp4`), template, aspectRatio },
+      {
+        clipPath: clip.path,
+        outputPath: path.join(workDir, `video-${aspectRatio.replace(':', 'x')}.mp4`),
+        template,
+        aspectRatio,
+        title: 'Happy 2026',
+      },
       { onProgress: (fraction) => progress.push(fraction) },
     );
     videos.set(aspectRatio, { output, progress });
@@ -69,15 +75,22 @@ afterAll(async () => {
 
 describe('renderClip', () => {
   test.each(cases)(
-    '$aspectRatio: a $width x $height VP8 WebM with alpha, duration × fps frames',
-    async ({ aspectRatio, template, width, height }) => {
+    "$aspectRatio: a VP8 WebM with alpha of the subject's extent, duration × fps frames",
+    async ({ aspectRatio, template, width: frameWidth, height: frameHeight }) => {
       const clip = clips.get(aspectRatio)!;
       expect(clip.contentType).toBe('video/webm');
       const probe = await probeVideo(clip.path, { countFrames: true });
       expect(probe.container).toContain('webm');
       expect(probe.codec).toBe('vp8');
       expect(probe.hasAlpha).toBe(true);
-      expect([probe.width, probe.height]).toEqual([width, height]);
+      // Not the frame: the 600x400 subject with room for its motion, even sides (VIDEO_OVERLAY centres it).
+      const { width, height } = probe;
+      expect([clip.width, clip.height]).toEqual([width, height]);
+      expect(width).toBeGreaterThan(600);
+      expect(height).toBeGreaterThan(400);
+      expect(width).toBeLessThan(Math.min(frameWidth, 720));
+      expect(height).toBeLessThan(Math.min(frameHeight, 500));
+      expect([width % 2, height % 2]).toEqual([0, 0]);
       expect(probe.frameCount).toBe(frameCount(template));
       expect(probe.frameCount).toBe(template.fps);
       expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1_000 / template.fps);
@@ -94,22 +107,37 @@ describe('renderClip', () => {
       const centre = meanOfPatch(last, width / 2, height / 2, 32);
       expect(centre[3]).toBeGreaterThanOrEqual(250);
       expect(near(centre, subjectColor, 16)).toBe(true);
-      // Both animations start from nothing: zoom-bounce at size 0, fade-drift at opacity 0.
+      // Both animations start at rest, so the first frame (the poster) shows the whole subject.
       const first = await decodeFrame(clip.path, 0, workDir, 'libvpx');
-      expect(pixelAt(first, width / 2, height / 2)[3]).toBe(0);
+      const firstCentre = meanOfPatch(first, width / 2, height / 2, 32);
+      expect(firstCentre[3]).toBeGreaterThanOrEqual(250);
+      expect(near(firstCentre, subjectColor, 16)).toBe(true);
+      expect(pixelAt(first, width / 2 - 290, height / 2 - 190)[3]).toBeGreaterThanOrEqual(250);
+      expect(pixelAt(first, 0, 0)[3]).toBe(0);
     },
   );
 
-  test('the animations move: zoom-bounce overshoots, settles and hops; fade-drift fades in while drifting', () => {
+  test('the animations start at rest and move: zoom-bounce swells, settles and hops; drift eases across', () => {
     const zoom = [0, 200, 400, 600, 800, 1_000, 2_000].map((t) => animationState('zoom-bounce', t, 6_000).scale);
-    expect(zoom[0]).toBe(0);
+    expect(zoom[0]).toBe(1);
     expect(Math.max(...zoom)).toBeGreaterThan(1.05);
+    expect(Math.min(...zoom)).toBeLessThan(1);
     const settled = animationState('zoom-bounce', 1_200, 6_000);
-    expect([settled.scale, settled.opacity, Math.abs(settled.offsetY)]).toEqual([1, 1, 0]);
+    expect([settled.scale, Math.abs(settled.offsetY)]).toEqual([1, 0]);
     expect(animationState('zoom-bounce', 1_700, 6_000).offsetY).toBeCloseTo(-0.015, 5);
-    const fade = [0, 500, 1_000, 3_000].map((t) => animationState('fade-drift', t, 5_000));
-    expect(fade.map((s) => s.opacity)).toEqual([0, 0.5, 1, 1]);
-    expect(fade[3]!.offsetX).toBeGreaterThan(fade[0]!.offsetX);
+    const drift = [0, 2_500, 5_000].map((t) => animationState('drift', t, 5_000));
+    expect([drift[0]!.scale, drift[0]!.offsetX, Math.abs(drift[0]!.offsetY)]).toEqual([1, 0, 0]);
+    expect(drift[1]!.offsetX).toBeCloseTo(0.015, 5);
+    expect([drift[2]!.scale, drift[2]!.offsetX, drift[2]!.offsetY]).toEqual([1, 0.03, -0.02]);
+  });
+
+  test('the clip size holds the subject in every frame, centred on the frame', () => {
+    const frame = { width: 1920, height: 1080 };
+    const size = clipSize(findModel('vim_new_year_2026')!.template, { width: 600, height: 400 }, frame);
+    // The swell (about 9%) and a hop of 1.5% of 1080 px above the centre, mirrored below.
+    expect(size.width).toBeGreaterThanOrEqual(650);
+    expect(size.height).toBeGreaterThanOrEqual(400 + 2 * 16);
+    expect(clipSize(newYear, { width: 1920, height: 1080 }, frame)).toEqual(frame);
   });
 });
 
@@ -156,6 +184,21 @@ describe('overlayVideo', () => {
         }
       }
       expect(differing).toBeGreaterThan(50);
+    },
+  );
+
+  test.each(cases)(
+    '$aspectRatio: the first frame is a poster: the subject and the title are there',
+    async ({ aspectRatio, template, width, height }) => {
+      const { output } = videos.get(aspectRatio)!;
+      const first = await decodeFrame(output.path, 0, workDir);
+      expect(near(pixelAt(first, width / 2, height / 2), subjectColor, 14)).toBe(true);
+      const band = Math.round(height - (height * (1 - template.subjectScale)) / 2);
+      let titlePixels = 0;
+      for (let y = band; y < height; y += 1) {
+        for (let x = 0; x < width; x += 2) if (near(pixelAt(first, x, y), hex(template.title!.color), 40)) titlePixels += 1;
+      }
+      expect(titlePixels).toBeGreaterThan(200);
     },
   );
 

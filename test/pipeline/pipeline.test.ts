@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { frameFor } from '../../src/media/layout.ts';
+import { frameFor, subjectBox } from '../../src/media/layout.ts';
 import { probeVideo } from '../../src/media/probe.ts';
 import { findModel } from '../../src/modules/models/models.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
-import { hex, near, pixelAt, rawPixels } from '../helpers/media.ts';
+import { decodeFrame, hex, near, pixelAt, type RawPixels, rawPixels } from '../helpers/media.ts';
 import { CreateWorkflow } from '../operations.ts';
 import { waitForWorkflow } from './wait.ts';
 
@@ -51,6 +51,46 @@ async function download(url: string, name: string): Promise<string> {
 
 const template = findModel('vim_new_year_2026')!.template;
 
+/** The side of the square subject box of the model at this aspect ratio. */
+function subjectBoxSide(aspectRatio: string): number {
+  const box = subjectBox(template, aspectRatio);
+  return Math.min(box.width, box.height);
+}
+
+/** The first row of the band below the subject box, where the title goes. */
+function bandTop(aspectRatio: string): number {
+  const frame = frameFor(aspectRatio);
+  return Math.round((frame.height + subjectBox(template, aspectRatio).height) / 2);
+}
+
+/**
+ * The disc (a square subject of `side` px, centred) is red in its middle; the corners of its
+ * square, transparent in the source, are never #808080, and on a still background (the IMAGE's
+ * gradient, not the video's moving lights) they are the background of their row.
+ */
+function expectCutOutDisc(image: RawPixels, side: number, tolerance: number, stillBackground: boolean) {
+  const cx = image.width / 2;
+  const cy = image.height / 2;
+  expect(near(pixelAt(image, cx, cy), hex('#dc1e1e'), tolerance)).toBe(true);
+  const inset = Math.round(side * 0.05);
+  for (const [x, y] of [
+    [cx - side / 2 + inset, cy - side / 2 + inset],
+    [cx + side / 2 - inset, cy + side / 2 - inset],
+  ] as const) {
+    if (stillBackground) expect(near(pixelAt(image, x, y), pixelAt(image, 8, y), tolerance)).toBe(true);
+    expect(near(pixelAt(image, x, y), hex('#808080'), 24)).toBe(false);
+  }
+}
+
+/** Pixels within `tolerance` of `rgb` from row `fromRow` down (every other column). */
+function countNear(image: RawPixels, rgb: number[], tolerance: number, fromRow: number): number {
+  let count = 0;
+  for (let y = fromRow; y < image.height; y += 1) {
+    for (let x = 0; x < image.width; x += 2) if (near(pixelAt(image, x, y), rgb, tolerance)) count += 1;
+  }
+  return count;
+}
+
 describe('a VIDEO run', () => {
   test.each(['16:9', '9:16', '1:1'])(
     '%s ends SUCCESS with an MP4 of the frame size and the model duration',
@@ -82,6 +122,12 @@ describe('a VIDEO run', () => {
       expect(probe).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: frame.width, height: frame.height });
       expect(Math.abs(probe.durationMs - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
       expect(Math.abs((media!.durationMs ?? 0) - template.durationMs)).toBeLessThanOrEqual(1000 / template.fps);
+
+      // The first frame is a poster: the disc, cut out (no gray where the source was transparent), and the title.
+      const first = await decodeFrame(file, 0, scratch);
+      const subjectSide = Math.min(subjectBoxSide(aspectRatio), 120 * 4);
+      expectCutOutDisc(first, subjectSide, 12, false);
+      expect(countNear(first, hex(template.title!.color), 40, bandTop(aspectRatio))).toBeGreaterThan(200);
       // A 1920x1920 encode takes ~40 s on 2 idle cores and twice that on a busy machine: the bound
       // is for a stuck run, not a speed check (speed is the benchmarks' business).
     },
@@ -131,6 +177,12 @@ describe('an IMAGE run', () => {
     expect([final.width, final.height]).toEqual([1536, 1920]);
     expect(near(pixelAt(final, 768, 960), hex('#dc1e1e'), 3)).toBe(true);
     expect(near(pixelAt(final, 0, 0), hex(template.background[0]), 3)).toBe(true);
+
+    // The new look: the disc cut out with CROP_TO_CONTENT's alpha (the gray step's output above
+    // stays gray), and the title below it.
+    expectCutOutDisc(final, upscaled.width!, 3, true);
+    expect(countNear(final, hex('#808080'), 6, 0)).toBe(0);
+    expect(countNear(final, hex(template.title!.color), 12, bandTop('4:5'))).toBeGreaterThan(500);
   });
 });
 

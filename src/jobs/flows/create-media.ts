@@ -3,10 +3,15 @@ import { CLIP_FORMAT, renderClip } from '../../media/render-clip.ts';
 import { renderImage } from '../../media/render-image.ts';
 import type { Flow } from './flow.ts';
 
-/** IMAGE: the finished PNG. VIDEO: the animated subject on a transparent background, for VIDEO_OVERLAY. */
-export const createMediaFlow: Flow = async ({ input, template, workflow, workDir, signal, onProgress }) => {
+/**
+ * IMAGE: the finished PNG. VIDEO: the animated subject on a transparent background, for
+ * VIDEO_OVERLAY. The input is the gray-flattened subject; CROP_TO_CONTENT's alpha (the matte)
+ * cuts it out again, so the media never shows REPLACE_ALPHA_WITH_GRAY's gray.
+ */
+export const createMediaFlow: Flow = async ({ input, loadOutput, template, workflow, workDir, signal, onProgress }) => {
+  const matte = (await loadOutput('CROP_TO_CONTENT')).data;
   if (workflow.pipelineMode === 'IMAGE') {
-    const image = await renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title });
+    const image = await renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title, matte });
     onProgress(1);
     return [
       { name: 'final.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },
@@ -14,7 +19,7 @@ export const createMediaFlow: Flow = async ({ input, template, workflow, workDir
   }
   const name = `clip.${CLIP_FORMAT.extension}`;
   const clip = await renderClip(
-    { subject: input.data, outputPath: path.join(workDir, name), template, aspectRatio: workflow.aspectRatio },
+    { subject: input.data, matte, outputPath: path.join(workDir, name), template, aspectRatio: workflow.aspectRatio },
     { signal, onProgress },
   );
   return [

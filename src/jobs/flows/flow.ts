@@ -23,6 +23,8 @@ export interface FlowContext {
   workflow: { id: string; title: string; model: string; aspectRatio: string; pipelineMode: PipelineMode };
   template: ModelTemplate;
   input: FlowInput;
+  /** The first output of a flow that ran before this one in the run (e.g. CREATE_MEDIA reads CROP_TO_CONTENT's alpha). */
+  loadOutput(flow: FlowName): Promise<FlowInput>;
   /** A private scratch folder, removed after the flow. */
   workDir: string;
   /** Aborted when the run is canceled or deleted, or the worker stops; kill child processes on it. */
