@@ -16,12 +16,14 @@ const model = findModel('vim_new_year_2026')!;
 async function once(source: Buffer): Promise<number> {
   const started = nowMs();
   let input: FlowInput = { key: 'source.png', data: source, contentType: 'image/png' };
+  const outputs = new Map<FlowName, FlowInput>();
   for (const flow of IMAGE_FLOWS) {
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-flow-'));
     const [output] = await flows[flow]({
       workflow: { id: 'bench', title: 'Bench workflow', model: model.id, aspectRatio: '16:9', pipelineMode: 'IMAGE' },
       template: model.template,
       input,
+      loadOutput: async (name) => outputs.get(name)!,
       workDir,
       signal: new AbortController().signal,
       onProgress: () => {},
@@ -29,6 +31,7 @@ async function once(source: Buffer): Promise<number> {
     const data = Buffer.isBuffer(output!.data) ? output!.data : await fs.readFile(output!.data.path);
     await fs.rm(workDir, { recursive: true, force: true });
     input = { key: output!.name, data, contentType: output!.contentType };
+    outputs.set(flow, input);
   }
   return nowMs() - started;
 }
