@@ -144,7 +144,7 @@ describe('API keys', () => {
     // An hour-long cache: only the revocation's NOTIFY can make this process refuse the key in time.
     const other = await spawnApiProcess({ ...app.serviceEnv, API_KEY_CACHE_SECONDS: '3600' });
     try {
-      while (!other.output().some((line) => line.includes('following API key revocations'))) await sleep(50);
+      while (!other.output().some((line) => line.includes('following key revocations'))) await sleep(50);
       const me = (key: string) =>
         fetch(`http://127.0.0.1:${other.port}/graphql`, {
           method: 'POST',

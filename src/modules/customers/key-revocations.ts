@@ -17,7 +17,7 @@ export function followKeyRevocations(options: { databaseUrl: string; customers: 
     onNotification: (_channel, keyId) => customers.forgetKey(keyId),
     onListening: () => {
       customers.forgetAllKeys();
-      if (first) logger.info({ channel: API_KEY_REVOCATIONS_CHANNEL }, 'following API key revocations');
+      if (first) logger.info({ channel: API_KEY_REVOCATIONS_CHANNEL }, 'following key revocations');
       first = false;
     },
     logger,
