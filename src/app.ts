@@ -21,6 +21,7 @@ import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
+import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
@@ -53,6 +54,7 @@ export function buildApp(deps: AppDeps): App {
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
   const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
+  const keyRevocations = followKeyRevocations({ databaseUrl: deps.databaseUrl, customers: services.customers, logger });
   const feed = new WorkflowProgressFeed({
     pubsub: events.pubsub,
     workflows: services.workflows,
@@ -91,6 +93,7 @@ export function buildApp(deps: AppDeps): App {
       feed.stop();
       await closeGracefully(server, wsServer, deps);
       await events.stop();
+      await keyRevocations.stop();
     },
   };
 }

@@ -71,6 +71,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
   MAX_PENDING_UPLOADS: integer(1, 100_000, 50),
+  API_KEY_CACHE_SECONDS: integer(0, 86_400, 30),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100, 8),
   WEBHOOK_RETRY_BASE_SECONDS: integer(0, 86_400, 10),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
@@ -192,6 +193,11 @@ export const limits = Object.freeze({
   maxConcurrentUploads: 8 as number,
   /** Nesting depth of a JSON scalar value (logError's context). */
   maxJsonDepth: 32,
+  /**
+   * How long an API process remembers which customer a key belongs to (API_KEY_CACHE_SECONDS; 0: look
+   * up every request). A revocation reaches every process at once; this bounds a missed one.
+   */
+  apiKeyCacheSeconds: 30 as number,
 });
 
 const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
@@ -255,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConnections: e.MAX_CONNECTIONS,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
       maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
+      apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
     }),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
     webhooks: Object.freeze({

@@ -29,7 +29,7 @@ export interface ServiceDeps {
 
 export function createServices({ config, db, storage, logger, clock = () => new Date() }: ServiceDeps): Services {
   const credits = new CreditsService(db);
-  const customers = new CustomersService(db, credits, config.adminApiKey);
+  const customers = new CustomersService(db, credits, config.adminApiKey, config.limits.apiKeyCacheSeconds);
   const uploads = new UploadsService(db, storage, config.limits, clock);
   const webhookConfig = config.webhooks ?? defaultWebhookConfig;
   const webhooks = new WebhooksService({

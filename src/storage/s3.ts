@@ -10,7 +10,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { UrlSigner } from './url-signer.ts';
 
 export interface StorageSettings {
   endpoint: string | undefined;
@@ -31,17 +31,19 @@ export interface ObjectInfo {
   contentType: string | undefined;
 }
 
-/** The bucket, as the rest of the code sees it. The only module that imports @aws-sdk. */
+/** The bucket, as the rest of the code sees it. Only this module and its URL signer import @aws-sdk. */
 export class Storage {
   readonly bucket: string;
   private readonly client: S3Client;
   /** Signs URLs for clients. The host is part of an S3 signature, so it must be signed with the public one. */
   private readonly publicClient: S3Client;
+  private readonly urlSigner: UrlSigner;
 
   constructor(settings: StorageSettings) {
     this.bucket = settings.bucket;
     this.client = clientFor(settings, settings.endpoint);
     this.publicClient = settings.publicEndpoint ? clientFor(settings, settings.publicEndpoint) : this.client;
+    this.urlSigner = new UrlSigner(this.publicClient, this.bucket);
   }
 
   async ensureBucket(): Promise<void> {
@@ -133,7 +135,7 @@ export class Storage {
   }
 
   signGetUrl(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.publicClient, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+    return this.urlSigner.signGet(key, { expiresInSeconds });
   }
 
   /**
@@ -141,11 +143,7 @@ export class Storage {
    * so S3 refuses a body of another size or type.
    */
   signPutUrl(key: string, contentType: string, size: number, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(
-      this.publicClient,
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ContentLength: size }),
-      { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) },
-    );
+    return this.urlSigner.signPut(key, contentType, size, { expiresInSeconds });
   }
 
   destroy(): void {
@@ -154,7 +152,8 @@ export class Storage {
   }
 }
 
-function clientFor(settings: StorageSettings, endpoint: string | undefined): S3Client {
+/** The client this module uses for a bucket at `endpoint`; exported for tests of the URL signer. */
+export function clientFor(settings: StorageSettings, endpoint: string | undefined): S3Client {
   return new S3Client({
     region: settings.region,
     endpoint,

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
+import { spawnApiProcess } from '../helpers/processes.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 import { Me } from '../operations.ts';
 import { subscribeWs, wsClient } from '../subscriptions/clients.ts';
@@ -123,6 +125,44 @@ describe('API keys', () => {
     } finally {
       await doomedClient.dispose();
       await keptClient.dispose();
+    }
+  });
+
+  test('a key in use, so remembered by the process, is refused on its very next request once revoked', async () => {
+    const owner = await app.createCustomer(0);
+    const spare = await newKey(owner.apiKey);
+    for (let i = 0; i < 2; i += 1) expect((await app.gql(Me, {}, { key: spare.apiKey })).data?.me.id).toBe(owner.customerId);
+    await app.gql(RevokeApiKey, { id: spare.key.id }, { key: owner.apiKey });
+    const refused = await app.gql(Me, {}, { key: spare.apiKey });
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+  });
+
+  test('another API process stops accepting a revoked key when the revocation reaches it, long before its cache would expire', async () => {
+    const owner = await app.createCustomer(0);
+    const spare = await newKey(owner.apiKey);
+    // An hour-long cache: only the revocation's NOTIFY can make this process refuse the key in time.
+    const other = await spawnApiProcess({ ...app.serviceEnv, API_KEY_CACHE_SECONDS: '3600' });
+    try {
+      while (!other.output().some((line) => line.includes('following key revocations'))) await sleep(50);
+      const me = (key: string) =>
+        fetch(`http://127.0.0.1:${other.port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query: '{ me { id } }' }),
+        });
+      expect(((await (await me(spare.apiKey)).json()) as { data: { me: { id: string } } }).data.me.id).toBe(owner.customerId);
+      // Revoked through this process; the other one still has the key remembered.
+      await app.gql(RevokeApiKey, { id: spare.key.id }, { key: owner.apiKey });
+      let status = 200;
+      while (status === 200) {
+        status = (await me(spare.apiKey)).status;
+        if (status === 200) await sleep(50);
+      }
+      expect(status).toBe(401);
+      expect((await me(owner.apiKey)).status).toBe(200);
+    } finally {
+      await other.stop();
     }
   });
 });

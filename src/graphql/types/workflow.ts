@@ -1,6 +1,7 @@
+import type { GraphQLContext } from '../../context.ts';
 import { BadRequestError, InsufficientCreditError, NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import { finalFlow, type MediaFile, type Workflow } from '../../modules/workflows/workflow.ts';
-import type { DeletedWorkflow, WorkflowPage } from '../../modules/workflows/workflows.service.ts';
+import type { DeletedWorkflow, WorkflowChildren, WorkflowPage } from '../../modules/workflows/workflows.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { CompletionType } from './completion.ts';
@@ -70,6 +71,12 @@ export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+/** The nested fields (completions, their results, mediaResult, source) are then served without another query. */
+function primeChildren(ctx: GraphQLContext, { workflowId, completions, mediaFiles }: WorkflowChildren): void {
+  ctx.loaders.completions.prime(workflowId, completions);
+  ctx.loaders.mediaFiles.prime(workflowId, mediaFiles);
+}
 
 async function finalMedia(workflow: Workflow, files: Promise<MediaFile[]>): Promise<MediaFile[]> {
   const flow = finalFlow(workflow.pipelineMode);
@@ -160,14 +167,21 @@ builder.queryFields((t) => ({
     description: "The workflow, if the caller may see it: its own customer's, or any PUBLIC one.",
     args: { id: t.arg.id({ required: true }) },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'WorkflowResult' } },
-    resolve: (_root, { id }, ctx) => ctx.services.workflows.get(ctx.viewer, id),
+    resolve: async (_root, { id }, ctx) => {
+      const { workflow, children } = await ctx.services.workflows.read(ctx.viewer, id);
+      primeChildren(ctx, children);
+      return workflow;
+    },
   }),
   workflows: t.field({
     type: WorkflowConnectionType,
     description: "The caller's workflows, newest first.",
     args: { first: t.arg.int(), after: t.arg.string(), filter: t.arg({ type: WorkflowFilter }) },
-    resolve: (_root, { after, ...args }, ctx) =>
-      ctx.services.workflows.list(ctx.viewer, { ...args, after: after ? decodeCursor(after, 'after') : undefined }),
+    resolve: async (_root, { after, ...args }, ctx) => {
+      const page = await ctx.services.workflows.list(ctx.viewer, { ...args, after: after ? decodeCursor(after, 'after') : undefined });
+      for (const children of page.children) primeChildren(ctx, children);
+      return page;
+    },
   }),
 }));
 

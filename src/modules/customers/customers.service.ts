@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import { notifyApiKeyRevoked } from '../../queue/channels.ts';
 import { type AuthenticatedViewer, canActFor, requireAdmin, requireAuthenticated, requireCustomer, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { type ApiKey, toApiKey } from './api-key.ts';
+import { ApiKeyCache, type KnownKey } from './api-key-cache.ts';
 import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
 import { type Customer, toCustomer } from './customer.ts';
 import * as customers from './customers.repository.ts';
@@ -15,11 +17,17 @@ const createCustomerInput = z.object({
 });
 
 export class CustomersService {
+  private readonly knownKeys: ApiKeyCache;
+
   constructor(
     private readonly db: Database,
     private readonly credits: CreditsService,
     private readonly adminApiKey: string | undefined,
-  ) {}
+    /** How long a looked-up key is trusted without asking the database again (0: never). */
+    keyCacheSeconds = 0,
+  ) {
+    this.knownKeys = new ApiKeyCache(keyCacheSeconds);
+  }
 
   /** Resolves the Authorization header. No header is anonymous; a header that matches nothing is an error. */
   async authenticate(authorization: string | null | undefined): Promise<Viewer> {
@@ -28,9 +36,30 @@ export class CustomersService {
     if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <key>"');
     const key = match[1]!;
     if (this.adminApiKey && sameSecret(key, this.adminApiKey)) return { kind: 'admin' };
-    const found = await customers.findLiveKeyByHash(this.db, hashApiKey(key));
-    if (!found) throw new UnauthenticatedError('The API key is not valid');
-    return { kind: 'customer', customerId: found.customer_id, keyId: found.id };
+    const known = await this.findLiveKey(hashApiKey(key));
+    if (!known) throw new UnauthenticatedError('The API key is not valid');
+    return { kind: 'customer', customerId: known.customerId, keyId: known.keyId };
+  }
+
+  private async findLiveKey(keyHash: string): Promise<KnownKey | undefined> {
+    const cached = this.knownKeys.get(keyHash);
+    if (cached) return cached;
+    const ticket = this.knownKeys.ticket();
+    const found = await customers.findLiveKeyByHash(this.db, keyHash);
+    if (!found) return undefined;
+    const known = { keyId: found.id, customerId: found.customer_id };
+    this.knownKeys.remember(keyHash, known, ticket);
+    return known;
+  }
+
+  /** Another process revoked the key (its NOTIFY arrived): refuse it from now on. */
+  forgetKey(keyId: string): void {
+    this.knownKeys.forgetKey(keyId);
+  }
+
+  /** Revocations may have been missed while the LISTEN connection was down: look every key up again. */
+  forgetAllKeys(): void {
+    this.knownKeys.forgetAll();
   }
 
   /**
@@ -59,15 +88,22 @@ export class CustomersService {
   }
 
   /**
-   * Ends a key: every request with it is refused from now on (each looks its key up), and every
-   * process ends its open subscriptions within seconds (they check their keys). Final.
+   * Ends a key: every request with it is refused from now on (this process forgets it at once,
+   * the others when the NOTIFY sent with the revocation arrives), and every process ends its open
+   * subscriptions within seconds (they check their keys). Final.
    */
   async revokeApiKey(viewer: Viewer, id: string): Promise<ApiKey> {
     const caller = requireAuthenticated(viewer);
     const keyId = assertUuid(id, 'id');
     const row = await customers.findApiKey(this.db, keyId);
     if (!row || !canActFor(caller, row.customer_id)) throw new NotFoundError('ApiKey', id);
-    return toApiKey(await customers.revokeApiKey(this.db, keyId, new Date()));
+    const revoked = await this.db.transaction().execute(async (trx) => {
+      const updated = await customers.revokeApiKey(trx, keyId, new Date());
+      await notifyApiKeyRevoked(trx, keyId);
+      return updated;
+    });
+    this.knownKeys.forgetKey(keyId);
+    return toApiKey(revoked);
   }
 
   /** The customer's keys, revoked ones included, newest first. */

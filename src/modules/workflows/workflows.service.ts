@@ -61,8 +61,17 @@ export interface UpdateWorkflowInput {
 
 export interface WorkflowPage {
   workflows: Workflow[];
+  /** The completions and media of each workflow of the page, read with it. */
+  children: WorkflowChildren[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
+}
+
+/** What hangs off a workflow, read in the same statement as its row. */
+export interface WorkflowChildren {
+  workflowId: string;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
 }
 
 /** What a progress subscriber is sent: the row and its nested data, read in one snapshot. */
@@ -289,7 +298,17 @@ export class WorkflowsService {
     return toWorkflow(row);
   }
 
-  /** The caller's workflows (every customer's, for the admin), newest first, after the cursor's row. */
+  /** What `get` answers, with the workflow's completions and media, all in one round trip. */
+  async read(viewer: Viewer, id: string): Promise<{ workflow: Workflow; children: WorkflowChildren }> {
+    const workflowId = assertUuid(id, 'id');
+    const tree = await workflows.findWorkflowTree(this.deps.db, workflowId);
+    if (!tree || !(tree.workflow.visibility === 'PUBLIC' || canActFor(viewer, tree.workflow.customer_id))) {
+      throw new NotFoundError('Workflow', id);
+    }
+    return { workflow: toWorkflow(tree.workflow), children: toChildren(tree) };
+  }
+
+  /** The caller's workflows (every customer's, for the admin), newest first, after the cursor's row, with their completions and media. */
   async list(
     viewer: Viewer,
     args: {
@@ -305,7 +324,7 @@ export class WorkflowsService {
       throw ValidationError.field('first', `must be between 1 and ${maxPageSize}`);
     }
     const after = args.after;
-    const rows = await workflows.listWorkflows(this.deps.db, {
+    const trees = await workflows.listWorkflowTrees(this.deps.db, {
       customerId: caller.kind === 'customer' ? caller.customerId : undefined,
       processingStatus: args.filter?.processingStatus ?? undefined,
       primaryUserId: args.filter?.primaryUserId ?? undefined,
@@ -313,9 +332,11 @@ export class WorkflowsService {
       after,
       limit: first + 1,
     });
+    const page = trees.slice(0, first);
     return {
-      workflows: rows.slice(0, first).map(toWorkflow),
-      hasNextPage: rows.length > first,
+      workflows: page.map((tree) => toWorkflow(tree.workflow)),
+      children: page.map(toChildren),
+      hasNextPage: trees.length > first,
       hasPreviousPage: after !== undefined,
     };
   }
@@ -535,6 +556,14 @@ export class WorkflowsService {
       this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
     }
   }
+}
+
+function toChildren(tree: workflows.WorkflowTree): WorkflowChildren {
+  return {
+    workflowId: tree.workflow.id,
+    completions: tree.completions.map(toCompletion),
+    mediaFiles: tree.mediaFiles.map(toMediaFile),
+  };
 }
 
 function isUnfinished(status: ProcessingStatus): boolean {
