@@ -179,7 +179,7 @@ function welcomeText(
   adminApiKey: string | undefined,
 ): string {
   const url = `http://localhost:${port}/graphql`;
-  const lines = ['', `Framewright is up. GraphiQL: ${url}`];
+  const lines = ['', `Framewright is up. GraphiQL: ${url}`, `Demo page (drop an image, watch it run): http://localhost:${port}/demo`];
   if (embedded.postgres || embedded.s3) {
     lines.push('The embedded PostgreSQL and S3 server are for development; set DATABASE_URL and S3_ENDPOINT in production.');
   }
