@@ -22,6 +22,8 @@ import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
+import type { Notifier } from './notifier/index.ts';
+import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -33,8 +35,10 @@ export interface AppDeps {
   limits: typeof contractLimits;
   /** METRICS_TOKEN and CORS_ORIGINS; the defaults when omitted (an open /metrics, any origin). */
   http?: HttpSettings;
-  /** For the LISTEN connection that feeds subscriptions (workflow events from every process). */
+  /** For the LISTEN connection that feeds subscriptions (workflow events from every process), when no notifier is given. */
   databaseUrl: string;
+  /** The bus that feeds subscriptions (NOTIFIER); LISTEN on databaseUrl when omitted. */
+  notifier?: Notifier;
   /** How long in-flight requests may take to finish on stop. */
   shutdownGraceMs: number;
 }
@@ -52,7 +56,8 @@ export function buildApp(deps: AppDeps): App {
   const { services, logger } = deps;
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
-  const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
+  const notifier = deps.notifier ?? createPostgresNotifier({ listenUrl: deps.databaseUrl, logger });
+  const events = createWorkflowPubSub({ notifier, logger });
   const feed = new WorkflowProgressFeed({
     pubsub: events.pubsub,
     workflows: services.workflows,

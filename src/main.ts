@@ -105,7 +105,8 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
     if (roles.worker) {
       const runner = startJobRunner({
         db: infra.db,
-        databaseUrl: infra.databaseUrl,
+        databaseUrl: infra.databaseListenUrl,
+        notifier: infra.notifier,
         storage: infra.storage,
         credits: services.credits,
         webhooks: services.webhooks,
@@ -133,7 +134,8 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         logger,
         limits: config.limits,
         http: config.http,
-        databaseUrl: infra.databaseUrl,
+        databaseUrl: infra.databaseListenUrl,
+        notifier: infra.notifier,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       const port = await app.listen(config.port, config.host);
