@@ -48,7 +48,9 @@ function subscribe(
   logger: Logger,
 ) {
   // Subscribed again by hand on every 'ready', so the resync runs only once the subscription stands.
-  const client = new Redis(url, { autoResubscribe: false, maxRetriesPerRequest: null, lazyConnect: true });
+  // Named, so an operator's CLIENT LIST tells which deployment's subscribers are which.
+  const connectionName = `${prefix}subscriber`;
+  const client = new Redis(url, { autoResubscribe: false, maxRetriesPerRequest: null, lazyConnect: true, connectionName });
   let stopped = false;
   let down = false;
   client.on('message', (channel: string, message: string) => {
