@@ -16,7 +16,7 @@ import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
-import { useBoundedMetrics } from './http/metrics.ts';
+import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
@@ -24,6 +24,7 @@ import { type Logger, toYogaLogger } from './logger.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
 import type { Notifier } from './notifier/index.ts';
 import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
+import { queueStats } from './queue/stats.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -66,6 +67,7 @@ export function buildApp(deps: AppDeps): App {
     logger,
     registry,
   });
+  registerQueueGauges(registry, () => queueStats(deps.db));
   const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
 
   const caps = new ConnectionCaps(deps.limits);

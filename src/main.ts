@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
+import { formatStatus } from './cli/status.ts';
 import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
@@ -11,6 +12,7 @@ import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
+import { queueStats } from './queue/stats.ts';
 import { createServices, type Services } from './services.ts';
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
@@ -279,6 +281,20 @@ program
     await withInfrastructure(config, logger, async (_infra, services) => {
       const { customer, apiKey } = await services.customers.create(OPERATOR, { name: options.name, credits: options.credits });
       process.stdout.write(`${JSON.stringify({ customerId: customer.id, apiKey })}\n`);
+    });
+  });
+
+// Scale-out: the queue as /metrics shows it, for a person.
+program
+  .command('status')
+  .description('print the queue depth, the oldest waiting run, workers alive and webhook deliveries pending')
+  .option('--json', 'one JSON line instead of a table')
+  .action(async (options: { json?: boolean }) => {
+    const config = readConfig();
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    await withInfrastructure(config, logger, async (infra) => {
+      const stats = await queueStats(infra.db);
+      process.stdout.write(formatStatus(stats, { json: options.json ?? false, notifier: infra.notifier.kind }));
     });
   });
 

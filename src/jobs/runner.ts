@@ -9,6 +9,7 @@ import type { Notifier } from '../notifier/index.ts';
 import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import { JOBS_CHANNEL } from '../queue/channels.ts';
 import * as queue from '../queue/jobs.ts';
+import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
@@ -92,16 +93,39 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const notifier = options.notifier ?? createPostgresNotifier({ listenUrl: options.databaseUrl, logger });
   // A (re)subscription wakes every loop too: wake-ups sent while the connection was down are lost.
   const listener = notifier.subscribe([JOBS_CHANNEL], { onMessage: wakeAll, onResync: wakeAll });
+  const stopHeartbeat = startWorkerHeartbeat(options.db, { id: workerId, concurrency: options.concurrency }, logger);
   logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
   return {
     workerId,
     stop: async (graceMs) => {
       await Promise.all(loops.map((loop) => loop.stop(graceMs)));
+      await stopHeartbeat();
       const released = await queue.releaseJobsOf(options.db, workerId);
       if (released > 0) logger.info({ released }, 'released jobs for other workers');
       await listener.stop();
       logger.info('worker stopped');
     },
+  };
+}
+
+/** How often a runner says it is alive (the workers table: /metrics, `framewright status`). */
+const WORKER_HEARTBEAT_MS = 5000;
+
+/** Beats at once, then every WORKER_HEARTBEAT_MS; the returned stop removes the runner's row. */
+function startWorkerHeartbeat(db: Database, worker: { id: string; concurrency: number }, logger: Logger): () => Promise<void> {
+  const row = { ...worker, hostname: os.hostname(), pid: process.pid };
+  const beat = () =>
+    workerHeartbeat(db, row).catch((error: unknown) => logger.warn({ err: error }, 'could not record the worker heartbeat; trying again'));
+  let last = beat();
+  const timer = setInterval(() => {
+    last = beat();
+  }, WORKER_HEARTBEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    // A beat still in flight would put the row back after the delete.
+    await last;
+    await removeWorker(db, worker.id).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker row'));
   };
 }
 

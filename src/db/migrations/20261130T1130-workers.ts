@@ -1,0 +1,24 @@
+import { type Kysely, sql } from 'kysely';
+
+// Frozen in time: later changes go into new migrations, never here.
+const statements = [
+  // One row per running job runner, refreshed by its heartbeat: how many workers are alive, for
+  // /metrics and `framewright status`. A runner that stops removes its row; one that dies leaves
+  // a row whose last_seen_at stops moving (and the runners prune such rows after a day).
+  sql`CREATE TABLE workers (
+    id text PRIMARY KEY,
+    hostname text NOT NULL,
+    pid integer NOT NULL,
+    concurrency integer NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at timestamptz NOT NULL DEFAULT now()
+  )`,
+];
+
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const statement of statements) await statement.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE IF EXISTS workers`.execute(db);
+}
