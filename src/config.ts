@@ -178,7 +178,7 @@ export const limits = Object.freeze({
   maxSignedUrlSeconds: 7 * 24 * 3600,
   maxPageSize: 100,
   defaultPageSize: 20,
-  /** logError calls per second per API key, in each API process (ERROR_LOG_RATE_PER_SECOND). */
+  /** logError calls per second per API key, counted across every API process (ERROR_LOG_RATE_PER_SECOND). */
   errorLogRatePerSecond: 100 as number,
   /** A week's error log file stops taking entries at this size (ERROR_LOG_MAX_FILE_BYTES). */
   errorLogMaxFileBytes: 5 * 1024 * 1024,

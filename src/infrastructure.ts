@@ -6,6 +6,7 @@ import { createDatabase, type Database, migrateToLatest } from './db/database.ts
 import { S3RVER_KEY } from './embedded/s3.ts';
 import { type EmbeddedServices, useEmbeddedServices } from './embedded/shared.ts';
 import type { Logger } from './logger.ts';
+import type { RateLimitStore } from './modules/shared/key-rate-limiter.ts';
 import { createNotifier, type Notifier } from './notifier/index.ts';
 import { Storage } from './storage/s3.ts';
 
@@ -17,6 +18,8 @@ export interface Infrastructure {
   databaseListenUrl: string;
   /** The bus between processes (NOTIFIER): job wake-ups, progress events. */
   notifier: Notifier;
+  /** Per-key limits are counted here, for every process: Redis with NOTIFIER=redis, else PostgreSQL. */
+  rateLimitStore: RateLimitStore;
   storage: Storage;
   /** Which services run embedded because nobody configured them (started here or by another command on DATA_DIR). */
   embedded: { postgres: boolean; s3: boolean };
@@ -71,6 +74,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     databaseUrl,
     databaseListenUrl,
     notifier,
+    rateLimitStore: publisher ? { kind: 'redis', client: publisher.client } : { kind: 'postgres', db },
     storage,
     embedded: { postgres: wanted.postgres, s3: wanted.s3 },
     adminApiKey: config.adminApiKey ?? generated,

@@ -68,7 +68,13 @@ async function withInfrastructure(
   const signals = shutdownSignals(logger);
   const infra = await startInfrastructure(config, logger);
   // The admin key may come from DATA_DIR (embedded mode): the infrastructure decided which one applies.
-  const services = createServices({ config: { ...config, adminApiKey: infra.adminApiKey }, db: infra.db, storage: infra.storage, logger });
+  const services = createServices({
+    config: { ...config, adminApiKey: infra.adminApiKey },
+    db: infra.db,
+    storage: infra.storage,
+    logger,
+    rateLimitStore: infra.rateLimitStore,
+  });
   let running: { stop(): Promise<void> } | void;
   try {
     running = await work(infra, services);

@@ -3,7 +3,11 @@ import type { Publisher } from '../db/after-commit.ts';
 import type { Logger } from '../logger.ts';
 import { type Notifier, publishMessage } from './notifier.ts';
 
-export type RedisNotifier = Notifier & Publisher;
+export type RedisNotifier = Notifier &
+  Publisher & {
+    /** The publishing connection, for other short commands (the shared rate limits). */
+    client: Redis;
+  };
 
 /**
  * Redis pub/sub: LISTEN connections no longer count against PostgreSQL, and PgBouncer needs no
@@ -27,6 +31,7 @@ export function createRedisNotifier(options: { url: string; namespace: string; l
   void publisher.connect().catch(() => {});
   return {
     kind: 'redis',
+    client: publisher,
     publishAfterCommit: publishMessage,
     publish: (channel, payload) => {
       publisher.publish(prefix + channel, payload).catch((error: unknown) => {

@@ -13,6 +13,12 @@ const statements = [
     started_at timestamptz NOT NULL DEFAULT now(),
     last_seen_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Per-key limits counted across API processes (rate-limiter-flexible's layout): logError calls.
+  sql`CREATE TABLE rate_limits (
+    key varchar(255) PRIMARY KEY,
+    points integer NOT NULL DEFAULT 0,
+    expire bigint
+  )`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -20,5 +26,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE IF EXISTS rate_limits`.execute(db);
   await sql`DROP TABLE IF EXISTS workers`.execute(db);
 }
