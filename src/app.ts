@@ -9,6 +9,7 @@ import { type limits as contractLimits, defaultHttpSettings, type HttpSettings }
 import { createContext, type GraphQLContext, type ServerContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
+import { SubscriptionCounts } from './events/subscription-counts.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
 import { isBackendUnavailable } from './http/backend-unavailable.ts';
@@ -59,7 +60,9 @@ export function buildApp(deps: AppDeps): App {
   const registry = new Registry();
   const notifier = deps.notifier ?? createPostgresNotifier({ listenUrl: deps.databaseUrl, logger });
   const events = createWorkflowPubSub({ notifier, logger });
+  const sharedCounts = new SubscriptionCounts(deps.db, logger);
   const feed = new WorkflowProgressFeed({
+    sharedCounts,
     pubsub: events.pubsub,
     workflows: services.workflows,
     keys: services.customers,
@@ -98,6 +101,7 @@ export function buildApp(deps: AppDeps): App {
       feed.stop();
       await closeGracefully(server, wsServer, deps);
       await events.stop();
+      await sharedCounts.stop();
     },
   };
 }

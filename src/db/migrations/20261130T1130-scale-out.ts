@@ -19,6 +19,15 @@ const statements = [
     points integer NOT NULL DEFAULT 0,
     expire bigint
   )`,
+  // Open workflowProgress subscriptions per key and API process, so MAX_SUBSCRIPTIONS_PER_KEY holds
+  // across processes. A process refreshes seen_at while it lives; rows of a dead one stop counting.
+  sql`CREATE TABLE subscription_counts (
+    process_id text NOT NULL,
+    key text NOT NULL,
+    count integer NOT NULL,
+    seen_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, process_id)
+  )`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -26,6 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE IF EXISTS subscription_counts`.execute(db);
   await sql`DROP TABLE IF EXISTS rate_limits`.execute(db);
   await sql`DROP TABLE IF EXISTS workers`.execute(db);
 }

@@ -11,7 +11,7 @@ import type { UploadsTable } from './uploads.ts';
 import type { WebhookDeliveriesTable } from './webhook-deliveries.ts';
 import type { WebhookEndpointsTable } from './webhook-endpoints.ts';
 import type { WebhookEventsTable } from './webhook-events.ts';
-import type { WorkersTable } from './workers.ts';
+import type { SubscriptionCountsTable, WorkersTable } from './workers.ts';
 import type { WorkflowsTable } from './workflows.ts';
 
 export interface DB {
@@ -30,4 +30,5 @@ export interface DB {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   workers: WorkersTable;
+  subscription_counts: SubscriptionCountsTable;
 }
