@@ -20,8 +20,9 @@ export type RedisNotifier = Notifier &
 export function createRedisNotifier(options: { url: string; namespace: string; logger: Logger }): RedisNotifier {
   const { logger } = options;
   const prefix = `framewright:${options.namespace}:`;
-  // Publishes are fire and forget: a down Redis fails them fast instead of queueing them for later.
-  const publisher = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  // Publishes are fire and forget. One made while the connection is being (re)made waits for it;
+  // past one failed reconnect it is dropped (logged) rather than queued without bound.
+  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let warned = false;
   publisher.on('error', (error: Error) => {
     if (!warned) logger.warn({ err: error }, 'Redis publishing connection failed; reconnecting');
