@@ -65,6 +65,10 @@ interface Followed {
   id?: string;
   successAt?: number;
   ended?: 'SUCCESS' | 'FAILED' | 'CANCELED' | 'ERROR';
+  /** Why the submission or the stream failed. */
+  error?: string;
+  /** The run's status in the database once the clients are done. */
+  stored?: string;
 }
 
 /** Runs each configuration in turn; one row per figure and configuration. */
@@ -132,6 +136,8 @@ async function runConfiguration(
     const started = Date.now();
     const followed = await drive(urls, options);
     const maxConnections = await sampler.stop();
+    await readStoredStatuses(options.adminUrl, database, followed);
+    reportFailures(config, followed);
     const listeners = notifier === 'postgres' ? options.apis + options.workers : 0;
     return figures(config, followed, {
       started,
@@ -194,10 +200,11 @@ async function submitAndFollow(url: string, client: Client, apiKey: string, png:
     body: form,
     headers: { authorization: `Bearer ${apiKey}`, 'graphql-require-preflight': '1' },
   });
-  const body = (await response.json()) as { data?: { createWorkflow?: { id?: string } } };
+  const body = (await response.json()) as { data?: { createWorkflow?: { id?: string; __typename?: string } }; errors?: unknown };
   entry.id = body.data?.createWorkflow?.id;
   if (!entry.id) {
     entry.ended = 'ERROR';
+    entry.error = `submit: ${JSON.stringify(body.errors ?? body.data).slice(0, 200)}`;
     return;
   }
   const lastEventAt = await new Promise<void>((resolve) => {
@@ -209,8 +216,9 @@ async function submitAndFollow(url: string, client: Client, apiKey: string, png:
           if (status === 'SUCCESS') entry.successAt ??= Date.now();
           if (status === 'SUCCESS' || status === 'FAILED' || status === 'CANCELED') entry.ended = status;
         },
-        error: () => {
+        error: (error: unknown) => {
           entry.ended ??= 'ERROR';
+          entry.error = `stream: ${JSON.stringify(error instanceof Error ? error.message : error).slice(0, 200)}`;
           resolve();
         },
         complete: resolve,
@@ -226,9 +234,11 @@ function figures(config: string, followed: Followed[], run: { started: number; m
     .map((f) => f.successAt! - f.submittedAt)
     .sort((a, b) => a - b);
   const succeeded = latencies.length;
-  // Every run here succeeds (checked by hand in the logs when not): a subscriber that never heard
-  // SUCCESS, or whose stream failed, lost events.
-  const lost = followed.filter((f) => f.ended !== 'SUCCESS').length;
+  // Lost: the database says SUCCESS, the subscriber never heard it (its stream ended, failed or
+  // is still waiting). Submissions refused and runs that did not succeed are counted apart.
+  const lost = followed.filter((f) => f.stored === 'SUCCESS' && f.ended !== 'SUCCESS').length;
+  const refused = followed.filter((f) => !f.id).length;
+  const unfinished = followed.filter((f) => f.id && f.stored !== 'SUCCESS').length;
   const lastSuccess = Math.max(...followed.map((f) => f.successAt ?? 0));
   const seconds = (Math.max(lastSuccess, run.started + 1) - run.started) / 1000;
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
@@ -244,6 +254,8 @@ function figures(config: string, followed: Followed[], run: { started: number; m
     { name: `scale ${config}: submit to SUCCESS p50`, value: percentile(50), unit: 'ms' },
     { name: `scale ${config}: submit to SUCCESS p99`, value: percentile(99), unit: 'ms' },
     { name: `scale ${config}: events lost`, value: lost, unit: 'subscriptions', baseline: 'required', baselineValue: 0 },
+    { name: `scale ${config}: submissions refused`, value: refused, unit: 'workflows' },
+    { name: `scale ${config}: runs not SUCCESS at the end`, value: unfinished, unit: 'workflows' },
     {
       name: `scale ${config}: most PostgreSQL connections`,
       value: run.maxConnections,
@@ -253,6 +265,34 @@ function figures(config: string, followed: Followed[], run: { started: number; m
       ratio: round(run.maxConnections / run.bound),
     },
   ];
+}
+
+/** The final status of every submitted run, read after the clients are done. */
+async function readStoredStatuses(adminUrl: string, database: string, followed: Followed[]): Promise<void> {
+  const client = new pg.Client({ connectionString: withDatabase(adminUrl, database) });
+  await client.connect();
+  try {
+    const ids = followed.flatMap((f) => (f.id ? [f.id] : []));
+    const { rows } = await client.query<{ id: string; processing_status: string }>(
+      'SELECT id, processing_status FROM workflows WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const statuses = new Map(rows.map((row) => [row.id, row.processing_status]));
+    for (const f of followed) if (f.id) f.stored = statuses.get(f.id);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What went wrong, on stderr, so a figure that is off can be explained. */
+function reportFailures(config: string, followed: Followed[]): void {
+  const reasons = new Map<string, number>();
+  for (const f of followed) {
+    if (f.ended === 'SUCCESS') continue;
+    const reason = f.error ?? `no SUCCESS event (stored ${f.stored ?? 'unknown'}, last ${f.ended ?? 'nothing'})`;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  for (const [reason, count] of reasons) process.stderr.write(`[${config}] ${count} × ${reason}\n`);
 }
 
 /** The most connections to the bench database seen, sampled every 200 ms. */
@@ -348,10 +388,13 @@ function parseOptions(argv: string[]): Partial<ScaleOptions> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  const rows = await runScale(parseOptions(process.argv.slice(2)));
-  for (const row of rows) {
-    const against = row.baselineValue === undefined ? '' : `  (${row.baseline}: ${row.baselineValue})`;
-    process.stdout.write(`${row.name.padEnd(60)} ${String(row.value).padStart(10)} ${row.unit}${against}\n`);
+  const options = parseOptions(process.argv.slice(2));
+  // One configuration at a time, printed as it ends: a long run shows its figures as it goes.
+  for (const config of options.configs ?? DEFAULT_SCALE_OPTIONS.configs) {
+    for (const row of await runScale({ ...options, configs: [config] })) {
+      const against = row.baselineValue === undefined ? '' : `  (${row.baseline}: ${row.baselineValue})`;
+      process.stdout.write(`${row.name.padEnd(60)} ${String(row.value).padStart(10)} ${row.unit}${against}\n`);
+    }
   }
   process.stdout.write(`\nwall time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   process.exit(0);
