@@ -67,6 +67,8 @@ interface Followed {
   ended?: 'SUCCESS' | 'FAILED' | 'CANCELED' | 'ERROR';
   /** Why the submission or the stream failed. */
   error?: string;
+  /** Subscriptions that failed (SERVICE_UNAVAILABLE) and were made again. */
+  resubscribed?: number;
   /** The run's status in the database once the clients are done. */
   stored?: string;
 }
@@ -188,10 +190,42 @@ async function drive(urls: string[], options: ScaleOptions): Promise<Followed[]>
   return followed;
 }
 
+/** A client as the API asks: SERVICE_UNAVAILABLE is retried after a pause (with the same idempotency key). */
+const RETRIES = 5;
+const RETRY_PAUSE_MS = 5000;
+
 async function submitAndFollow(url: string, client: Client, apiKey: string, png: Buffer, entry: Followed): Promise<void> {
+  const idempotencyKey = randomBytes(8).toString('hex');
+  for (let attempt = 0; attempt <= RETRIES && !entry.id; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    const outcome = await submit(url, apiKey, png, idempotencyKey);
+    entry.id = outcome.id;
+    if (!entry.id) entry.error = `submit: ${outcome.error}`;
+    if (!entry.id && !outcome.error.includes('SERVICE_UNAVAILABLE')) break;
+  }
+  if (!entry.id) {
+    entry.ended = 'ERROR';
+    return;
+  }
+  entry.error = undefined;
+  for (let attempt = 0; attempt <= RETRIES && entry.ended === undefined; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    await follow(client, entry);
+  }
+  entry.ended ??= 'ERROR';
+}
+
+async function submit(url: string, apiKey: string, png: Buffer, idempotencyKey: string): Promise<{ id?: string; error: string }> {
   const form = new FormData();
   const query = 'mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on Workflow { id } } }';
-  const input = { title: 'bench', model: 'vim_new_year_2026', primaryUserId: 'bench', options: { pipelineMode: 'IMAGE' }, source: null };
+  const input = {
+    title: 'bench',
+    model: 'vim_new_year_2026',
+    primaryUserId: 'bench',
+    options: { pipelineMode: 'IMAGE' },
+    idempotencyKey,
+    source: null,
+  };
   form.set('operations', JSON.stringify({ query, variables: { input } }));
   form.set('map', JSON.stringify({ 0: ['variables.input.source'] }));
   form.set('0', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'subject.png');
@@ -200,14 +234,13 @@ async function submitAndFollow(url: string, client: Client, apiKey: string, png:
     body: form,
     headers: { authorization: `Bearer ${apiKey}`, 'graphql-require-preflight': '1' },
   });
-  const body = (await response.json()) as { data?: { createWorkflow?: { id?: string; __typename?: string } }; errors?: unknown };
-  entry.id = body.data?.createWorkflow?.id;
-  if (!entry.id) {
-    entry.ended = 'ERROR';
-    entry.error = `submit: ${JSON.stringify(body.errors ?? body.data).slice(0, 200)}`;
-    return;
-  }
-  const lastEventAt = await new Promise<void>((resolve) => {
+  const body = (await response.json()) as { data?: { createWorkflow?: { id?: string } }; errors?: unknown };
+  return { id: body.data?.createWorkflow?.id, error: JSON.stringify(body.errors ?? body.data).slice(0, 200) };
+}
+
+/** One subscription to the end of the run; an error leaves `ended` unset, so the caller subscribes again. */
+function follow(client: Client, entry: Followed): Promise<void> {
+  return new Promise<void>((resolve) => {
     client.subscribe<{ workflowProgress: { processingStatus: string } }>(
       { query: 'subscription($id: ID!) { workflowProgress(id: $id) { processingStatus version } }', variables: { id: entry.id } },
       {
@@ -217,15 +250,14 @@ async function submitAndFollow(url: string, client: Client, apiKey: string, png:
           if (status === 'SUCCESS' || status === 'FAILED' || status === 'CANCELED') entry.ended = status;
         },
         error: (error: unknown) => {
-          entry.ended ??= 'ERROR';
           entry.error = `stream: ${JSON.stringify(error instanceof Error ? error.message : error).slice(0, 200)}`;
+          entry.resubscribed = (entry.resubscribed ?? 0) + 1;
           resolve();
         },
         complete: resolve,
       },
     );
   });
-  return lastEventAt;
 }
 
 function figures(config: string, followed: Followed[], run: { started: number; maxConnections: number; bound: number }): BenchRow[] {
@@ -254,7 +286,12 @@ function figures(config: string, followed: Followed[], run: { started: number; m
     { name: `scale ${config}: submit to SUCCESS p50`, value: percentile(50), unit: 'ms' },
     { name: `scale ${config}: submit to SUCCESS p99`, value: percentile(99), unit: 'ms' },
     { name: `scale ${config}: events lost`, value: lost, unit: 'subscriptions', baseline: 'required', baselineValue: 0 },
-    { name: `scale ${config}: submissions refused`, value: refused, unit: 'workflows' },
+    { name: `scale ${config}: submissions refused after ${RETRIES} retries`, value: refused, unit: 'workflows' },
+    {
+      name: `scale ${config}: subscriptions made again after SERVICE_UNAVAILABLE`,
+      value: followed.reduce((sum, f) => sum + (f.resubscribed ?? 0), 0),
+      unit: 'subscriptions',
+    },
     { name: `scale ${config}: runs not SUCCESS at the end`, value: unfinished, unit: 'workflows' },
     {
       name: `scale ${config}: most PostgreSQL connections`,
