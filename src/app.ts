@@ -9,6 +9,7 @@ import { type limits as contractLimits, defaultHttpSettings, type HttpSettings }
 import { createContext, type GraphQLContext, type ServerContext } from './context.ts';
 import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
+import { SubscriptionCounts } from './events/subscription-counts.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { schema } from './graphql/schema.ts';
 import { isBackendUnavailable } from './http/backend-unavailable.ts';
@@ -16,13 +17,16 @@ import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
-import { useBoundedMetrics } from './http/metrics.ts';
+import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
 import { type Logger, toYogaLogger } from './logger.ts';
 import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
+import type { Notifier } from './notifier/index.ts';
+import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
+import { queueStats } from './queue/stats.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -34,8 +38,10 @@ export interface AppDeps {
   limits: typeof contractLimits;
   /** METRICS_TOKEN and CORS_ORIGINS; the defaults when omitted (an open /metrics, any origin). */
   http?: HttpSettings;
-  /** For the LISTEN connection that feeds subscriptions (workflow events from every process). */
+  /** For the LISTEN connection that feeds subscriptions (workflow events from every process), when no notifier is given. */
   databaseUrl: string;
+  /** The bus that feeds subscriptions (NOTIFIER); LISTEN on databaseUrl when omitted. */
+  notifier?: Notifier;
   /** How long in-flight requests may take to finish on stop. */
   shutdownGraceMs: number;
 }
@@ -53,9 +59,12 @@ export function buildApp(deps: AppDeps): App {
   const { services, logger } = deps;
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
-  const events = createWorkflowPubSub({ databaseUrl: deps.databaseUrl, logger });
-  const keyRevocations = followKeyRevocations({ databaseUrl: deps.databaseUrl, customers: services.customers, logger });
+  const notifier = deps.notifier ?? createPostgresNotifier({ listenUrl: deps.databaseUrl, logger });
+  const events = createWorkflowPubSub({ notifier, logger });
+  const keyRevocations = followKeyRevocations({ notifier, customers: services.customers, logger });
+  const sharedCounts = new SubscriptionCounts(deps.db, logger);
   const feed = new WorkflowProgressFeed({
+    sharedCounts,
     pubsub: events.pubsub,
     workflows: services.workflows,
     keys: services.customers,
@@ -63,6 +72,7 @@ export function buildApp(deps: AppDeps): App {
     logger,
     registry,
   });
+  registerQueueGauges(registry, () => queueStats(deps.db));
   const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
 
   const caps = new ConnectionCaps(deps.limits);
@@ -94,6 +104,7 @@ export function buildApp(deps: AppDeps): App {
       await closeGracefully(server, wsServer, deps);
       await events.stop();
       await keyRevocations.stop();
+      await sharedCounts.stop();
     },
   };
 }

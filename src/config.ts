@@ -30,6 +30,21 @@ const envSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
       .optional(),
   ),
+  DATABASE_LISTEN_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+      .optional(),
+  ),
+  NOTIFIER: z.preprocess(emptyAsUndefined, z.enum(['postgres', 'redis'], { message: 'must be postgres or redis' }).default('postgres')),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' })
+      .optional(),
+  ),
   S3_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional()),
   S3_PUBLIC_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as https://files.example.com' }).optional()),
   S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
@@ -101,6 +116,13 @@ export interface Config {
   /** Unset means: start the embedded PostgreSQL. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /**
+   * A direct connection to PostgreSQL for LISTEN and migrations, which need session state
+   * (DATABASE_LISTEN_URL); DATABASE_URL when unset. Set it when DATABASE_URL goes through PgBouncer.
+   */
+  databaseListenUrl: string | undefined;
+  /** Which bus carries job wake-ups and progress events between processes (NOTIFIER, REDIS_URL). */
+  notifier: NotifierConfig;
   s3: S3Settings;
   host: string;
   port: number;
@@ -113,6 +135,8 @@ export interface Config {
   http: HttpSettings;
   webhooks: WebhookConfig;
 }
+
+export type NotifierConfig = { kind: 'postgres' } | { kind: 'redis'; redisUrl: string };
 
 /** How webhook deliveries are sent and retried. */
 export interface WebhookConfig {
@@ -155,7 +179,7 @@ export const limits = Object.freeze({
   maxSignedUrlSeconds: 7 * 24 * 3600,
   maxPageSize: 100,
   defaultPageSize: 20,
-  /** logError calls per second per API key, in each API process (ERROR_LOG_RATE_PER_SECOND). */
+  /** logError calls per second per API key, counted across every API process (ERROR_LOG_RATE_PER_SECOND). */
   errorLogRatePerSecond: 100 as number,
   /** A week's error log file stops taking entries at this size (ERROR_LOG_MAX_FILE_BYTES). */
   errorLogMaxFileBytes: 5 * 1024 * 1024,
@@ -220,12 +244,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`${name} ${issue.message}${shown}`);
   }
   const e = parsed.data;
+  if (e.NOTIFIER === 'redis' && !e.REDIS_URL) throw new ConfigError('NOTIFIER=redis needs REDIS_URL (such as redis://127.0.0.1:6379)');
   if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
     throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
   }
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseListenUrl: e.DATABASE_LISTEN_URL ?? e.DATABASE_URL,
+    notifier: Object.freeze(e.NOTIFIER === 'redis' ? { kind: 'redis' as const, redisUrl: e.REDIS_URL! } : { kind: 'postgres' as const }),
     s3: Object.freeze({
       endpoint: e.S3_ENDPOINT,
       publicEndpoint: e.S3_PUBLIC_ENDPOINT,

@@ -6,12 +6,20 @@ import { createDatabase, type Database, migrateToLatest } from './db/database.ts
 import { S3RVER_KEY } from './embedded/s3.ts';
 import { type EmbeddedServices, useEmbeddedServices } from './embedded/shared.ts';
 import type { Logger } from './logger.ts';
+import type { RateLimitStore } from './modules/shared/key-rate-limiter.ts';
+import { createNotifier, type Notifier } from './notifier/index.ts';
 import { Storage } from './storage/s3.ts';
 
 export interface Infrastructure {
   db: Database;
-  /** Where db points: the LISTEN connections open their own client to it. */
+  /** Where db points (PgBouncer, maybe). */
   databaseUrl: string;
+  /** PostgreSQL directly (DATABASE_LISTEN_URL, else databaseUrl): LISTEN and migrations, which keep session state. */
+  databaseListenUrl: string;
+  /** The bus between processes (NOTIFIER): job wake-ups, progress events. */
+  notifier: Notifier;
+  /** Per-key limits are counted here, for every process: Redis with NOTIFIER=redis, else PostgreSQL. */
+  rateLimitStore: RateLimitStore;
   storage: Storage;
   /** Which services run embedded because nobody configured them (started here or by another command on DATA_DIR). */
   embedded: { postgres: boolean; s3: boolean };
@@ -42,16 +50,19 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
   const s3 = embedded?.s3Endpoint
     ? { ...config.s3, endpoint: embedded.s3Endpoint, forcePathStyle: true, accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY }
     : config.s3;
-  const db = createDatabase(databaseUrl, { poolSize: config.databasePoolSize, logger });
+  const databaseListenUrl = config.databaseListenUrl ?? databaseUrl;
+  const { notifier, publisher } = createNotifier({ config: config.notifier, listenUrl: databaseListenUrl, logger });
+  const db = createDatabase(databaseUrl, { poolSize: config.databasePoolSize, logger, publisher });
   const storage = new Storage(s3);
   const stop = async () => {
     // In this order: nothing of ours may still be talking to a service when it goes away.
     await db.destroy().catch((error: unknown) => logger.error({ err: error }, 'error while closing the database pool'));
+    await notifier.stop();
     storage.destroy();
     await embedded?.stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping the embedded services'));
   };
   try {
-    await migrateToLatest(db, logger);
+    await migrateDirectly(databaseListenUrl, logger);
     await storage.ensureBucket();
   } catch (error) {
     await stop();
@@ -61,12 +72,25 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
   return {
     db,
     databaseUrl,
+    databaseListenUrl,
+    notifier,
+    rateLimitStore: publisher ? { kind: 'redis', client: publisher.client } : { kind: 'postgres', db },
     storage,
     embedded: { postgres: wanted.postgres, s3: wanted.s3 },
     adminApiKey: config.adminApiKey ?? generated,
     adminApiKeyGenerated: generated !== undefined,
     stop,
   };
+}
+
+/** Migrates on a connection of its own to PostgreSQL itself: the migration lock is session state PgBouncer would not keep. */
+async function migrateDirectly(url: string, logger: Logger): Promise<void> {
+  const direct = createDatabase(url, { poolSize: 1, logger });
+  try {
+    await migrateToLatest(direct, logger);
+  } finally {
+    await direct.destroy();
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from './app.ts';
 import { registerClientCommands } from './cli/client-commands.ts';
+import { formatStatus } from './cli/status.ts';
 import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
@@ -12,6 +13,7 @@ import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
+import { queueStats } from './queue/stats.ts';
 import { createServices, type Services } from './services.ts';
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
@@ -67,7 +69,13 @@ async function withInfrastructure(
   const signals = shutdownSignals(logger);
   const infra = await startInfrastructure(config, logger);
   // The admin key may come from DATA_DIR (embedded mode): the infrastructure decided which one applies.
-  const services = createServices({ config: { ...config, adminApiKey: infra.adminApiKey }, db: infra.db, storage: infra.storage, logger });
+  const services = createServices({
+    config: { ...config, adminApiKey: infra.adminApiKey },
+    db: infra.db,
+    storage: infra.storage,
+    logger,
+    rateLimitStore: infra.rateLimitStore,
+  });
   let running: { stop(): Promise<void> } | void;
   try {
     running = await work(infra, services);
@@ -106,7 +114,8 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
     if (roles.worker) {
       const runner = startJobRunner({
         db: infra.db,
-        databaseUrl: infra.databaseUrl,
+        databaseUrl: infra.databaseListenUrl,
+        notifier: infra.notifier,
         storage: infra.storage,
         credits: services.credits,
         webhooks: services.webhooks,
@@ -134,7 +143,8 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
         logger,
         limits: config.limits,
         http: config.http,
-        databaseUrl: infra.databaseUrl,
+        databaseUrl: infra.databaseListenUrl,
+        notifier: infra.notifier,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       const port = await app.listen(config.port, config.host);
@@ -283,6 +293,20 @@ program
     await withInfrastructure(config, logger, async (_infra, services) => {
       const { customer, apiKey } = await services.customers.create(OPERATOR, { name: options.name, credits: options.credits });
       process.stdout.write(`${JSON.stringify({ customerId: customer.id, apiKey })}\n`);
+    });
+  });
+
+// Scale-out: the queue as /metrics shows it, for a person.
+program
+  .command('status')
+  .description('print the queue depth, the oldest waiting run, workers alive and webhook deliveries pending')
+  .option('--json', 'one JSON line instead of a table')
+  .action(async (options: { json?: boolean }) => {
+    const config = readConfig();
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    await withInfrastructure(config, logger, async (infra) => {
+      const stats = await queueStats(infra.db);
+      process.stdout.write(formatStatus(stats, { json: options.json ?? false, notifier: infra.notifier.kind }));
     });
   });
 

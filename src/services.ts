@@ -4,6 +4,7 @@ import type { Logger } from './logger.ts';
 import { CreditsService } from './modules/credits/credits.service.ts';
 import { CustomersService } from './modules/customers/customers.service.ts';
 import { ErrorLogsService } from './modules/error-logs/error-logs.service.ts';
+import { type RateLimitStore, sharedRateLimiter } from './modules/shared/key-rate-limiter.ts';
 import { UploadsService } from './modules/uploads/uploads.service.ts';
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { WorkflowsService } from './modules/workflows/workflows.service.ts';
@@ -25,9 +26,11 @@ export interface ServiceDeps {
   logger: Logger;
   /** Injected so tests can move time (idempotency windows, week boundaries). */
   clock?: () => Date;
+  /** Where per-key limits are counted across processes; each process counts its own when omitted. */
+  rateLimitStore?: RateLimitStore;
 }
 
-export function createServices({ config, db, storage, logger, clock = () => new Date() }: ServiceDeps): Services {
+export function createServices({ config, db, storage, logger, clock = () => new Date(), rateLimitStore }: ServiceDeps): Services {
   const credits = new CreditsService(db);
   const customers = new CustomersService(db, credits, config.adminApiKey, config.limits.apiKeyCacheSeconds);
   const uploads = new UploadsService(db, storage, config.limits, clock);
@@ -47,6 +50,9 @@ export function createServices({ config, db, storage, logger, clock = () => new 
     },
   });
   const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, webhooks, logger, limits: config.limits, clock });
-  const errorLogs = new ErrorLogsService({ db, storage, customers, logger, limits: config.limits, clock });
+  const rateLimiter =
+    rateLimitStore &&
+    sharedRateLimiter(rateLimitStore, { keyPrefix: 'logError', points: config.limits.errorLogRatePerSecond, durationSeconds: 1, logger });
+  const errorLogs = new ErrorLogsService({ db, storage, customers, logger, limits: config.limits, clock, rateLimiter });
   return { credits, customers, uploads, webhooks, workflows, errorLogs };
 }

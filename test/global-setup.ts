@@ -7,12 +7,15 @@ import { createDatabase, migrateToLatest } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.ts';
 import { startEmbeddedS3 } from '../src/embedded/s3.ts';
 import { createLogger } from '../src/logger.ts';
+import { startPgBouncer } from './helpers/pgbouncer.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A server-level URL: test files create their own databases through it. */
     adminDatabaseUrl: string;
     templateDatabase: string;
+    /** With TEST_PGBOUNCER=1: adminDatabaseUrl through PgBouncer in transaction mode (apps' pools go there); else ''. */
+    pooledDatabaseUrl: string;
     s3Endpoint: string;
     s3AccessKeyId: string;
     s3SecretAccessKey: string;
@@ -48,9 +51,16 @@ export default async function setup(project: TestProject) {
 
   const s3 = await startEmbeddedS3(path.join(scratch, 's3'), logger);
   stops.push(s3.stop);
+  let pooledDatabaseUrl = '';
+  if (process.env['TEST_PGBOUNCER'] === '1') {
+    const bouncer = await startPgBouncer(adminDatabaseUrl);
+    stops.push(bouncer.stop);
+    pooledDatabaseUrl = bouncer.url;
+  }
 
   project.provide('adminDatabaseUrl', adminDatabaseUrl);
   project.provide('templateDatabase', templateDatabase);
+  project.provide('pooledDatabaseUrl', pooledDatabaseUrl);
   project.provide('s3Endpoint', s3.endpoint);
   project.provide('s3AccessKeyId', s3.accessKeyId);
   project.provide('s3SecretAccessKey', s3.secretAccessKey);

@@ -1,6 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import { AfterCommitDialect, type Publisher } from './after-commit.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema/index.ts';
 
@@ -17,15 +18,25 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Called with every statement run (tests count queries per request with it). */
   onQuery?: (sql: string) => void;
+  /**
+   * Where publishAfterCommit sends messages, after their transaction commits (the Redis notifier).
+   * Without one they go out by NOTIFY inside the transaction.
+   */
+  publisher?: Publisher;
 }
 
+/**
+ * The pool the service works through. It keeps no session state: pg sends unnamed statements
+ * (Kysely never names one), locks are transaction-scoped, and statements that must share a
+ * connection run in one transaction, so `url` may point at PgBouncer in transaction mode.
+ */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server (a restart) emits here; without a listener the process dies.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const { onQuery } = options;
   return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: options.publisher ? new AfterCommitDialect({ pool }, options.publisher) : new PostgresDialect({ pool }),
     log: onQuery ? (event) => void (event.level === 'query' && onQuery(event.query.sql)) : undefined,
   });
 }
@@ -36,6 +47,8 @@ const MIGRATION_LOCK_KEY = 73_190_001;
 /**
  * Applies every pending migration. Safe when several processes start at once: they queue on an
  * advisory lock held on one connection, and each finds the work done by the one before it.
+ * That lock is session state: run this on a direct connection (DATABASE_LISTEN_URL), never
+ * through PgBouncer in transaction mode, where the unlock could reach another server connection.
  */
 export async function migrateToLatest(db: Database, logger?: Logger): Promise<void> {
   await db.connection().execute(async (connection) => {

@@ -1,24 +1,25 @@
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
+import type { Notifier } from '../notifier/index.ts';
 import { WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../queue/channels.ts';
-import { createPostgresEventTarget } from './postgres-event-target.ts';
+import { createNotifierEventTarget } from './notifier-event-target.ts';
 
 export type { WorkflowChangeNotice };
 
 export type WorkflowTopics = {
   /** A committed change of one workflow; subscribe with its id. */
   workflowChanged: [workflowId: string, change: WorkflowChangeNotice];
-  /** LISTEN is (back) up: anything that changed while it was down has to be re-read. */
+  /** The notifier's subscription is (back) up: anything that changed while it was down has to be re-read. */
   workflowEventsResync: [];
 };
 
 export type WorkflowPubSub = PubSub<WorkflowTopics>;
 
-/** The typed pubsub of an API process, fed by Postgres LISTEN/NOTIFY on one dedicated connection. */
-export function createWorkflowPubSub(options: { databaseUrl: string; logger: Logger }): { pubsub: WorkflowPubSub; stop(): Promise<void> } {
+/** The typed pubsub of an API process, fed by the notifier on one dedicated connection. */
+export function createWorkflowPubSub(options: { notifier: Notifier; logger: Logger }): { pubsub: WorkflowPubSub; stop(): Promise<void> } {
   const { logger } = options;
-  const eventTarget = createPostgresEventTarget<WorkflowTopics>({
-    url: options.databaseUrl,
+  const eventTarget = createNotifierEventTarget<WorkflowTopics>({
+    notifier: options.notifier,
     channel: WORKFLOW_EVENTS_CHANNEL,
     logger,
     toEvent: (payload) => {

@@ -13,6 +13,7 @@ import {
 } from '../modules/workflows/workflow.ts';
 import type { WorkflowLiveState, WorkflowsService } from '../modules/workflows/workflows.service.ts';
 import type { WorkflowChangeNotice, WorkflowPubSub } from './pubsub.ts';
+import type { SubscriptionCounts } from './subscription-counts.ts';
 
 /** One event of the workflowProgress subscription (schema: WorkflowProgressEvent). */
 export interface WorkflowProgressEvent {
@@ -110,6 +111,8 @@ export class WorkflowProgressFeed {
       limits: SubscriptionLimits;
       logger: Logger;
       registry?: Registry;
+      /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
+      sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
     },
   ) {
     const registers = deps.registry ? [deps.registry] : [];
@@ -136,7 +139,7 @@ export class WorkflowProgressFeed {
    */
   async subscribe(request: WatchRequest): Promise<AsyncIterableIterator<WorkflowProgressEvent>> {
     if (this.stopped) throw new Error('the progress feed is stopped');
-    const release = this.acquire(request);
+    const release = await this.acquire(request);
     try {
       const watch = this.watch(request.workflowId);
       watch.waiting++;
@@ -183,15 +186,8 @@ export class WorkflowProgressFeed {
     }
   }
 
-  private acquire({ viewer, connection, remoteAddress }: WatchRequest): () => void {
+  private async acquire({ viewer, connection, remoteAddress }: WatchRequest): Promise<() => void> {
     const { maxSubscriptionsPerConnection, maxSubscriptionsPerKey } = this.deps.limits;
-    const onConnection = this.perConnection.get(connection) ?? 0;
-    if (onConnection >= maxSubscriptionsPerConnection) {
-      throw new RateLimitedError(
-        `At most ${maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete one first`,
-        1,
-      );
-    }
     // Every key of a customer shares its budget; callers with no key are counted by address.
     const key =
       viewer.kind === 'customer'
@@ -199,12 +195,21 @@ export class WorkflowProgressFeed {
         : viewer.kind === 'admin'
           ? 'admin'
           : `anonymous:${remoteAddress ?? '?'}`;
+    const elsewhere = (await this.deps.sharedCounts?.others(key)) ?? 0;
+    const onConnection = this.perConnection.get(connection) ?? 0;
+    if (onConnection >= maxSubscriptionsPerConnection) {
+      throw new RateLimitedError(
+        `At most ${maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete one first`,
+        1,
+      );
+    }
     const ofKey = this.perKey.get(key) ?? 0;
-    if (ofKey >= maxSubscriptionsPerKey) {
+    if (ofKey + elsewhere >= maxSubscriptionsPerKey) {
       throw new RateLimitedError(`At most ${maxSubscriptionsPerKey} subscriptions may be open for one API key; complete one first`, 1);
     }
     this.perConnection.set(connection, onConnection + 1);
     this.perKey.set(key, ofKey + 1);
+    this.deps.sharedCounts?.set(key, ofKey + 1);
     let released = false;
     return () => {
       if (released) return;
@@ -213,6 +218,7 @@ export class WorkflowProgressFeed {
       const left = (this.perKey.get(key) ?? 1) - 1;
       if (left > 0) this.perKey.set(key, left);
       else this.perKey.delete(key);
+      this.deps.sharedCounts?.set(key, left);
     };
   }
 

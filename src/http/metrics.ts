@@ -1,6 +1,6 @@
 import { createCounter, createHistogram, type FillLabelsFnParams, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { sameSecret } from '../modules/customers/api-keys.ts';
 
 /** Distinct operation names kept as label values; later new names are counted as "other". */
@@ -116,4 +116,53 @@ export function metricsAllowed(token: string | undefined, authorization: string 
   if (!token) return true;
   const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   return presented !== undefined && sameSecret(presented, token);
+}
+
+/** What the queue gauges show (src/queue/stats.ts reads it). */
+export interface QueueGaugeValues {
+  queuedRuns: number;
+  dueRuns: number;
+  runningRuns: number;
+  oldestDueAgeSeconds: number;
+  workersAlive: number;
+  workerSlots: number;
+  deliveriesPending: number;
+}
+
+const QUEUE_GAUGES: Array<[name: string, help: string, value: keyof QueueGaugeValues]> = [
+  ['framewright_queue_depth', 'Workflow runs waiting for a worker, due now or later (retries wait for their backoff)', 'queuedRuns'],
+  ['framewright_queue_due', 'Workflow runs due now and waiting for a worker', 'dueRuns'],
+  ['framewright_queue_running', 'Workflow runs a worker holds', 'runningRuns'],
+  ['framewright_queue_oldest_age_seconds', 'How long the oldest due workflow run has waited (0: none waits)', 'oldestDueAgeSeconds'],
+  ['framewright_workers_alive', 'Job runners whose heartbeat is recent, in every process', 'workersAlive'],
+  ['framewright_worker_slots', 'Workflow-run slots of the live job runners, together (WORKER_CONCURRENCY each)', 'workerSlots'],
+  ['framewright_webhook_deliveries_pending', 'Webhook deliveries neither delivered nor given up yet', 'deliveriesPending'],
+];
+
+/**
+ * Gauges of the whole deployment's queue, read from the database at scrape time: every API process
+ * reports the same values, so a dashboard takes max() over them, not sum(). One query per scrape.
+ */
+export function registerQueueGauges(registry: Registry, read: () => Promise<QueueGaugeValues>): void {
+  let pending: Promise<QueueGaugeValues | undefined> | undefined;
+  // The gauges of one scrape share one read.
+  const current = () => {
+    pending ??= read()
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => (pending = undefined), 500).unref());
+    return pending;
+  };
+  for (const [name, help, key] of QUEUE_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const values = await current();
+        // Without the database the gauge keeps no stale value: the scrape shows it missing.
+        if (values) this.set(values[key]);
+        else this.reset();
+      },
+    });
+  }
 }

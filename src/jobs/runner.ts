@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Database } from '../db/database.ts';
-import { type Listener, listen } from '../db/listener.ts';
 import type { JobKind, JobRow } from '../db/schema/jobs.ts';
 import type { Logger } from '../logger.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
+import type { Notifier } from '../notifier/index.ts';
+import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import { JOBS_CHANNEL } from '../queue/channels.ts';
 import * as queue from '../queue/jobs.ts';
+import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
@@ -15,8 +17,10 @@ import { type RunJobDeps, runJob } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
-  /** For the LISTEN connection that wakes idle workers. */
+  /** For the LISTEN connection that wakes idle workers, when no notifier is given. */
   databaseUrl: string;
+  /** The bus that carries wake-ups (NOTIFIER); LISTEN on databaseUrl when omitted. */
+  notifier?: Notifier;
   storage: Storage;
   credits: CreditsService;
   webhooks: WebhooksService;
@@ -30,7 +34,7 @@ export interface JobRunnerOptions {
   /** A receiver has this long to answer (10 s). */
   deliveryTimeoutMs?: number;
   allowPrivateWebhookNetworks?: boolean;
-  /** Polling is the fallback when a NOTIFY is missed (e.g. while the LISTEN connection reconnects). */
+  /** Polling is the fallback when a wake-up is missed (e.g. while the notifier's connection reconnects). */
   pollIntervalMs?: number;
   heartbeatMs?: number;
   maxAttempts?: number;
@@ -86,23 +90,42 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const wakeAll = () => {
     for (const loop of loops) loop.wakeUp();
   };
-  const listener: Listener = listen({
-    url: options.databaseUrl,
-    channels: [JOBS_CHANNEL],
-    onNotification: wakeAll,
-    onReconnect: wakeAll,
-    logger,
-  });
+  const notifier = options.notifier ?? createPostgresNotifier({ listenUrl: options.databaseUrl, logger });
+  // A (re)subscription wakes every loop too: wake-ups sent while the connection was down are lost.
+  const listener = notifier.subscribe([JOBS_CHANNEL], { onMessage: wakeAll, onResync: wakeAll });
+  const stopHeartbeat = startWorkerHeartbeat(options.db, { id: workerId, concurrency: options.concurrency }, logger);
   logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
   return {
     workerId,
     stop: async (graceMs) => {
       await Promise.all(loops.map((loop) => loop.stop(graceMs)));
+      await stopHeartbeat();
       const released = await queue.releaseJobsOf(options.db, workerId);
       if (released > 0) logger.info({ released }, 'released jobs for other workers');
       await listener.stop();
       logger.info('worker stopped');
     },
+  };
+}
+
+/** How often a runner says it is alive (the workers table: /metrics, `framewright status`). */
+const WORKER_HEARTBEAT_MS = 5000;
+
+/** Beats at once, then every WORKER_HEARTBEAT_MS; the returned stop removes the runner's row. */
+function startWorkerHeartbeat(db: Database, worker: { id: string; concurrency: number }, logger: Logger): () => Promise<void> {
+  const row = { ...worker, hostname: os.hostname(), pid: process.pid };
+  const beat = () =>
+    workerHeartbeat(db, row).catch((error: unknown) => logger.warn({ err: error }, 'could not record the worker heartbeat; trying again'));
+  let last = beat();
+  const timer = setInterval(() => {
+    last = beat();
+  }, WORKER_HEARTBEAT_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    // A beat still in flight would put the row back after the delete.
+    await last;
+    await removeWorker(db, worker.id).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the worker row'));
   };
 }
 
@@ -135,7 +158,7 @@ interface JobHandler {
 }
 
 /**
- * The claim loop of one kind of job: fill every free slot, then sleep until a NOTIFY, a finished
+ * The claim loop of one kind of job: fill every free slot, then sleep until a wake-up, a finished
  * job, the next due job or the poll interval, whichever comes first.
  */
 class ClaimLoop {

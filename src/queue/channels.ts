@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
-import type { Executor, Trx } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
+import { publishMessage } from '../notifier/notifier.ts';
 
-// The NOTIFY channels of the service. Postgres delivers a NOTIFY only when its transaction
-// commits, so a listener never hears of a change that was rolled back.
+// The channels of the service's notifier (Postgres NOTIFY or Redis, NOTIFIER). Every message goes
+// out after its transaction commits, so a listener never hears of a change that was rolled back.
 
 /** Workers listen here: a job was queued or handed back. */
 export const JOBS_CHANNEL = 'framewright_jobs';
@@ -21,15 +21,15 @@ export interface WorkflowChangeNotice {
 
 /** Wakes an idle worker. */
 export async function notifyJobQueued(db: Executor, reason: string): Promise<void> {
-  await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${reason})`.execute(db);
+  await publishMessage(db, JOBS_CHANNEL, reason);
 }
 
 /** Tells every listening API process that the workflow changed. */
-export async function notifyWorkflowChanged(trx: Trx, notice: WorkflowChangeNotice): Promise<void> {
-  await sql`SELECT pg_notify(${WORKFLOW_EVENTS_CHANNEL}, ${JSON.stringify(notice)})`.execute(trx);
+export async function notifyWorkflowChanged(trx: Executor, notice: WorkflowChangeNotice): Promise<void> {
+  await publishMessage(trx, WORKFLOW_EVENTS_CHANNEL, JSON.stringify(notice));
 }
 
 /** Tells every listening API process to stop accepting the key now rather than when its cache entry expires. */
-export async function notifyApiKeyRevoked(trx: Trx, keyId: string): Promise<void> {
-  await sql`SELECT pg_notify(${API_KEY_REVOCATIONS_CHANNEL}, ${keyId})`.execute(trx);
+export async function notifyApiKeyRevoked(trx: Executor, keyId: string): Promise<void> {
+  await publishMessage(trx, API_KEY_REVOCATIONS_CHANNEL, keyId);
 }

@@ -5,11 +5,13 @@ import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { defaultHttpSettings, defaultWebhookConfig, type HttpSettings, limits, type WebhookConfig } from '../../src/config.ts';
+import type { Publisher } from '../../src/db/after-commit.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { flows } from '../../src/jobs/flows/index.ts';
 import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
+import { createNotifier, type Notifier } from '../../src/notifier/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../global-setup.ts';
@@ -35,8 +37,12 @@ export type WorkerOptions = Partial<Omit<JobRunnerOptions, 'db' | 'databaseUrl' 
 
 export interface TestApp {
   url: string;
-  /** This test's own database. */
+  /** This test's own database, directly (LISTEN goes here). */
   databaseUrl: string;
+  /** What the app's pool uses: databaseUrl, or PgBouncer in transaction mode in front of it (TEST_PGBOUNCER=1). */
+  poolUrl: string;
+  /** The app's notifier: Postgres LISTEN/NOTIFY, or Redis with TEST_NOTIFIER=redis. */
+  notifier: Notifier;
   /** Starts a job runner in this process on this app's database and bucket (stopped by stop()). */
   startWorker(options?: WorkerOptions): JobRunner;
   /** Environment for a `framewright` child process that shares this app's database and bucket. */
@@ -82,8 +88,11 @@ export async function startTestApp(
   await adminQuery(adminUrl, `CREATE DATABASE ${database} TEMPLATE ${inject('templateDatabase')}`);
   const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const databaseUrl = withDatabase(adminUrl, database);
+  const pooled = inject('pooledDatabaseUrl');
+  const poolUrl = pooled ? withDatabase(pooled, database) : databaseUrl;
+  const { notifier, publisher, notifierEnv } = testNotifier(databaseUrl, logger);
   const queries: string[] = [];
-  const db = createDatabase(databaseUrl, { poolSize: 20, logger, onQuery: (statement) => queries.push(statement) });
+  const db = createDatabase(poolUrl, { poolSize: 20, logger, publisher, onQuery: (statement) => queries.push(statement) });
   const bucket = `fw-test-${suffix}`;
   const s3Endpoint = options.s3Endpoint ?? inject('s3Endpoint');
   const storage = new Storage({
@@ -105,7 +114,7 @@ export async function startTestApp(
     clock: options.clock,
   });
   const http = { ...defaultHttpSettings, ...options.http };
-  const app = buildApp({ services, db, storage, logger, limits: appLimits, http, databaseUrl, shutdownGraceMs: 5000 });
+  const app = buildApp({ services, db, storage, logger, limits: appLimits, http, databaseUrl, notifier, shutdownGraceMs: 5000 });
   const port = await app.listen(0, '127.0.0.1');
   const runners: JobRunner[] = [];
   let untrackApp = () => {};
@@ -113,6 +122,7 @@ export async function startTestApp(
     const runner = startJobRunner({
       db,
       databaseUrl,
+      notifier,
       storage,
       credits: services.credits,
       webhooks: services.webhooks,
@@ -132,7 +142,9 @@ export async function startTestApp(
   };
   if (options.worker) startWorker(options.worker);
   const serviceEnv = {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: poolUrl,
+    DATABASE_LISTEN_URL: databaseUrl,
+    ...notifierEnv,
     S3_ENDPOINT: s3Endpoint,
     S3_BUCKET: bucket,
     S3_FORCE_PATH_STYLE: 'true',
@@ -174,6 +186,8 @@ export async function startTestApp(
   const testApp: TestApp = {
     url,
     databaseUrl,
+    poolUrl,
+    notifier,
     startWorker,
     serviceEnv,
     db,
@@ -195,12 +209,30 @@ export async function startTestApp(
       await Promise.all(runners.map((runner) => runner.stop(0)));
       await app.stop();
       await db.destroy();
+      await notifier.stop();
       storage.destroy();
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
   untrackApp = trackRunning(testApp, `the test app on port ${port}`, () => testApp.stop());
   return testApp;
+}
+
+/**
+ * The notifier the run asks for: TEST_NOTIFIER=redis (REDIS_URL from TEST_REDIS_URL, by default
+ * the machine's 127.0.0.1:6379) or Postgres; the same choice goes to child processes.
+ */
+function testNotifier(
+  databaseUrl: string,
+  logger: ReturnType<typeof createLogger>,
+): { notifier: Notifier; publisher: Publisher | undefined; notifierEnv: Record<string, string> } {
+  if (process.env['TEST_NOTIFIER'] !== 'redis') {
+    const { notifier } = createNotifier({ config: { kind: 'postgres' }, listenUrl: databaseUrl, logger });
+    return { notifier, publisher: undefined, notifierEnv: {} };
+  }
+  const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const { notifier, publisher } = createNotifier({ config: { kind: 'redis', redisUrl }, listenUrl: databaseUrl, logger });
+  return { notifier, publisher, notifierEnv: { NOTIFIER: 'redis', REDIS_URL: redisUrl } };
 }
 
 /** Rows of a table, for tests that check nothing was left behind. */

@@ -289,7 +289,7 @@ describe('many subscribers', () => {
   test('a subscriber that falls behind skips the versions in between and gets the latest state', async () => {
     // The feed itself, on its own LISTEN connection to the app's database: the slow reader is one
     // that simply does not ask for its next event for a while.
-    const events = createWorkflowPubSub({ databaseUrl: app.databaseUrl, logger: createLogger('silent') });
+    const events = createWorkflowPubSub({ notifier: app.notifier, logger: createLogger('silent') });
     const feed = new WorkflowProgressFeed({
       pubsub: events.pubsub,
       workflows: app.services.workflows,

@@ -11,6 +11,7 @@ import type { UploadsTable } from './uploads.ts';
 import type { WebhookDeliveriesTable } from './webhook-deliveries.ts';
 import type { WebhookEndpointsTable } from './webhook-endpoints.ts';
 import type { WebhookEventsTable } from './webhook-events.ts';
+import type { SubscriptionCountsTable, WorkersTable } from './workers.ts';
 import type { WorkflowsTable } from './workflows.ts';
 
 export interface DB {
@@ -28,4 +29,6 @@ export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  workers: WorkersTable;
+  subscription_counts: SubscriptionCountsTable;
 }

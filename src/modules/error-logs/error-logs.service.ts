@@ -5,8 +5,8 @@ import type { Storage } from '../../storage/s3.ts';
 import { requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { BadRequestError, RateLimitedError, ValidationError } from '../shared/errors.ts';
+import { inProcessRateLimiter, type KeyRateLimiter } from '../shared/key-rate-limiter.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
-import { TokenBuckets } from '../shared/token-buckets.ts';
 import { parseInput } from '../shared/validation.ts';
 import * as errorLogs from './error-logs.repository.ts';
 import { formatIsoWeek, type IsoWeek, isoWeekOf, parseIsoWeek } from './iso-week.ts';
@@ -53,6 +53,8 @@ export interface ErrorLogsDeps {
   logger: Logger;
   limits: ErrorLogLimits;
   clock: () => Date;
+  /** logError calls per key: shared by every API process when given, else counted in this one. */
+  rateLimiter?: KeyRateLimiter;
 }
 
 /** `customer-error-logs/{customerId}/errors-{ISO year}-W{ww}.log`. */
@@ -89,11 +91,11 @@ interface FileQueue {
 }
 
 export class ErrorLogsService {
-  private readonly rateLimits: TokenBuckets;
+  private readonly rateLimits: KeyRateLimiter;
   private readonly queues = new Map<string, FileQueue>();
 
   constructor(private readonly deps: ErrorLogsDeps) {
-    this.rateLimits = new TokenBuckets(deps.limits.errorLogRatePerSecond, () => deps.clock().getTime());
+    this.rateLimits = deps.rateLimiter ?? inProcessRateLimiter(deps.limits.errorLogRatePerSecond, () => deps.clock().getTime());
   }
 
   /**
@@ -102,7 +104,7 @@ export class ErrorLogsService {
    */
   async log(viewer: Viewer, input: LogErrorInput): Promise<LoggedError> {
     const caller = requireAuthenticated(viewer);
-    const limited = this.rateLimits.take(caller.kind === 'admin' ? 'admin' : `customer:${caller.customerId}`);
+    const limited = await this.rateLimits.take(caller.kind === 'admin' ? 'admin' : `customer:${caller.customerId}`);
     if (!limited.ok) {
       throw new RateLimitedError(
         `Too many logError calls for this API key (at most ${this.deps.limits.errorLogRatePerSecond} a second); retry in ${limited.retryAfterSeconds} s`,
