@@ -23,9 +23,10 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
     const { customerId } = await app.createCustomer(10);
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'VIDEO', aspectRatio: '16:9' } });
     worker = await spawnRole('worker', {
-      // A short grace: long enough for a signal that reached ffmpeg itself to kill the flow, short
-      // enough not to wait for a whole render. Either way the outcome below must hold.
-      env: { ...app.serviceEnv, SHUTDOWN_GRACE_SECONDS: '3', WORKER_LEASE_SECONDS: '300' },
+      // A short grace: long enough for a signal that reached ffmpeg itself to kill the flow (it
+      // dies within milliseconds), shorter than what is left of the render once ffmpeg is seen
+      // (the rest of CREATE_MEDIA and all of VIDEO_OVERLAY), so the job is really handed back.
+      env: { ...app.serviceEnv, SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '300' },
       ready: (line) => typeof line === 'object' && line['msg'] === 'worker started',
       detached: true,
     });
