@@ -148,7 +148,8 @@ async function runConfiguration(
     const maxConnections = await sampler.stop();
     await readStoredStatuses(options.adminUrl, database, followed);
     reportFailures(config, followed);
-    const listeners = notifier === 'postgres' ? options.apis + options.workers : 0;
+    // With Postgres LISTEN: two per API process (workflow events, key revocations), one per worker.
+    const listeners = notifier === 'postgres' ? 2 * options.apis + options.workers : 0;
     return figures(config, followed, {
       started,
       maxConnections,
