@@ -2,6 +2,7 @@ import { createCounter, createHistogram, type FillLabelsFnParams, usePrometheus 
 import type { Plugin } from 'graphql-yoga';
 import { Gauge, type Registry } from 'prom-client';
 import { sameSecret } from '../modules/customers/api-keys.ts';
+import type { QueueStats } from '../queue/stats.ts';
 
 /** Distinct operation names kept as label values; later new names are counted as "other". */
 const MAX_OPERATION_NAMES = 100;
@@ -118,18 +119,7 @@ export function metricsAllowed(token: string | undefined, authorization: string 
   return presented !== undefined && sameSecret(presented, token);
 }
 
-/** What the queue gauges show (src/queue/stats.ts reads it). */
-export interface QueueGaugeValues {
-  queuedRuns: number;
-  dueRuns: number;
-  runningRuns: number;
-  oldestDueAgeSeconds: number;
-  workersAlive: number;
-  workerSlots: number;
-  deliveriesPending: number;
-}
-
-const QUEUE_GAUGES: Array<[name: string, help: string, value: keyof QueueGaugeValues]> = [
+const QUEUE_GAUGES: Array<[name: string, help: string, value: keyof QueueStats]> = [
   ['framewright_queue_depth', 'Workflow runs waiting for a worker, due now or later (retries wait for their backoff)', 'queuedRuns'],
   ['framewright_queue_due', 'Workflow runs due now and waiting for a worker', 'dueRuns'],
   ['framewright_queue_running', 'Workflow runs a worker holds', 'runningRuns'],
@@ -143,8 +133,8 @@ const QUEUE_GAUGES: Array<[name: string, help: string, value: keyof QueueGaugeVa
  * Gauges of the whole deployment's queue, read from the database at scrape time: every API process
  * reports the same values, so a dashboard takes max() over them, not sum(). One query per scrape.
  */
-export function registerQueueGauges(registry: Registry, read: () => Promise<QueueGaugeValues>): void {
-  let pending: Promise<QueueGaugeValues | undefined> | undefined;
+export function registerQueueGauges(registry: Registry, read: () => Promise<QueueStats>): void {
+  let pending: Promise<QueueStats | undefined> | undefined;
   // The gauges of one scrape share one read.
   const current = () => {
     pending ??= read()
