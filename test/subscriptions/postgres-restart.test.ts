@@ -1,72 +1,36 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { type App, buildApp } from '../../src/app.ts';
-import { limits } from '../../src/config.ts';
-import { createDatabase, type Database, migrateToLatest } from '../../src/db/database.ts';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/embedded/postgres.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { flows } from '../../src/jobs/flows/index.ts';
 import { type JobRunner, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
-import { createServices, type Services } from '../../src/services.ts';
-import { Storage } from '../../src/storage/s3.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
+import { OwnPostgresStack } from '../helpers/own-postgres.ts';
 import { expectWellFormed, subscribeSse, subscribeWs, until, wsClient } from './clients.ts';
 
 // Its own PostgreSQL (the shared one cannot be restarted under the rest of the suite), on a fixed
 // port so that the pool, the LISTEN connections and the job runner find it again after the restart.
 const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
-let scratch: string;
-let postgres: EmbeddedPostgresHandle | undefined;
-let databaseUrl: string;
-let db: Database;
-let storage: Storage;
-let services: Services;
-let app: App;
+let stack: OwnPostgresStack;
 let url: string;
 let runner: JobRunner | undefined;
 let client: Client | undefined;
 
 beforeAll(async () => {
-  scratch = await mkdtemp(path.join(os.tmpdir(), 'framewright-restart-'));
-  // As root the cluster runs as the postgres user, who must be able to enter this folder.
-  await chmod(scratch, 0o755);
-  postgres = await startEmbeddedPostgres(path.join(scratch, 'postgres'), logger);
-  databaseUrl = postgres.url;
-  db = createDatabase(databaseUrl, { poolSize: 10, logger });
-  await migrateToLatest(db, logger);
-  storage = new Storage({
-    endpoint: inject('s3Endpoint'),
-    region: 'us-east-1',
-    bucket: `fw-test-${randomBytes(6).toString('hex')}`,
-    forcePathStyle: true,
-    accessKeyId: inject('s3AccessKeyId'),
-    secretAccessKey: inject('s3SecretAccessKey'),
-  });
-  await storage.ensureBucket();
-  services = createServices({ config: { adminApiKey: undefined, limits }, db, storage, logger });
-  app = buildApp({ services, db, storage, logger, limits, databaseUrl, shutdownGraceMs: 5000 });
-  url = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}/graphql`;
+  stack = await OwnPostgresStack.start({ name: 'restart', logger, poolSize: 10, shutdownGraceMs: 5000 });
+  url = `${stack.base}/graphql`;
 }, 90_000);
 
 afterAll(async () => {
   await client?.dispose();
   await runner?.stop(0);
-  await app?.stop();
-  await db?.destroy();
-  storage?.destroy();
-  await postgres?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await stack?.close();
 });
 
 test('subscribers get the final event of a run although PostgreSQL restarted in the middle of it', async () => {
-  const { customer, apiKey } = await services.customers.create(OPERATOR, { name: 'Patient', credits: 10 });
+  const { customer, apiKey } = await stack.services.customers.create(OPERATOR, { name: 'Patient', credits: 10 });
   const png = await pngWithTransparentBorder(120, 60);
-  const workflow = await services.workflows.create(
+  const workflow = await stack.services.workflows.create(
     { kind: 'customer', customerId: customer.id },
     {
       title: 'Through a restart',
@@ -83,11 +47,11 @@ test('subscribers get the final event of a run although PostgreSQL restarted in 
   let openGate!: () => void;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
   runner = startJobRunner({
-    db,
-    databaseUrl,
-    storage,
-    credits: services.credits,
-    webhooks: services.webhooks,
+    db: stack.db,
+    databaseUrl: stack.databaseUrl,
+    storage: stack.storage,
+    credits: stack.services.credits,
+    webhooks: stack.services.webhooks,
     logger,
     flows: {
       ...flows,
@@ -112,15 +76,12 @@ test('subscribers get the final event of a run although PostgreSQL restarted in 
     [ws, sse].every((s) => s.events.some((e) => e.flow === 'CREATE_MEDIA' && e.flowStatus === 'RUNNING')),
   );
 
-  const port = Number(new URL(databaseUrl).port);
-  await postgres!.stop();
-  postgres = undefined;
+  await stack.stopPostgres();
   // Down for 2 s: the LISTEN connections' backoff (0.25, 0.5, 1, 2 s) then puts their next try
   // about 1.75 s after the restart, so the rest of the run, let go at once, is committed while
   // nobody listens. Its notifications are lost; only the re-read after the reconnect can tell.
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  postgres = await startEmbeddedPostgres(path.join(scratch, 'postgres'), logger, port);
-  expect(postgres.url).toBe(databaseUrl);
+  await stack.startPostgres();
   openGate();
 
   for (const subscription of [ws, sse]) {
@@ -128,7 +89,7 @@ test('subscribers get the final event of a run although PostgreSQL restarted in 
     expectWellFormed(subscription.events);
     expect(subscription.events.at(-1)).toMatchObject({ processingStatus: 'SUCCESS', progressPercentage: 100 });
   }
-  const final = await services.workflows.get({ kind: 'customer', customerId: customer.id }, workflow.id);
+  const final = await stack.services.workflows.get({ kind: 'customer', customerId: customer.id }, workflow.id);
   expect(ws.events.at(-1)!.version).toBe(final.version);
 
   // New subscriptions work on the restarted database too.
