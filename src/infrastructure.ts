@@ -3,8 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { createDatabase, type Database, migrateToLatest } from './db/database.ts';
-import { S3RVER_KEY } from './embedded/s3.ts';
-import { type EmbeddedServices, useEmbeddedServices } from './embedded/shared.ts';
+import type { EmbeddedServices } from './embedded/shared.ts';
 import type { Logger } from './logger.ts';
 import type { RateLimitStore } from './modules/shared/key-rate-limiter.ts';
 import { createNotifier, type Notifier } from './notifier/index.ts';
@@ -44,11 +43,10 @@ export interface Infrastructure {
  */
 export async function startInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
   const wanted = { postgres: !config.databaseUrl, s3: !config.s3.endpoint, bucket: config.s3.bucket };
-  const embedded: EmbeddedServices | undefined =
-    wanted.postgres || wanted.s3 ? await useEmbeddedServices(config.dataDir, wanted, logger) : undefined;
+  const embedded = wanted.postgres || wanted.s3 ? await useEmbedded(config.dataDir, wanted, logger) : undefined;
   const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl!;
   const s3 = embedded?.s3Endpoint
-    ? { ...config.s3, endpoint: embedded.s3Endpoint, forcePathStyle: true, accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY }
+    ? { ...config.s3, endpoint: embedded.s3Endpoint, forcePathStyle: true, accessKeyId: embedded.s3Key, secretAccessKey: embedded.s3Key }
     : config.s3;
   const databaseListenUrl = config.databaseListenUrl ?? databaseUrl;
   const { notifier, publisher } = createNotifier({ config: config.notifier, listenUrl: databaseListenUrl, logger });
@@ -81,6 +79,17 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     adminApiKeyGenerated: generated !== undefined,
     stop,
   };
+}
+
+/** The embedded services, imported only here: the S3 server and its dependencies are ~10 MB of a configured process. */
+async function useEmbedded(
+  dataDir: string,
+  wanted: { postgres: boolean; s3: boolean; bucket: string },
+  logger: Logger,
+): Promise<EmbeddedServices & { s3Key: string }> {
+  const [{ useEmbeddedServices }, { S3RVER_KEY }] = await Promise.all([import('./embedded/shared.ts'), import('./embedded/s3.ts')]);
+  const services = await useEmbeddedServices(dataDir, wanted, logger);
+  return { databaseUrl: services.databaseUrl, s3Endpoint: services.s3Endpoint, stop: () => services.stop(), s3Key: S3RVER_KEY };
 }
 
 /** Migrates on a connection of its own to PostgreSQL itself: the migration lock is session state PgBouncer would not keep. */

@@ -1,20 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { buildApp } from './app.ts';
-import { registerClientCommands } from './cli/client-commands.ts';
-import { formatStatus } from './cli/status.ts';
-import { listenForWebhooks } from './cli/webhooks-listen.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
-import { flows } from './jobs/flows/index.ts';
-import { startMaintenance } from './jobs/maintenance.ts';
-import { startJobRunner } from './jobs/runner.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
-import { queueStats } from './queue/stats.ts';
 import { createServices, type Services } from './services.ts';
+
+// Each command imports what only it uses when it runs: a worker never loads the HTTP stack (yoga,
+// graphql-ws, the schema: ~25 MB of a worker's resident memory), nor the API the job runner and
+// media code, nor a server role the client commands.
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
 const EXIT_USAGE = 2;
@@ -112,6 +108,11 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
     // Background sweeps: stopped once the drains are over, before the pool closes under them.
     const afterDrain: Array<() => Promise<void>> = [];
     if (roles.worker) {
+      const [{ startJobRunner }, { flows }, { startMaintenance }] = await Promise.all([
+        import('./jobs/runner.ts'),
+        import('./jobs/flows/index.ts'),
+        import('./jobs/maintenance.ts'),
+      ]);
       const runner = startJobRunner({
         db: infra.db,
         databaseUrl: infra.databaseListenUrl,
@@ -136,6 +137,7 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
       afterDrain.push(() => maintenance.stop());
     }
     if (roles.api) {
+      const { buildApp } = await import('./app.ts');
       const app = buildApp({
         services,
         db: infra.db,
@@ -275,6 +277,7 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--secret <secret>', "the endpoint's signing secret, to verify each delivery")
   .action(async (options: { port: number; host: string; secret?: string }) => {
+    const { listenForWebhooks } = await import('./cli/webhooks-listen.ts');
     const server = await listenForWebhooks(options, (line) => process.stdout.write(`${line}\n`));
     const close = () => server.close(() => process.exit(0));
     process.once('SIGINT', close);
@@ -304,14 +307,22 @@ program
   .action(async (options: { json?: boolean }) => {
     const config = readConfig();
     const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const [{ queueStats }, { formatStatus }] = await Promise.all([import('./queue/stats.ts'), import('./cli/status.ts')]);
     await withInfrastructure(config, logger, async (infra) => {
       const stats = await queueStats(infra.db);
       process.stdout.write(formatStatus(stats, { json: options.json ?? false, notifier: infra.notifier.kind }));
     });
   });
 
+/** The commands above, which run or manage the service itself and never act as its client. */
+const SERVICE_COMMANDS = new Set(['serve', 'api', 'worker', 'migrate', 'webhooks', 'customer', 'status']);
+
 // submit, workflows list|show|cancel|retry|delete|download: the service used as a client would.
-registerClientCommands(program);
+// Registered for anything else (the client commands, --help, a mistyped name) so help lists them.
+if (!SERVICE_COMMANDS.has(process.argv[2] ?? '')) {
+  const { registerClientCommands } = await import('./cli/client-commands.ts');
+  registerClientCommands(program);
+}
 
 try {
   await program.parseAsync(process.argv);

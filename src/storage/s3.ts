@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -71,7 +72,7 @@ export class Storage {
 
   async get(key: string): Promise<Buffer> {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    return Buffer.from(await response.Body!.transformToByteArray());
+    return readBody(response.Body as Readable, response.ContentLength);
   }
 
   /** Null when there is no such object. */
@@ -166,6 +167,29 @@ export function clientFor(settings: StorageSettings, endpoint: string | undefine
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/**
+ * An object's body in one Buffer of its announced length, filled as the chunks arrive. The SDK's
+ * transformToByteArray keeps every chunk, then concatenates them, and Buffer.from copied that
+ * again: up to three times the object's size at once, where a flow's input may be ~100 MB.
+ */
+async function readBody(body: Readable, length: number | undefined): Promise<Buffer> {
+  if (length === undefined) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  const bytes = Buffer.allocUnsafe(length);
+  let filled = 0;
+  for await (const chunk of body) {
+    const part = chunk as Buffer;
+    if (filled + part.length > length) throw new Error(`the object is longer than its Content-Length (${length} bytes)`);
+    part.copy(bytes, filled);
+    filled += part.length;
+  }
+  if (filled !== length) throw new Error(`the object ended after ${filled} of its ${length} bytes`);
+  return bytes;
 }
 
 function isStatus(error: unknown, status: number): boolean {

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import sharp, { type Color } from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { cropToContent } from '../../src/media/crop-to-content.ts';
+import { openImage } from '../../src/media/decode.ts';
 import { MediaError } from '../../src/media/errors.ts';
 import { subjectBox } from '../../src/media/layout.ts';
 import { renderImage } from '../../src/media/render-image.ts';
@@ -101,6 +103,57 @@ describe('cropToContent', () => {
 
   test('bytes that are not an image are a MediaError', async () => {
     await expectMediaError(cropToContent(Buffer.from('not an image at all')), /could not be decoded/);
+  });
+
+  // A transparent corner sends the crop down its alpha-only path (the RGBA image is never held
+  // whole): it must cut exactly what sharp's trim of the whole image cuts, whatever the colours
+  // under low alpha, soft or speckled edges, or content touching the sides.
+  test('with a transparent corner, crops exactly as sharp trims the whole image', async () => {
+    const alphaValue = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 255 }), fc.constant(255));
+    const image = fc
+      .record({ width: fc.integer({ min: 3, max: 24 }), height: fc.integer({ min: 3, max: 24 }), channels: fc.constantFrom(2, 4) })
+      .chain(({ width, height, channels }) =>
+        fc.record({
+          width: fc.constant(width),
+          height: fc.constant(height),
+          channels: fc.constant(channels),
+          alpha: fc.array(alphaValue, { minLength: width * height, maxLength: width * height }),
+          colours: fc.uint8Array({ minLength: width * height * (channels - 1), maxLength: width * height * (channels - 1) }),
+          // Rows and columns from each side left fully transparent (whatever colour they hold).
+          border: fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 4, maxLength: 4 }),
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(image, async ({ width, height, channels, alpha, colours, border: [left, top, right, bottom] }) => {
+        const raw = Buffer.alloc(width * height * channels);
+        for (let pixel = 0; pixel < width * height; pixel += 1) {
+          const x = pixel % width;
+          const y = Math.floor(pixel / width);
+          const inBorder = x < left! || y < top! || x >= width - right! || y >= height - bottom!;
+          if (pixel === 0 || inBorder) alpha[pixel] = 0;
+          raw.set(colours.subarray(pixel * (channels - 1), (pixel + 1) * (channels - 1)), pixel * channels);
+          raw[pixel * channels + channels - 1] = alpha[pixel]!;
+        }
+        const png = await sharp(raw, { raw: { width, height, channels: channels as 2 | 4 } })
+          .png()
+          .toBuffer();
+        const expected = await openImage(png)
+          .trim()
+          .raw()
+          .toBuffer({ resolveWithObject: true })
+          .then(({ data, info }) => ({ data, width: info.width, height: info.height }));
+        if (expected.width === width && expected.height === height && alpha.every((value) => value === 0)) {
+          await expectMediaError(cropToContent(png), /entirely transparent/);
+          return;
+        }
+        const out = await cropToContent(png);
+        const pixels = await openImage(out.data).raw().toBuffer({ resolveWithObject: true });
+        expect([pixels.info.width, pixels.info.height]).toEqual([expected.width, expected.height]);
+        expect(pixels.data.equals(expected.data)).toBe(true);
+      }),
+      // Shrinking re-encodes an image per step: the first counterexample is reported as it is.
+      { numRuns: Number(process.env['CROP_PROPERTY_RUNS'] ?? 300), endOnFailure: true },
+    );
   });
 });
 

@@ -122,4 +122,16 @@ describe('against the test S3 server', () => {
     expect(await storage.head('uploads/u1/source image.webp')).toEqual({ size: bytes.length, contentType: 'image/webp' });
     expect(await storage.get('uploads/u1/source image.webp')).toEqual(bytes);
   });
+
+  // get fills one Buffer of the Content-Length as chunks arrive: many chunks, and none at all.
+  test.each([
+    ['of many chunks', 3 * 1024 * 1024 + 17],
+    ['empty', 0],
+  ])('get returns an object %s byte for byte', async (_name, size) => {
+    const bytes = randomBytes(size);
+    await storage.put(`inputs/${size}.bin`, bytes, 'application/octet-stream');
+    const got = await storage.get(`inputs/${size}.bin`);
+    expect(got.length).toBe(size);
+    expect(got.equals(bytes)).toBe(true);
+  });
 });

@@ -1,4 +1,7 @@
-import { getISOWeek, getISOWeeksInYear, getISOWeekYear } from 'date-fns';
+// One module each: the package's index loads its ~300 modules (~25 MB of every process's memory).
+import { getISOWeek } from 'date-fns/getISOWeek';
+import { getISOWeeksInYear } from 'date-fns/getISOWeeksInYear';
+import { getISOWeekYear } from 'date-fns/getISOWeekYear';
 
 /** An ISO-8601 week: `year` is the week-numbering year, which differs from the calendar year near New Year. */
 export interface IsoWeek {
