@@ -49,7 +49,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     ? { ...config.s3, endpoint: embedded.s3Endpoint, forcePathStyle: true, accessKeyId: embedded.s3Key, secretAccessKey: embedded.s3Key }
     : config.s3;
   const databaseListenUrl = config.databaseListenUrl ?? databaseUrl;
-  const { notifier, publisher } = createNotifier({ config: config.notifier, listenUrl: databaseListenUrl, logger });
+  const { notifier, publisher } = await createNotifier({ config: config.notifier, listenUrl: databaseListenUrl, logger });
   const db = createDatabase(databaseUrl, { poolSize: config.databasePoolSize, logger, publisher });
   const storage = new Storage(s3);
   const stop = async () => {

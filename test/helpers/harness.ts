@@ -90,7 +90,7 @@ export async function startTestApp(
   const databaseUrl = withDatabase(adminUrl, database);
   const pooled = inject('pooledDatabaseUrl');
   const poolUrl = pooled ? withDatabase(pooled, database) : databaseUrl;
-  const { notifier, publisher, notifierEnv } = testNotifier(databaseUrl, logger);
+  const { notifier, publisher, notifierEnv } = await testNotifier(databaseUrl, logger);
   const queries: string[] = [];
   const db = createDatabase(poolUrl, { poolSize: 20, logger, publisher, onQuery: (statement) => queries.push(statement) });
   const bucket = `fw-test-${suffix}`;
@@ -222,16 +222,16 @@ export async function startTestApp(
  * The notifier the run asks for: TEST_NOTIFIER=redis (REDIS_URL from TEST_REDIS_URL, by default
  * the machine's 127.0.0.1:6379) or Postgres; the same choice goes to child processes.
  */
-function testNotifier(
+async function testNotifier(
   databaseUrl: string,
   logger: ReturnType<typeof createLogger>,
-): { notifier: Notifier; publisher: Publisher | undefined; notifierEnv: Record<string, string> } {
+): Promise<{ notifier: Notifier; publisher: Publisher | undefined; notifierEnv: Record<string, string> }> {
   if (process.env['TEST_NOTIFIER'] !== 'redis') {
-    const { notifier } = createNotifier({ config: { kind: 'postgres' }, listenUrl: databaseUrl, logger });
+    const { notifier } = await createNotifier({ config: { kind: 'postgres' }, listenUrl: databaseUrl, logger });
     return { notifier, publisher: undefined, notifierEnv: {} };
   }
   const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const { notifier, publisher } = createNotifier({ config: { kind: 'redis', redisUrl }, listenUrl: databaseUrl, logger });
+  const { notifier, publisher } = await createNotifier({ config: { kind: 'redis', redisUrl }, listenUrl: databaseUrl, logger });
   return { notifier, publisher, notifierEnv: { NOTIFIER: 'redis', REDIS_URL: redisUrl } };
 }
 
