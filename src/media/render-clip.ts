@@ -133,12 +133,21 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
       '-vf',
       'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
       // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
+      // A negative cpu-used is a fixed speed. A positive one let libvpx slow down towards speed 4
+      // whenever a frame took less than (16 - cpu-used)/16 of its 33 ms, so an idle machine spent
+      // the most CPU. static-thresh 100: a macroblock whose residual is below that SSE (under
+      // 0.4 per pixel) is coded as a skip and its mode search stops there. Together a third less
+      // encoding CPU; the clip is an intermediate, and in the final H.264 the subject's region
+      // stays within 0.1 dB of what speed 4 gave (46.57 against 46.61 dB Y PSNR against a
+      // lossless clip's composite, textured subject).
       '-c:v',
       'libvpx',
       '-deadline',
       'realtime',
       '-cpu-used',
-      '8',
+      '-16',
+      '-static-thresh',
+      '100',
       '-crf',
       '12',
       '-b:v',
