@@ -179,8 +179,8 @@ const RESIZES_AHEAD = 3;
 
 /**
  * Raw RGBA frames of the canvas, each composed in the same buffer once the previous one is in the
- * pipe (runFfmpeg's stdin contract): 180 fresh 3.6 MB buffers cost more in page faults than the
- * composing itself. A frame equal to the previous one is not recomposed.
+ * pipe (runFfmpeg's stdin contract), rather than in 180 fresh 3.6 MB buffers for the garbage
+ * collector. A frame equal to the previous one is not recomposed.
  */
 async function* frames(base: RawImage, canvas: Size, frame: Size, template: ModelTemplate, count: number): AsyncGenerator<Buffer> {
   const placements = Array.from({ length: count }, (_, index) => placement(template, index, base, frame));
