@@ -20,7 +20,10 @@ const KILL_GRACE_MS = 2_000;
 export interface FfmpegRunOptions extends MediaRunOptions {
   /** The output's duration: progress is ffmpeg's `out_time_us` over it. Without it no progress is reported. */
   durationMs?: number;
-  /** Written to ffmpeg's stdin (use `-i pipe:0`), waiting for the pipe to drain between chunks. */
+  /**
+   * Written to ffmpeg's stdin (use `-i pipe:0`). A chunk is handed to the pipe whole before the
+   * next one is asked for, so a source may refill the same buffer for its next chunk.
+   */
   stdin?: AsyncIterable<Uint8Array>;
   killGraceMs?: number;
 }
@@ -184,22 +187,15 @@ async function feed(stream: Writable, source: AsyncIterable<Uint8Array>, isStopp
   stream.on('error', () => {});
   for await (const chunk of source) {
     if (isStopped() || stream.destroyed) return;
-    if (!stream.write(chunk)) await drained(stream);
+    await written(stream, chunk);
   }
   if (!stream.destroyed) stream.end();
 }
 
-function drained(stream: Writable): Promise<void> {
+/** Resolves once `chunk` is in the pipe, or the stream failed or closed (the exit status tells why). */
+function written(stream: Writable, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-    stream.on('error', done);
+    stream.write(chunk, () => resolve());
   });
 }
 

@@ -35,10 +35,12 @@ export async function overlayVideo(params: VideoOverlayParams, options: MediaRun
   if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
   const frame = frameFor(params.aspectRatio);
   const frames = frameCount(template);
-  const clip = await probeVideo(params.clipPath, { signal: options.signal });
+  const [clip, title] = await Promise.all([
+    probeVideo(params.clipPath, { signal: options.signal }),
+    renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio)),
+  ]);
   // Only libvpx decodes the alpha plane of a WebM VP8/VP9 stream; the native decoders drop it.
   const decoder = clip.codec === 'vp8' ? ['-c:v', 'libvpx'] : clip.codec === 'vp9' ? ['-c:v', 'libvpx-vp9'] : [];
-  const title = await renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio));
   const titlePath = `${params.outputPath}.title.png`;
   if (title) await fs.writeFile(titlePath, title.png);
   try {

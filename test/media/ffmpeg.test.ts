@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -96,6 +96,31 @@ describe('abort', () => {
       runFfmpeg(['-f', 'lavfi', '-i', 'color=s=64x64:d=1', '-f', 'null', '-'], { signal: AbortSignal.abort() }),
     );
     expect(error).toBeInstanceOf(MediaAbortedError);
+  });
+});
+
+describe('stdin', () => {
+  test('a source may refill one buffer for every chunk: each is in the pipe before the next is asked for', async () => {
+    // Small chunks, many more than the pipe holds while ffmpeg starts: a chunk still queued in the
+    // stream when the source refills the buffer would come out with a later chunk's bytes.
+    const side = 32;
+    const count = 200;
+    async function* refilled(): AsyncGenerator<Buffer> {
+      const frame = Buffer.alloc(side * side);
+      for (let index = 0; index < count; index += 1) {
+        frame.fill(index);
+        yield frame;
+      }
+    }
+    const output = path.join(workDir, 'refilled.gray');
+    await runFfmpeg(['-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${side}x${side}`, '-i', 'pipe:0', '-f', 'rawvideo', '-y', output], {
+      stdin: refilled(),
+    });
+    const bytes = await readFile(output);
+    expect(bytes.length).toBe(count * side * side);
+    const firstByteOfEach = Array.from({ length: count }, (_, index) => bytes[index * side * side]);
+    expect(firstByteOfEach).toEqual(Array.from({ length: count }, (_, index) => index));
+    expect(bytes.every((value, offset) => value === Math.floor(offset / (side * side)))).toBe(true);
   });
 });
 
