@@ -69,8 +69,7 @@ export class UrlSigner {
     const { expiresInSeconds, signingDate } = options;
     const windowMs = sharedWindowSeconds(expiresInSeconds) * 1000;
     if (signingDate || windowMs === 0) return this.sign('GET', 'GetObject', key, {}, undefined, options);
-    const now = this.now();
-    const windowStart = now - (now % windowMs);
+    const windowStart = this.windowStart(windowMs);
     const cacheKey = `${expiresInSeconds} ${key}`;
     const cached = this.signedGets.get(cacheKey);
     if (cached?.windowStart === windowStart) return Promise.resolve(cached.url);
@@ -79,6 +78,19 @@ export class UrlSigner {
       this.signedGets.set(cacheKey, { windowStart, url });
       return url;
     });
+  }
+
+  /** What signGet without a signingDate would answer now, when it is already in the cache. */
+  cachedGet(key: string, expiresInSeconds: number): string | undefined {
+    const windowMs = sharedWindowSeconds(expiresInSeconds) * 1000;
+    if (windowMs === 0) return undefined;
+    const cached = this.signedGets.get(`${expiresInSeconds} ${key}`);
+    return cached?.windowStart === this.windowStart(windowMs) ? cached.url : undefined;
+  }
+
+  private windowStart(windowMs: number): number {
+    const now = this.now();
+    return now - (now % windowMs);
   }
 
   /** The Content-Type and Content-Length are signed: S3 refuses a body of another type or size. */

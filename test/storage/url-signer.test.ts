@@ -118,6 +118,17 @@ describe('a GET URL signed without a signing date', () => {
     expect(validUntil(next)).toBeGreaterThanOrEqual(now + 3600_000);
   });
 
+  test('cachedGet hands back what signGet signed in this window, and nothing before or after', async () => {
+    let now = windowStart + 1000;
+    const signer = new UrlSigner(client, base.bucket, () => now);
+    expect(signer.cachedGet('k', 3600)).toBeUndefined();
+    const url = await signer.signGet('k', { expiresInSeconds: 3600 });
+    expect(signer.cachedGet('k', 3600)).toBe(url);
+    expect(signer.cachedGet('k', 600)).toBeUndefined();
+    now = windowStart + 300_000;
+    expect(signer.cachedGet('k', 3600)).toBeUndefined();
+  });
+
   test('a short lifetime gets a window of a twelfth of it; another key or lifetime another URL', async () => {
     let now = Date.parse('2026-11-30T10:11:12Z');
     const signer = new UrlSigner(client, base.bucket, () => now);
