@@ -1,6 +1,6 @@
 import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
-import type { Executor, Trx } from '../../db/database.ts';
+import { type Executor, poolSizeOf, type Trx } from '../../db/database.ts';
 import type { CompletionRow, NewCompletionRow } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { MediaFileRow, NewMediaFileRow } from '../../db/schema/media-files.ts';
@@ -103,7 +103,7 @@ export async function findWorkflowTree(db: Executor, id: string): Promise<Workfl
   if (db.isTransaction) return (await readTrees(db, [id])).get(id);
   let reads = treeReads.get(db);
   if (!reads) {
-    reads = new ReadSlots((ids) => readTrees(db, ids), MAX_IDS_PER_STATEMENT);
+    reads = new ReadSlots(treeReadSlots(db), (ids) => readTrees(db, ids), MAX_IDS_PER_STATEMENT);
     treeReads.set(db, reads);
   }
   return reads.read(id);
@@ -151,7 +151,7 @@ export async function listWorkflowTrees(db: Executor, query: WorkflowListQuery):
   if (db.isTransaction) return readPage(query);
   let reads = pageReads.get(db);
   if (!reads) {
-    reads = new ReadSlots(async ([key]) => new Map([[key!, await readPage(fromPageKey(key!))]]), 1);
+    reads = new ReadSlots(pageReadSlots(db), async ([key]) => new Map([[key!, await readPage(fromPageKey(key!))]]), 1);
     pageReads.set(db, reads);
   }
   return (await reads.read(pageKey(query))) ?? [];
@@ -183,11 +183,21 @@ function fromPageKey(key: string): WorkflowListQuery {
   };
 }
 
-/** Hot reads in flight on the pool at once; the rest of its connections stay free for writes. */
-const READ_SLOTS = 4;
+/**
+ * Tree reads in flight at once: half the pool (batching makes up for fewer statements), the rest
+ * of its connections free for the other reads and the writes.
+ */
+export function treeReadSlots(db: Executor): number {
+  return Math.max(1, Math.floor(poolSizeOf(db) / 2));
+}
+
+/** Page reads in flight at once: distinct pages cannot share a statement, so all but two connections of the pool. */
+export function pageReadSlots(db: Executor): number {
+  return Math.max(1, poolSizeOf(db) - 2);
+}
 
 /**
- * Runs reads of one kind, at most READ_SLOTS statements at a time. A read asked for while a slot
+ * Runs reads of one kind, at most `slots` statements at a time. A read asked for while a slot
  * is free goes out at once, alone; asked for while every slot is busy, it waits with the others
  * asked for meanwhile, and when a slot frees they go out together in one statement (up to
  * `maxKeysPerStatement` distinct keys, equal keys sharing one answer). Under load this turns a
@@ -200,6 +210,7 @@ class ReadSlots<K, V> {
   private waiting = new Map<K, Array<{ resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>>();
 
   constructor(
+    private readonly slots: number,
     private readonly run: (keys: K[]) => Promise<Map<K, V>>,
     private readonly maxKeysPerStatement: number,
   ) {}
@@ -214,7 +225,7 @@ class ReadSlots<K, V> {
   }
 
   private startNext(): void {
-    while (this.running < READ_SLOTS && this.waiting.size > 0) {
+    while (this.running < this.slots && this.waiting.size > 0) {
       const batch = new Map<K, Array<{ resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>>();
       for (const [key, readers] of this.waiting) {
         if (batch.size >= this.maxKeysPerStatement) break;
