@@ -11,6 +11,7 @@ import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
 import { SubscriptionCounts } from './events/subscription-counts.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
+import { useCompiledQueries } from './graphql/compiled-execution.ts';
 import { schema } from './graphql/schema.ts';
 import { isBackendUnavailable } from './http/backend-unavailable.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
@@ -151,6 +152,7 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
       useCSRFPrevention({ requestHeaders: ['graphql-require-preflight', 'x-graphql-yoga-csrf'] }),
       useBoundedMetrics(registry),
       useRequestBodyLimit(deps.limits.maxRequestBytes),
+      useCompiledQueries(),
     ],
   });
 }
