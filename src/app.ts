@@ -11,8 +11,10 @@ import type { Database } from './db/database.ts';
 import { createWorkflowPubSub } from './events/pubsub.ts';
 import { SubscriptionCounts } from './events/subscription-counts.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
+import { useCompiledQueries } from './graphql/compiled-execution.ts';
 import { schema } from './graphql/schema.ts';
 import { isBackendUnavailable } from './http/backend-unavailable.ts';
+import { useRequestBodyLimit } from './http/body-limit.ts';
 import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
@@ -114,8 +116,8 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    // Yoga answers 413 past this, counting streamed (chunked) bodies too.
-    maxRequestBodySize: deps.limits.maxRequestBytes,
+    // useRequestBodyLimit answers 413 past maxRequestBytes instead, counting streamed (chunked) bodies too.
+    maxRequestBodySize: false,
     landingPage: false,
     // Served from our own assets (offline, nothing external), opened on an example of each operation kind.
     graphiql: {
@@ -149,6 +151,8 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
       // A browser sends a form or multipart post cross-site without asking; these headers it cannot add unasked.
       useCSRFPrevention({ requestHeaders: ['graphql-require-preflight', 'x-graphql-yoga-csrf'] }),
       useBoundedMetrics(registry),
+      useRequestBodyLimit(deps.limits.maxRequestBytes),
+      useCompiledQueries(),
     ],
   });
 }

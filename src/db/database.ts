@@ -31,15 +31,26 @@ export interface DatabaseOptions {
  * connection run in one transaction, so `url` may point at PgBouncer in transaction mode.
  */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server (a restart) emits here; without a listener the process dies.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const { onQuery } = options;
-  return new Kysely<DB>({
+  const db = new Kysely<DB>({
     dialect: options.publisher ? new AfterCommitDialect({ pool }, options.publisher) : new PostgresDialect({ pool }),
     log: onQuery ? (event) => void (event.level === 'query' && onQuery(event.query.sql)) : undefined,
   });
+  poolSizes.set(db, pool.options.max);
+  return db;
 }
+
+const poolSizes = new WeakMap<Executor, number>();
+
+/** How many connections the database's pool may open (the default pool's size for one made elsewhere). */
+export function poolSizeOf(db: Executor): number {
+  return poolSizes.get(db) ?? DEFAULT_POOL_SIZE;
+}
+
+const DEFAULT_POOL_SIZE = 10;
 
 /** A key of our own for pg_advisory_lock, so concurrent starts migrate one at a time. */
 const MIGRATION_LOCK_KEY = 73_190_001;

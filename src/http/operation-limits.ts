@@ -2,6 +2,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import {
+  BREAK,
   type DocumentNode,
   type ExecutionArgs,
   type GraphQLError,
@@ -11,6 +12,7 @@ import {
   type Source,
   type ValidationContext,
   type ValidationRule,
+  visit,
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { operationCost } from './query-cost.ts';
@@ -40,6 +42,7 @@ export function limitError(limit: string, max: number, message: string): GraphQL
  */
 export function useOperationLimits(limits: OperationLimits): Plugin {
   const rules = [depthRule(limits.maxQueryDepth), aliasesRule(limits.maxAliases), rootFieldsRule(limits.maxRootFields)];
+  const knownCosts: KnownCosts = new WeakMap();
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => parseWithTokenLimit(source, options, limits.maxTokens));
@@ -49,11 +52,11 @@ export function useOperationLimits(limits: OperationLimits): Plugin {
     },
     // The cost needs the variables (a page size is often one), so it is checked just before execution.
     onExecute({ args, setResultAndStopExecution }) {
-      const error = costError(args, limits);
+      const error = costError(args, limits, knownCosts);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const error = costError(args, limits);
+      const error = costError(args, limits, knownCosts);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };
@@ -133,12 +136,43 @@ function countRootFields(context: ValidationContext, selectionSet: SelectionSetN
   return count;
 }
 
-function costError(args: ExecutionArgs, limits: OperationLimits): GraphQLError | undefined {
-  const cost = operationCost(
-    { schema: args.schema, document: args.document, operationName: args.operationName, variables: args.variableValues },
-    limits,
-  );
+/**
+ * An operation's cost depends on its variables only through a `first: $variable`; without one it
+ * is the same on every request, and yoga's parser cache hands out the same DocumentNode for the
+ * same text, so it is kept per document (and operation name) instead of walked again each time.
+ */
+type KnownCosts = WeakMap<DocumentNode, Map<string | null | undefined, number>>;
+
+function costError(args: ExecutionArgs, limits: OperationLimits, knownCosts: KnownCosts): GraphQLError | undefined {
+  const cost = cachedOperationCost(args, limits, knownCosts);
   if (cost <= limits.maxQueryCost) return undefined;
   const message = `The operation's estimated cost is ${cost}; at most ${limits.maxQueryCost} is allowed (MAX_QUERY_COST). Ask for fewer items or fewer URLs.`;
   return limitError('cost', limits.maxQueryCost, message);
+}
+
+function cachedOperationCost(args: ExecutionArgs, limits: OperationLimits, knownCosts: KnownCosts): number {
+  const { schema, document, operationName, variableValues } = args;
+  let costs = knownCosts.get(document);
+  const known = costs?.get(operationName);
+  if (known !== undefined) return known;
+  const cost = operationCost({ schema, document, operationName, variables: variableValues }, limits);
+  if (pageSizeFromVariable(document)) return cost;
+  if (!costs) {
+    costs = new Map();
+    knownCosts.set(document, costs);
+  }
+  costs.set(operationName, cost);
+  return cost;
+}
+
+/** Whether some `first` takes its value from a variable (so the cost changes with the variables). */
+function pageSizeFromVariable(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Argument(argument) {
+      if (argument.name.value === 'first' && argument.value.kind !== Kind.INT && argument.value.kind !== Kind.NULL) found = true;
+      return found ? BREAK : undefined;
+    },
+  });
+  return found;
 }

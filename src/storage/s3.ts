@@ -139,6 +139,11 @@ export class Storage {
     return this.urlSigner.signGet(key, { expiresInSeconds });
   }
 
+  /** The URL signGetUrl would give now, if it is already signed (no promise to wait on). */
+  signedGetUrl(key: string, expiresInSeconds: number): string | undefined {
+    return this.urlSigner.cachedGet(key, expiresInSeconds);
+  }
+
   /**
    * A URL the client PUTs exactly `size` bytes of `contentType` to: both are part of the signature,
    * so S3 refuses a body of another size or type.

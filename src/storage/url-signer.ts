@@ -2,6 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { escapeUri } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { LRUCache } from 'lru-cache';
 
 /** Where the bucket's objects live, as the SDK's endpoint rules resolve it (path or virtual-host style). */
 interface BucketEndpoint {
@@ -19,9 +20,21 @@ interface BucketEndpoint {
 
 export interface SignOptions {
   expiresInSeconds: number;
-  /** Default now; tests pin it to compare with the SDK's own presigner. */
+  /**
+   * Signs exactly at this time, for exactly expiresInSeconds (tests pin it to compare with the
+   * SDK's own presigner). Without it a GET URL is signed at the start of a short shared window
+   * and may come from the cache: see `signGet`.
+   */
   signingDate?: Date;
 }
+
+/** The longest X-Amz-Expires S3 accepts (7 days). */
+const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
+/** The longest shared signing window, and the share of the asked lifetime a window may take. */
+const MAX_WINDOW_SECONDS = 300;
+const WINDOW_SHARE_OF_LIFETIME = 12;
+/** Distinct (key, lifetime) pairs whose URL is kept; a page of 100 workflows signs 100. */
+const CACHED_URLS = 10_000;
 
 /**
  * Presigns GET and PUT URLs with SigV4 directly: the same URL the SDK's `getSignedUrl` builds
@@ -32,18 +45,52 @@ export interface SignOptions {
 export class UrlSigner {
   private endpoint: Promise<BucketEndpoint> | undefined;
   private readonly signer: SignatureV4;
+  private readonly signedGets = new LRUCache<string, { windowStart: number; url: string }>({ max: CACHED_URLS });
 
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    /** Milliseconds since the epoch; tests move it. */
+    private readonly now: () => number = Date.now,
   ) {
     const { credentials, region, sha256 } = client.config;
     // Presigned S3 paths are encoded once, key segment by segment, exactly as the SDK does.
     this.signer = new SignatureV4({ credentials, region, sha256, service: 's3', uriEscapePath: false, applyChecksum: false });
   }
 
+  /**
+   * Without a signingDate, the URL is signed at the start of the current window (at most 5
+   * minutes, at most a twelfth of the asked lifetime) and lives the window longer than asked, so
+   * it is valid for at least `expiresInSeconds` from now and at most a window more. Every read of
+   * the same key within a window gets the same URL: signed once and then served from a cache
+   * (signing was the largest share of a page's CPU), and a browser can cache the download too.
+   */
   signGet(key: string, options: SignOptions): Promise<string> {
-    return this.sign('GET', 'GetObject', key, {}, undefined, options);
+    const { expiresInSeconds, signingDate } = options;
+    const windowMs = sharedWindowSeconds(expiresInSeconds) * 1000;
+    if (signingDate || windowMs === 0) return this.sign('GET', 'GetObject', key, {}, undefined, options);
+    const windowStart = this.windowStart(windowMs);
+    const cacheKey = `${expiresInSeconds} ${key}`;
+    const cached = this.signedGets.get(cacheKey);
+    if (cached?.windowStart === windowStart) return Promise.resolve(cached.url);
+    const lifetime = { expiresInSeconds: expiresInSeconds + windowMs / 1000, signingDate: new Date(windowStart) };
+    return this.sign('GET', 'GetObject', key, {}, undefined, lifetime).then((url) => {
+      this.signedGets.set(cacheKey, { windowStart, url });
+      return url;
+    });
+  }
+
+  /** What signGet without a signingDate would answer now, when it is already in the cache. */
+  cachedGet(key: string, expiresInSeconds: number): string | undefined {
+    const windowMs = sharedWindowSeconds(expiresInSeconds) * 1000;
+    if (windowMs === 0) return undefined;
+    const cached = this.signedGets.get(`${expiresInSeconds} ${key}`);
+    return cached?.windowStart === this.windowStart(windowMs) ? cached.url : undefined;
+  }
+
+  private windowStart(windowMs: number): number {
+    const now = this.now();
+    return now - (now % windowMs);
   }
 
   /** The Content-Type and Content-Length are signed: S3 refuses a body of another type or size. */
@@ -91,6 +138,12 @@ export class UrlSigner {
     });
     return this.endpoint;
   }
+}
+
+/** The shared signing window of a lifetime; 0 when the lifetime plus a window would pass S3's limit. */
+function sharedWindowSeconds(expiresInSeconds: number): number {
+  const window = Math.min(MAX_WINDOW_SECONDS, Math.floor(expiresInSeconds / WINDOW_SHARE_OF_LIFETIME));
+  return window >= 1 && expiresInSeconds + window <= MAX_PRESIGNED_SECONDS ? window : 0;
 }
 
 async function resolveBucketEndpoint(client: S3Client, bucket: string): Promise<BucketEndpoint> {

@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  findWorkflowTree,
+  listWorkflowTrees,
+  pageReadSlots,
+  treeReadSlots,
+  type WorkflowTree,
+} from '../../src/modules/workflows/workflows.repository.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
@@ -100,5 +107,47 @@ describe('SQL statements per read', () => {
       counts.push(queries.length);
     }
     expect(counts).toEqual([1, 1]);
+  });
+});
+
+describe('reads asked while every read slot is busy', () => {
+  test('go out together, one statement for all their ids, each answered with its own tree', async () => {
+    const ids = (await app.db.selectFrom('workflows').select('id').where('customer_id', '=', customer.customerId).limit(30).execute()).map(
+      (row) => row.id,
+    );
+    const missing = '00000000-0000-4000-8000-000000000000';
+    let trees: Array<WorkflowTree | undefined> = [];
+    const queries = await app.queriesDuring(async () => {
+      trees = await Promise.all([...ids, missing, ids[0]!].map((id) => findWorkflowTree(app.db, id)));
+    });
+    // As many as there are slots go out at once, alone; those asked for meanwhile share the next statement.
+    expect(treeReadSlots(app.db)).toBeLessThan(20);
+    expect(queries).toHaveLength(treeReadSlots(app.db) + 1);
+    expect(trees.slice(0, ids.length).map((tree) => tree?.workflow.id)).toEqual(ids);
+    for (const tree of trees.slice(0, ids.length)) expect(tree?.completions).toHaveLength(4);
+    expect(trees[ids.length]).toBeUndefined();
+    expect(trees[ids.length + 1]?.workflow.id).toBe(ids[0]);
+  });
+
+  test('never answer with what was read before they were asked for', async () => {
+    const [id] = (await app.db.selectFrom('workflows').select('id').where('customer_id', '=', customer.customerId).limit(1).execute()).map(
+      (row) => row.id,
+    );
+    const before = Promise.all(Array.from({ length: treeReadSlots(app.db) }, () => findWorkflowTree(app.db, id!)));
+    await app.db.updateTable('workflows').set({ title: 'Renamed while reads were in flight' }).where('id', '=', id!).execute();
+    const after = await findWorkflowTree(app.db, id!);
+    expect(after?.workflow.title).toBe('Renamed while reads were in flight');
+    await before;
+  });
+
+  test('the same page asked for meanwhile shares one statement', async () => {
+    const query = { customerId: customer.customerId, limit: 6 };
+    let pages: WorkflowTree[][] = [];
+    const queries = await app.queriesDuring(async () => {
+      pages = await Promise.all(Array.from({ length: pageReadSlots(app.db) + 10 }, () => listWorkflowTrees(app.db, { ...query })));
+    });
+    expect(queries).toHaveLength(pageReadSlots(app.db) + 1);
+    for (const page of pages) expect(page.map((tree) => tree.workflow.id)).toEqual(pages[0]!.map((tree) => tree.workflow.id));
+    expect(pages[0]).toHaveLength(6);
   });
 });

@@ -82,18 +82,90 @@ test('temporary credentials: the session token is part of the URL, as the SDK pu
   withToken.destroy();
 });
 
+describe('a GET URL signed without a signing date', () => {
+  const client = clientFor(base, undefined);
+  afterAll(() => client.destroy());
+  // 10:11:12 is 132 s into a 5-minute window (10:10:00 to 10:15:00).
+  const windowStart = Date.parse('2026-11-30T10:10:00Z');
+  const validUntil = (url: string) => {
+    const params = new URL(url).searchParams;
+    const date = params.get('X-Amz-Date')!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
+    return Date.parse(date) + Number(params.get('X-Amz-Expires')) * 1000;
+  };
+
+  test('is the same URL all through its window, valid at least as long as asked and at most a window more', async () => {
+    let now = windowStart;
+    const signer = new UrlSigner(client, base.bucket, () => now);
+    const first = await signer.signGet('workflows/w/out.png', { expiresInSeconds: 3600 });
+    expect(new URL(first).searchParams.get('X-Amz-Date')).toBe('20261130T101000Z');
+    for (const offset of [0, 1, 132_000, 299_999]) {
+      now = windowStart + offset;
+      const url = await signer.signGet('workflows/w/out.png', { expiresInSeconds: 3600 });
+      expect(url).toBe(first);
+      expect(validUntil(url)).toBeGreaterThanOrEqual(now + 3600_000);
+      expect(validUntil(url)).toBeLessThanOrEqual(now + 3600_000 + 300_000);
+    }
+    // The signature is the SDK's for that signing time and lifetime: a real S3 server accepts it.
+    const sdk = await getSignedUrl(client, new GetObjectCommand({ Bucket: base.bucket, Key: 'workflows/w/out.png' }), {
+      expiresIn: 3900,
+      signingDate: new Date(windowStart),
+    });
+    expect(first).toBe(sdk);
+    now = windowStart + 300_000;
+    const next = await signer.signGet('workflows/w/out.png', { expiresInSeconds: 3600 });
+    expect(next).not.toBe(first);
+    expect(new URL(next).searchParams.get('X-Amz-Date')).toBe('20261130T101500Z');
+    expect(validUntil(next)).toBeGreaterThanOrEqual(now + 3600_000);
+  });
+
+  test('cachedGet hands back what signGet signed in this window, and nothing before or after', async () => {
+    let now = windowStart + 1000;
+    const signer = new UrlSigner(client, base.bucket, () => now);
+    expect(signer.cachedGet('k', 3600)).toBeUndefined();
+    const url = await signer.signGet('k', { expiresInSeconds: 3600 });
+    expect(signer.cachedGet('k', 3600)).toBe(url);
+    expect(signer.cachedGet('k', 600)).toBeUndefined();
+    now = windowStart + 300_000;
+    expect(signer.cachedGet('k', 3600)).toBeUndefined();
+  });
+
+  test('a short lifetime gets a window of a twelfth of it; another key or lifetime another URL', async () => {
+    let now = Date.parse('2026-11-30T10:11:12Z');
+    const signer = new UrlSigner(client, base.bucket, () => now);
+    const url = await signer.signGet('a', { expiresInSeconds: 60 });
+    expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('65');
+    expect(validUntil(url)).toBeGreaterThanOrEqual(now + 60_000);
+    now += 2999;
+    expect(await signer.signGet('a', { expiresInSeconds: 60 })).toBe(url);
+    expect(validUntil(url)).toBeGreaterThanOrEqual(now + 60_000);
+    expect(await signer.signGet('b', { expiresInSeconds: 60 })).not.toBe(url);
+    expect(await signer.signGet('a', { expiresInSeconds: 61 })).not.toBe(url);
+  });
+
+  test('too short a lifetime for a window, or too long for one more (S3 takes 7 days at most): signed now, for exactly the time asked', async () => {
+    const now = Date.parse('2026-11-30T10:11:12.345Z');
+    const signer = new UrlSigner(client, base.bucket, () => now);
+    for (const expiresInSeconds of [5, 7 * 24 * 3600]) {
+      const params = new URL(await signer.signGet('a', { expiresInSeconds })).searchParams;
+      expect(params.get('X-Amz-Expires')).toBe(String(expiresInSeconds));
+    }
+  });
+});
+
 describe('against the test S3 server', () => {
   let storage: Storage;
+  let settings: StorageSettings;
 
   beforeAll(async () => {
-    storage = new Storage({
+    settings = {
       endpoint: inject('s3Endpoint'),
       region: 'us-east-1',
       bucket: `fw-signer-${randomBytes(6).toString('hex')}`,
       forcePathStyle: true,
       accessKeyId: inject('s3AccessKeyId'),
       secretAccessKey: inject('s3SecretAccessKey'),
-    });
+    };
+    storage = new Storage(settings);
     await storage.ensureBucket();
   });
 
@@ -108,6 +180,23 @@ describe('against the test S3 server', () => {
     const response = await fetch(await storage.signGetUrl('workflows/w1/create-media/out (1).png', 600));
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  test('a GET URL served from the cache still downloads the object', async () => {
+    const bytes = randomBytes(1024);
+    const key = 'workflows/w2/create-media/out.png';
+    await storage.put(key, bytes, 'image/png');
+    const client = clientFor(settings, settings.endpoint);
+    let now = Date.now();
+    const signer = new UrlSigner(client, settings.bucket, () => now);
+    const signed = await signer.signGet(key, { expiresInSeconds: 600 });
+    now += 1000;
+    const cached = await signer.signGet(key, { expiresInSeconds: 600 });
+    expect(cached).toBe(signed);
+    const response = await fetch(cached);
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
+    client.destroy();
   });
 
   test('a signed upload URL stores the body under its key, with its type', async () => {

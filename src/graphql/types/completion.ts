@@ -1,3 +1,4 @@
+import { mapMaybePromise } from 'graphql-yoga';
 import type { Completion } from '../../modules/workflows/workflow.ts';
 import { builder } from '../builder.ts';
 import { FlowEnum, FlowStatusEnum } from './enums.ts';
@@ -10,8 +11,10 @@ export const CompletionType = builder.objectRef<Completion>('Completion').implem
     result: t.field({
       type: [MediaFileType],
       description: 'The files this flow wrote.',
-      resolve: async (completion, _args, ctx) =>
-        (await ctx.loaders.mediaFiles.load(completion.workflowId)).filter((file) => file.role === completion.flow),
+      resolve: (completion, _args, ctx) =>
+        mapMaybePromise(ctx.loaders.mediaFiles.load(completion.workflowId), (files) =>
+          files.filter((file) => file.role === completion.flow),
+        ),
     }),
     attempts: t.exposeInt('attempts'),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),

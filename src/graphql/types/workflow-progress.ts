@@ -22,8 +22,8 @@ const WorkflowProgressEventType = builder.objectRef<WorkflowProgressEvent>('Work
         // The context lives as long as the subscription: each event brings its own nested data
         // (read with the workflow, once for every subscriber), never a copy cached by an earlier one.
         const id = event.workflowId;
-        ctx.loaders.completions.clear(id).prime(id, event.completions);
-        ctx.loaders.mediaFiles.clear(id).prime(id, event.mediaFiles);
+        ctx.loaders.completions.prime(id, event.completions);
+        ctx.loaders.mediaFiles.prime(id, event.mediaFiles);
         return event.workflow;
       },
     }),

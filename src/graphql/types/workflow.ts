@@ -1,3 +1,4 @@
+import { mapMaybePromise } from 'graphql-yoga';
 import type { GraphQLContext } from '../../context.ts';
 import { BadRequestError, InsufficientCreditError, NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
 import { finalFlow, type MediaFile, type Workflow } from '../../modules/workflows/workflow.ts';
@@ -46,22 +47,22 @@ export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
       type: ['String'],
       description: 'Download URLs of the final media, in the order of mediaResult.',
       resolve: async (w, _args, ctx) => {
-        const files = await finalMedia(w, ctx.loaders.mediaFiles.load(w.id));
+        const files = finalMedia(w, await ctx.loaders.mediaFiles.load(w.id));
         return Promise.all(files.map((file) => ctx.services.workflows.downloadUrl(file.key, undefined)));
       },
     }),
     mediaResult: t.field({
       type: [MediaFileType],
       description: 'The final media: an MP4 for VIDEO, a PNG for IMAGE.',
-      resolve: (w, _args, ctx) => finalMedia(w, ctx.loaders.mediaFiles.load(w.id)),
+      resolve: (w, _args, ctx) => mapMaybePromise(ctx.loaders.mediaFiles.load(w.id), (files) => finalMedia(w, files)),
     }),
     source: t.field({
       type: MediaFileType,
       nullable: true,
       description: 'The uploaded input; null for any caller but the owner and the admin.',
-      resolve: async (w, _args, ctx) => {
+      resolve: (w, _args, ctx) => {
         if (!ctx.services.workflows.showsPrivateFields(ctx.viewer, w)) return null;
-        return (await ctx.loaders.mediaFiles.load(w.id)).find((file) => file.role === 'SOURCE') ?? null;
+        return mapMaybePromise(ctx.loaders.mediaFiles.load(w.id), (files) => files.find((file) => file.role === 'SOURCE') ?? null);
       },
     }),
     creditCost: t.exposeInt('creditCost', { description: 'Credits reserved at creation; refunded when the run fails or is canceled.' }),
@@ -78,9 +79,9 @@ function primeChildren(ctx: GraphQLContext, { workflowId, completions, mediaFile
   ctx.loaders.mediaFiles.prime(workflowId, mediaFiles);
 }
 
-async function finalMedia(workflow: Workflow, files: Promise<MediaFile[]>): Promise<MediaFile[]> {
+function finalMedia(workflow: Workflow, files: MediaFile[]): MediaFile[] {
   const flow = finalFlow(workflow.pipelineMode);
-  return (await files).filter((file) => file.role === flow);
+  return files.filter((file) => file.role === flow);
 }
 
 const WorkflowEdgeType = builder.objectRef<Workflow>('WorkflowEdge').implement({

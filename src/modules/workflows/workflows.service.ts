@@ -497,9 +497,15 @@ export class WorkflowsService {
     return (await workflows.mediaFilesOf(this.deps.db, workflowIds)).map(toMediaFile);
   }
 
-  /** A download URL signed now; `expiresIn` seconds, 1 to 7 days at most. */
-  downloadUrl(key: string, expiresIn: number | null | undefined): Promise<string> {
-    return signedDownloadUrl(this.deps.storage, key, expiresIn, this.deps.limits.maxSignedUrlSeconds);
+  /**
+   * A download URL valid at least `expiresIn` seconds, 1 to 7 days at most; one already signed
+   * is handed back as it is (no promise for the executor to wait on per URL of a page).
+   */
+  downloadUrl(key: string, expiresIn: number | null | undefined): string | Promise<string> {
+    const { storage, limits } = this.deps;
+    const seconds = expiresIn ?? 3600;
+    const signed = seconds <= limits.maxSignedUrlSeconds ? storage.signedGetUrl(key, seconds) : undefined;
+    return signed ?? signedDownloadUrl(storage, key, expiresIn, limits.maxSignedUrlSeconds);
   }
 
   private async getOwned(id: string): Promise<Workflow> {
