@@ -10,6 +10,7 @@ import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
+import type { LockedRun } from '../modules/workflows/workflow-runs.repository.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
@@ -60,21 +61,41 @@ interface FlowStep {
   inputRole: FlowName | 'SOURCE';
 }
 
+/** A flow marked RUNNING, with the attempt it is on. */
+interface StartedFlow {
+  step: FlowStep;
+  attempt: number;
+}
+
+/** The flows still to run, in pipeline order, each with the flow whose output it reads. */
+function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
+  const steps: FlowStep[] = [];
+  for (const [index, completion] of completions.entries()) {
+    if (completion.status === 'SUCCESS' || completion.status === 'SKIPPED') continue;
+    steps.push({ flow: completion.flow, inputRole: index === 0 ? 'SOURCE' : completions[index - 1]!.flow });
+  }
+  return steps;
+}
+
 /**
  * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
  * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
- * re-checks under lock that the job is still ours.
+ * re-checks under lock that the job is still ours. The transaction that ends one step starts the
+ * next (the run's start with its first flow, each flow's outputs with the flow after it, the last
+ * flow's with the run's SUCCESS), so a run of n flows commits n + 1 times.
  */
 export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
   const run = new JobRun(job, deps, stopSignal);
   try {
-    const target = await run.start();
-    if (!target) return 'lost';
-    for (const step of await run.pendingSteps()) {
-      const outcome = await run.runFlow(target, step);
-      if (outcome !== 'continue') return outcome;
+    const started = await run.start();
+    if (!started) return 'lost';
+    const { target, steps } = started;
+    let current = started.first;
+    for (let index = 1; current !== 'done'; index++) {
+      const outcome = await run.runFlow(target, current, steps[index]);
+      if (typeof outcome === 'string') return outcome;
+      current = outcome;
     }
-    await run.succeed();
     return 'done';
   } catch (error) {
     if (error instanceof JobLostError) {
@@ -94,6 +115,8 @@ class JobRun {
   private readonly abort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly onStop = () => this.abort.abort(SHUTDOWN);
+  /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
+  private readonly produced = new Map<FlowName, FlowInput>();
 
   constructor(
     private readonly job: JobRow,
@@ -113,43 +136,34 @@ class JobRun {
     this.stopSignal.removeEventListener('abort', this.onStop);
   }
 
-  /** The workflow to run, marked PROCESSING; undefined when there is nothing (more) to run. */
-  async start(): Promise<RunTarget | undefined> {
-    const workflow = await workflows.findWorkflow(this.deps.db, this.workflowId);
-    if (!workflow) return undefined;
-    const status = workflow.processing_status;
-    if (status !== 'QUEUED' && status !== 'PROCESSING') {
-      // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
-      await this.guarded((trx) => queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null));
-      return undefined;
-    }
-    if (status === 'QUEUED') {
-      await this.guarded((trx) => runs.changeWorkflow(trx, this.workflowId, { processing_status: 'PROCESSING' }));
-      this.log.info('run started');
-    }
-    return { workflow, model: findModel(workflow.model) };
+  /**
+   * Marks the workflow PROCESSING and starts its first pending flow (or ends the run at once when
+   * none is left); undefined when the workflow has already ended, its job then closed to match.
+   */
+  async start(): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' } | undefined> {
+    const started = await this.guarded(async (trx, { workflow, completions }) => {
+      const status = workflow.processing_status;
+      if (status !== 'QUEUED' && status !== 'PROCESSING') {
+        // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
+        await queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null);
+        return undefined;
+      }
+      const target: RunTarget = { workflow, model: findModel(workflow.model) };
+      const steps = pendingSteps(completions);
+      const first = await this.advance(trx, target, steps[0], status === 'QUEUED' ? { processing_status: 'PROCESSING' } : {});
+      return { target, steps, first, wasQueued: status === 'QUEUED' };
+    }, true);
+    if (!started) return undefined;
+    if (started.wasQueued) this.log.info('run started');
+    if (started.first === 'done') this.log.info('run finished: SUCCESS');
+    return started;
   }
 
-  /** The flows still to run, in pipeline order, each with the flow whose output it reads. */
-  async pendingSteps(): Promise<FlowStep[]> {
-    const completions = await workflows.completionsOf(this.deps.db, [this.workflowId]);
-    return completions
-      .map((completion, index) => ({
-        status: completion.status,
-        step: { flow: completion.flow, inputRole: index === 0 ? 'SOURCE' : completions[index - 1]!.flow } satisfies FlowStep,
-      }))
-      .filter(({ status }) => status !== 'SUCCESS' && status !== 'SKIPPED')
-      .map(({ step }) => step);
-  }
-
-  /** Runs one flow and records its outcome; 'continue' when the next flow may start. */
-  async runFlow(target: RunTarget, step: FlowStep): Promise<JobOutcome | 'continue'> {
-    const { workflow } = target;
-    const attempt = await this.guarded(async (trx) => {
-      const n = await runs.startFlow(trx, this.workflowId, step.flow);
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, step.flow, 0) });
-      return n;
-    });
+  /**
+   * Runs one flow and records its outcome with the start of `following` (or the run's SUCCESS
+   * when none follows); the flow started next, or how the run ended.
+   */
+  async runFlow(target: RunTarget, { step, attempt }: StartedFlow, following: FlowStep | undefined): Promise<JobOutcome | StartedFlow> {
     const flowLog = this.log.child({ flow: step.flow, attempt });
     flowLog.info('flow started');
     let outputs: FlowOutput[];
@@ -158,18 +172,40 @@ class JobRun {
     } catch (error) {
       return this.onFlowError(target, step.flow, attempt, error, flowLog);
     }
-    await this.recordOutputs(workflow, step.flow, outputs);
+    const next = await this.recordOutputs(target, step.flow, outputs, following);
     flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
-    return 'continue';
+    if (next === 'done') this.log.info('run finished: SUCCESS');
+    return next;
   }
 
-  async succeed(): Promise<void> {
-    await this.guarded(async (trx) => {
-      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'SUCCESS', progress_exactly: 100, error: null });
+  /**
+   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
+   * with `change`), or, when no flow is left, ends the run SUCCESS with its job DONE and its
+   * webhook event recorded.
+   */
+  private async advance(
+    trx: Trx,
+    { workflow }: RunTarget,
+    next: FlowStep | undefined,
+    change: runs.RunStateChange,
+  ): Promise<StartedFlow | 'done'> {
+    if (!next) {
+      const row = await runs.changeWorkflow(trx, this.workflowId, {
+        ...change,
+        processing_status: 'SUCCESS',
+        progress_exactly: 100,
+        error: null,
+      });
       await queue.finishJob(trx, this.job.id, 'DONE', null);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED');
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED', row);
+      return 'done';
+    }
+    const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
+    await runs.changeWorkflow(trx, this.workflowId, {
+      ...change,
+      progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0),
     });
-    this.log.info('run finished: SUCCESS');
+    return { step: next, attempt };
   }
 
   /** Calls the flow in a scratch folder, with the previous flow's output as its input. */
@@ -247,7 +283,7 @@ class JobRun {
 
   /** The run ends FAILED and its credits go back to the customer, in one transaction. */
   private fail(target: RunTarget, flow: FlowName, flowError: string, workflowError: string): Promise<void> {
-    return this.guarded(async (trx, current) => {
+    return this.guarded(async (trx, { workflow: current }) => {
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'FAILED', error: flowError });
       await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'FAILED', error: workflowError });
       await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
@@ -256,10 +292,19 @@ class JobRun {
     });
   }
 
-  /** Stores each output, records it, and marks the flow done, all or nothing. */
-  private recordOutputs(workflow: WorkflowRow, flow: FlowName, outputs: FlowOutput[]): Promise<void> {
-    const isFinal = flow === finalFlow(workflow.pipeline_mode);
-    return this.guarded(async (trx) => {
+  /**
+   * Stores each output, records it, marks the flow done and advances to `following`, all or
+   * nothing; then keeps the flow's first output for the flows after it in this run.
+   */
+  private async recordOutputs(
+    target: RunTarget,
+    flow: FlowName,
+    outputs: FlowOutput[],
+    following: FlowStep | undefined,
+  ): Promise<StartedFlow | 'done'> {
+    const isFinal = flow === finalFlow(target.workflow.pipeline_mode);
+    const stored: FlowInput[] = [];
+    const next = await this.guarded(async (trx) => {
       for (const output of outputs) {
         const key = outputKey(this.workflowId, flow, isFinal, output.name);
         const bytes = output.data as Buffer;
@@ -274,25 +319,40 @@ class JobRun {
           height: output.height,
           duration_ms: output.durationMs,
         });
+        stored.push({ key, data: bytes, contentType: output.contentType });
       }
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, flow, 1) });
+      return this.advance(trx, target, following, {});
     });
+    // The bucket's answer for this role would be the output with the first key (mediaFilesOf's order).
+    const first = stored.reduce<FlowInput | undefined>((best, file) => (!best || file.key < best.key ? file : best), undefined);
+    if (first && next !== 'done') this.produced.set(flow, first);
+    return next;
   }
 
+  /**
+   * A flow's input: an output this worker produced earlier in this run is handed over from
+   * memory; the source, and the outputs of a run another worker started, come from the bucket.
+   */
   private async loadInput(role: FlowStep['inputRole']): Promise<FlowInput> {
+    const produced = role === 'SOURCE' ? undefined : this.produced.get(role);
+    if (produced) return produced;
     const files = await workflows.mediaFilesOf(this.deps.db, [this.workflowId]);
     const file = files.find((candidate) => candidate.role === role);
     if (!file) throw new Error(`the input of this flow (${role} output) is missing`);
     return { key: file.key, data: await this.deps.storage.get(file.key), contentType: file.content_type };
   }
 
-  /** Same lock order as cancel, retry and delete: the workflow's row, then the job's. */
-  private guarded<T>(work: (trx: Trx, workflow: WorkflowRow) => Promise<T>): Promise<T> {
+  /**
+   * A transaction that first locks the workflow's row, then the job's (the order of cancel, retry
+   * and delete), and goes on only while the job is still ours; `withCompletions` also reads the
+   * workflow's flows under that lock.
+   */
+  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>, withCompletions = false): Promise<T> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const workflow = await workflows.lockWorkflow(trx, this.workflowId);
-      if (!workflow || !(await queue.lockOwnedJob(trx, this.job.id, this.deps.workerId))) throw new JobLostError();
-      return work(trx, workflow);
+      const locked = await runs.lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
+      if (!locked) throw new JobLostError();
+      return work(trx, locked);
     });
   }
 

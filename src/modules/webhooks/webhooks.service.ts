@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WebhookDeliveryRow } from '../../db/schema/webhook-deliveries.ts';
 import type { WebhookEndpointRow, WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
+import type { WorkflowRow } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
@@ -172,10 +173,11 @@ export class WebhooksService {
   /**
    * The outbox write: called in the transaction that ends (or deletes) a workflow, before its rows
    * go, it records the event with the workflow as it stands and queues one delivery per endpoint
-   * subscribed to it. Nothing is recorded when no endpoint listens.
+   * subscribed to it. Nothing is recorded when no endpoint listens. `current` is the workflow's
+   * row as this transaction last wrote it, when the caller has it (it saves reading it again).
    */
-  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType): Promise<void> {
-    const row = await workflows.findWorkflow(trx, workflowId);
+  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, current?: WorkflowRow): Promise<void> {
+    const row = current ?? (await workflows.findWorkflow(trx, workflowId));
     if (!row) return;
     const endpoints = await webhooks.endpointsSubscribedTo(trx, row.customer_id, type);
     if (endpoints.length === 0) return;
