@@ -190,14 +190,13 @@ class JobRun {
     change: runs.RunStateChange,
   ): Promise<StartedFlow | 'done'> {
     if (!next) {
-      const row = await runs.changeWorkflow(trx, this.workflowId, {
-        ...change,
-        processing_status: 'SUCCESS',
-        progress_exactly: 100,
-        error: null,
-      });
-      await queue.finishJob(trx, this.job.id, 'DONE', null);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED', row);
+      const ended = await runs.endRun(
+        trx,
+        this.workflowId,
+        { ...change, processing_status: 'SUCCESS', progress_exactly: 100, error: null },
+        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, event: 'WORKFLOW_SUCCEEDED' },
+      );
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED', ended);
       return 'done';
     }
     const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
@@ -285,10 +284,14 @@ class JobRun {
   private fail(target: RunTarget, flow: FlowName, flowError: string, workflowError: string): Promise<void> {
     return this.guarded(async (trx, { workflow: current }) => {
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'FAILED', error: flowError });
-      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'FAILED', error: workflowError });
+      const ended = await runs.endRun(
+        trx,
+        this.workflowId,
+        { processing_status: 'FAILED', error: workflowError },
+        { jobId: this.job.id, jobStatus: 'FAILED', jobError: flowError, event: 'WORKFLOW_FAILED' },
+      );
       await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
-      await queue.finishJob(trx, this.job.id, 'FAILED', flowError);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED');
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED', ended);
     });
   }
 

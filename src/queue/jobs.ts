@@ -1,5 +1,6 @@
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type QueryCreator, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
+import type { DB } from '../db/schema/index.ts';
 import type { JobKind, JobRow } from '../db/schema/jobs.ts';
 import { notifyJobQueued } from './channels.ts';
 
@@ -141,11 +142,19 @@ export async function requeueJob(trx: Trx, jobId: string, runAt: Date | 'now', l
     .execute();
 }
 
-export async function finishJob(trx: Trx, jobId: string, status: 'DONE' | 'FAILED' | 'CANCELED', lastError: string | null): Promise<void> {
-  await trx.executeQuery(CompiledQuery.raw(FINISH_JOB, [jobId, status, lastError]));
+export async function finishJob(trx: Trx, jobId: string, status: JobEnd, lastError: string | null): Promise<void> {
+  await finishJobQuery(trx, jobId, status, lastError).execute();
 }
 
-const FINISH_JOB = `UPDATE jobs SET status = $2, locked_by = NULL, locked_until = NULL, last_error = $3, updated_at = now() WHERE id = $1`;
+export type JobEnd = 'DONE' | 'FAILED' | 'CANCELED';
+
+/** finishJob as a query, for a statement that ends the workflow's run and its job at once (as one of its CTEs). */
+export function finishJobQuery(db: QueryCreator<DB>, jobId: string, status: JobEnd, lastError: string | null) {
+  return db
+    .updateTable('jobs')
+    .set({ status, locked_by: null, locked_until: null, last_error: lastError, updated_at: sql`now()` })
+    .where('id', '=', jobId);
+}
 
 /** Releases every job this worker holds, for another worker to take at once (graceful shutdown). */
 export async function releaseJobsOf(db: Executor, workerId: string): Promise<number> {

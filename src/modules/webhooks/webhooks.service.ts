@@ -78,6 +78,12 @@ export interface WebhookSettings {
   defaultPageSize: number;
 }
 
+/** A workflow's row as the statement that ended its run left it, and whether any endpoint listens to that end. */
+export interface EndedWorkflow {
+  row: WorkflowRow;
+  anySubscribed: boolean;
+}
+
 export interface WebhooksDeps {
   db: Database;
   storage: Storage;
@@ -173,11 +179,13 @@ export class WebhooksService {
   /**
    * The outbox write: called in the transaction that ends (or deletes) a workflow, before its rows
    * go, it records the event with the workflow as it stands and queues one delivery per endpoint
-   * subscribed to it. Nothing is recorded when no endpoint listens. `current` is the workflow's
-   * row as this transaction last wrote it, when the caller has it (it saves reading it again).
+   * subscribed to it. Nothing is recorded when no endpoint listens. `ended` is what the statement
+   * that ended the run returned (see endpointsSubscribedExist), when the caller has it: the row
+   * need not be read again, nor the endpoints when none was subscribed.
    */
-  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, current?: WorkflowRow): Promise<void> {
-    const row = current ?? (await workflows.findWorkflow(trx, workflowId));
+  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, ended?: EndedWorkflow): Promise<void> {
+    if (ended && !ended.anySubscribed) return;
+    const row = ended?.row ?? (await workflows.findWorkflow(trx, workflowId));
     if (!row) return;
     const endpoints = await webhooks.endpointsSubscribedTo(trx, row.customer_id, type);
     if (endpoints.length === 0) return;

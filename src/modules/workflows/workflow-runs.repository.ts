@@ -1,10 +1,15 @@
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type QueryCreator, sql } from 'kysely';
 import { publishesByNotify } from '../../db/after-commit.ts';
 import type { Database, Trx } from '../../db/database.ts';
 import type { FlowName, FlowStatus } from '../../db/schema/completions.ts';
+import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
+import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from '../../queue/channels.ts';
+import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
+import { endpointsSubscribedExist } from '../webhooks/webhooks.repository.ts';
+import type { EndedWorkflow } from '../webhooks/webhooks.service.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.
@@ -19,10 +24,49 @@ export type RunStateChange = Partial<{
 
 /** Applies the change, bumps the version and tells listeners (on commit). */
 export async function changeWorkflow(trx: Trx, workflowId: string, change: RunStateChange): Promise<WorkflowRow> {
+  const byNotify = await publishesByNotify(trx);
+  const { notified: _, ...row } = await changeQuery(trx, workflowId, change, byNotify).executeTakeFirstOrThrow();
+  if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+  return row;
+}
+
+/** How a run ends: its job's end, and the webhook event that reports it. */
+export interface RunEnding {
+  jobId: string;
+  jobStatus: JobEnd;
+  jobError: string | null;
+  event: WebhookEventType;
+}
+
+/**
+ * changeWorkflow for the change that ends a run, in one statement with the end of its job (the
+ * job follows the workflow's status, see queue/jobs.ts), saying whether any endpoint listens to
+ * the event. Its snapshot is as fresh as a query of the endpoints right after it would be: the
+ * statement starts after the locks of the transaction.
+ */
+export async function endRun(trx: Trx, workflowId: string, change: RunStateChange, ending: RunEnding): Promise<EndedWorkflow> {
+  // The CTE's name is never referred to: seen as the plain schema, the creator builds the same UPDATE.
+  const creator = trx.with('ended_job', (db) =>
+    finishJobQuery(db, ending.jobId, ending.jobStatus, ending.jobError),
+  ) as unknown as QueryCreator<DB>;
+  const byNotify = await publishesByNotify(trx);
+  const {
+    notified: _,
+    any_subscribed,
+    ...row
+  } = await changeQuery(creator, workflowId, change, byNotify)
+    .returning(endpointsSubscribedExist(ending.event).as('any_subscribed'))
+    .executeTakeFirstOrThrow();
+  if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+  return { row, anySubscribed: any_subscribed };
+}
+
+/** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
+function changeQuery(creator: QueryCreator<DB>, workflowId: string, change: RunStateChange, byNotify: boolean) {
   let progress: ReturnType<typeof sql<number>> | number | undefined;
   if (change.progress_exactly !== undefined) progress = change.progress_exactly;
   else if (change.progress_at_least !== undefined) progress = sql<number>`greatest(progress_percentage, ${change.progress_at_least})`;
-  const update = trx
+  return creator
     .updateTable('workflows')
     .set({
       ...(change.processing_status ? { processing_status: change.processing_status } : {}),
@@ -32,14 +76,8 @@ export async function changeWorkflow(trx: Trx, workflowId: string, change: RunSt
       updated_at: sql`now()`,
     })
     .where('id', '=', workflowId)
-    .returningAll();
-  if (await publishesByNotify(trx)) {
-    const { notified: _, ...row } = await update.returning(notifyWorkflowChangedInSql().as('notified')).executeTakeFirstOrThrow();
-    return row;
-  }
-  const row = await update.executeTakeFirstOrThrow();
-  await notifyWorkflowChanged(trx, { workflowId, version: row.version });
-  return row;
+    .returningAll()
+    .returning((byNotify ? notifyWorkflowChangedInSql() : sql`null`).as('notified'));
 }
 
 /** A run's workflow, locked with its job, and (when asked for) its flows in pipeline order. */
