@@ -61,6 +61,9 @@ interface FlowStep {
   inputRole: FlowName | 'SOURCE';
 }
 
+/** An output read into memory, with its key in the bucket. */
+type StoredOutput = FlowOutput & { key: string; data: Buffer };
+
 /** A flow marked RUNNING, with the attempt it is on. */
 interface StartedFlow {
   step: FlowStep;
@@ -89,14 +92,8 @@ export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSig
   try {
     const started = await run.start();
     if (!started) return 'lost';
-    const { target, steps } = started;
-    let current = started.first;
-    for (let index = 1; current !== 'done'; index++) {
-      const outcome = await run.runFlow(target, current, steps[index]);
-      if (typeof outcome === 'string') return outcome;
-      current = outcome;
-    }
-    return 'done';
+    if (started.first === 'done') return 'done';
+    return await run.runFlows(started.target, started.steps, started.first);
   } catch (error) {
     if (error instanceof JobLostError) {
       run.log.info('job is no longer ours (canceled, deleted or taken over); stopping');
@@ -160,22 +157,43 @@ class JobRun {
   }
 
   /**
-   * Runs one flow and records its outcome with the start of `following` (or the run's SUCCESS
-   * when none follows); the flow started next, or how the run ended.
+   * Runs the pending flows in order, from `first` (already started). A flow's outputs are recorded
+   * (stored, the flow marked done and the next one started, one transaction) while the next flow
+   * already runs on them from memory. That flow's own outcome is written only once the
+   * transaction committed, its progress too, and it is aborted when the transaction fails (the
+   * job is no longer ours, or the bucket or the database failed: the error ends the run here).
    */
-  async runFlow(target: RunTarget, { step, attempt }: StartedFlow, following: FlowStep | undefined): Promise<JobOutcome | StartedFlow> {
-    const flowLog = this.log.child({ flow: step.flow, attempt });
-    flowLog.info('flow started');
-    let outputs: FlowOutput[];
-    try {
-      outputs = await this.execute(target, step, flowLog);
-    } catch (error) {
-      return this.onFlowError(target, step.flow, attempt, error, flowLog);
+  async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
+    let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
+    for (const [index, step] of steps.entries()) {
+      const gate = { started: false };
+      const [start, executed] = await Promise.allSettled([
+        starting.then(
+          (started) => {
+            gate.started = true;
+            if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
+            return started;
+          },
+          (error: unknown) => {
+            this.abort.abort(LOST);
+            throw error;
+          },
+        ),
+        this.execute(target, step, gate),
+      ]);
+      if (start.status === 'rejected') throw start.reason;
+      if (start.value === 'done' || start.value.step.flow !== step.flow) throw new Error(`${step.flow} was not the flow started next`);
+      const { attempt } = start.value;
+      const flowLog = this.log.child({ flow: step.flow, attempt });
+      if (executed.status === 'rejected') return this.onFlowError(target, step.flow, attempt, executed.reason, flowLog);
+      const outputs = executed.value;
+      flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
+      const stored = this.remember(target, step.flow, outputs);
+      starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
-    const next = await this.recordOutputs(target, step.flow, outputs, following);
-    flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
-    if (next === 'done') this.log.info('run finished: SUCCESS');
-    return next;
+    await starting;
+    this.log.info('run finished: SUCCESS');
+    return 'done';
   }
 
   /**
@@ -207,8 +225,11 @@ class JobRun {
     return { step: next, attempt };
   }
 
-  /** Calls the flow in a scratch folder, with the previous flow's output as its input. */
-  private async execute({ workflow, model }: RunTarget, step: FlowStep, flowLog: Logger): Promise<FlowOutput[]> {
+  /**
+   * Calls the flow in a scratch folder, with the previous flow's output as its input; its
+   * progress is written once `gate` says the flow's start has committed.
+   */
+  private async execute({ workflow, model }: RunTarget, step: FlowStep, gate: { started: boolean }): Promise<FlowOutput[]> {
     if (!model) throw new Error(`model ${workflow.model} is not known to this worker`);
     const input = await this.loadInput(step.inputRole);
     return withWorkDir(async (workDir) => {
@@ -225,7 +246,7 @@ class JobRun {
         loadOutput: (flow) => this.loadInput(flow),
         workDir,
         signal: this.abort.signal,
-        onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, flowLog),
+        onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, gate),
       });
       // Read files into memory before the scratch folder goes.
       return readOutputs(outputs);
@@ -296,41 +317,45 @@ class JobRun {
   }
 
   /**
-   * Stores each output, records it, marks the flow done and advances to `following`, all or
-   * nothing; then keeps the flow's first output for the flows after it in this run.
+   * The outputs with their keys in the bucket; the first (the bucket's answer for this role: the
+   * first key, mediaFilesOf's order) is kept for the flows after it in this run.
    */
-  private async recordOutputs(
+  private remember(target: RunTarget, flow: FlowName, outputs: FlowOutput[]): StoredOutput[] {
+    const isFinal = flow === finalFlow(target.workflow.pipeline_mode);
+    const stored = outputs.map((output) => ({
+      ...output,
+      key: outputKey(this.workflowId, flow, isFinal, output.name),
+      data: output.data as Buffer,
+    }));
+    const first = stored.reduce<StoredOutput | undefined>((best, file) => (!best || file.key < best.key ? file : best), undefined);
+    if (first) this.produced.set(flow, { key: first.key, data: first.data, contentType: first.contentType });
+    return stored;
+  }
+
+  /** Stores each output, records it, marks the flow done and advances to `following`, all or nothing. */
+  private recordOutputs(
     target: RunTarget,
     flow: FlowName,
-    outputs: FlowOutput[],
+    outputs: StoredOutput[],
     following: FlowStep | undefined,
   ): Promise<StartedFlow | 'done'> {
-    const isFinal = flow === finalFlow(target.workflow.pipeline_mode);
-    const stored: FlowInput[] = [];
-    const next = await this.guarded(async (trx) => {
+    return this.guarded(async (trx) => {
       for (const output of outputs) {
-        const key = outputKey(this.workflowId, flow, isFinal, output.name);
-        const bytes = output.data as Buffer;
-        await this.deps.storage.put(key, bytes, output.contentType);
+        await this.deps.storage.put(output.key, output.data, output.contentType);
         await runs.upsertMediaFile(trx, {
           workflow_id: this.workflowId,
           role: flow,
-          key,
+          key: output.key,
           content_type: output.contentType,
-          size: bytes.byteLength,
+          size: output.data.byteLength,
           width: output.width,
           height: output.height,
           duration_ms: output.durationMs,
         });
-        stored.push({ key, data: bytes, contentType: output.contentType });
       }
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
       return this.advance(trx, target, following, {});
     });
-    // The bucket's answer for this role would be the output with the first key (mediaFilesOf's order).
-    const first = stored.reduce<FlowInput | undefined>((best, file) => (!best || file.key < best.key ? file : best), undefined);
-    if (first && next !== 'done') this.produced.set(flow, first);
-    return next;
   }
 
   /**
@@ -373,10 +398,12 @@ class JobRun {
    * Progress within a flow, written at most once per interval (and only when the percentage rises),
    * so a fast ffmpeg progress stream does not turn into hundreds of writes a second.
    */
-  private throttledProgress(mode: WorkflowRow['pipeline_mode'], flow: FlowName, log: Logger): (fraction: number) => void {
+  private throttledProgress(mode: WorkflowRow['pipeline_mode'], flow: FlowName, gate: { started: boolean }): (fraction: number) => void {
     let lastWrite = 0;
     let written = -1;
     return (fraction) => {
+      // Before its start commits, the flow before it still shows RUNNING: no progress of this one yet.
+      if (!gate.started) return;
       const percentage = overallProgress(mode, flow, fraction);
       const now = Date.now();
       // A jump of 10 points is written at once: subscribers are promised one at least every 10.
@@ -385,7 +412,7 @@ class JobRun {
       written = percentage;
       runs
         .raiseProgress(this.deps.db, this.workflowId, percentage)
-        .catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
+        .catch((error: unknown) => this.log.warn({ err: error, flow }, 'could not write progress'));
     };
   }
 }
