@@ -84,8 +84,8 @@ function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
  * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
  * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
  * re-checks under lock that the job is still ours. The transaction that ends one step starts the
- * next (the run's start with its first flow, each flow's outputs with the flow after it, the last
- * flow's with the run's SUCCESS), so a run of n flows commits n + 1 times.
+ * next: the run's start with its first flow, each flow's outputs with the flow after it. The last
+ * flow's outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
  */
 export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
   const run = new JobRun(job, deps, stopSignal);
@@ -192,6 +192,7 @@ class JobRun {
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
     await starting;
+    await this.guarded((trx) => this.advance(trx, target, undefined, {}));
     this.log.info('run finished: SUCCESS');
     return 'done';
   }
@@ -332,7 +333,11 @@ class JobRun {
     return stored;
   }
 
-  /** Stores each output, records it, marks the flow done and advances to `following`, all or nothing. */
+  /**
+   * Stores each output, records it, marks the flow done and starts `following`, all or nothing;
+   * after the last flow, the workflow's progress is that flow's end ('done': the run's SUCCESS is
+   * its caller's next transaction).
+   */
   private recordOutputs(
     target: RunTarget,
     flow: FlowName,
@@ -354,7 +359,9 @@ class JobRun {
         });
       }
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
-      return this.advance(trx, target, following, {});
+      if (following) return this.advance(trx, target, following, {});
+      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(target.workflow.pipeline_mode, flow, 1) });
+      return 'done';
     });
   }
 
