@@ -125,20 +125,35 @@ const LOCK_RUN_WITH_COMPLETIONS = `
     FROM completions c WHERE c.workflow_id = w.id
   ) AS run_completions ${LOCK_RUN_FROM}`;
 
-/** Progress inside a flow: written only when it rises and the run is still going. Returns the new version. */
+/**
+ * Progress inside a flow: written only when it rises and the run is still going. Returns the new
+ * version. Where messages go out by NOTIFY, one statement on its own (its NOTIFY leaves at its
+ * commit); else a transaction, for the message to leave after the commit.
+ */
 export async function raiseProgress(db: Database, workflowId: string, percentage: number): Promise<number | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('workflows')
-      .set({ progress_percentage: percentage, version: sql`version + 1`, updated_at: sql`now()` })
-      .where('id', '=', workflowId)
-      .where('processing_status', '=', 'PROCESSING')
-      .where('progress_percentage', '<', percentage)
-      .returning('version')
-      .executeTakeFirst();
-    if (row) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
-    return row?.version;
+  return db.connection().execute(async (connection) => {
+    if (await publishesByNotify(connection)) {
+      const row = await progressQuery(connection, workflowId, percentage)
+        .returning(notifyWorkflowChangedInSql().as('notified'))
+        .executeTakeFirst();
+      return row?.version;
+    }
+    return connection.transaction().execute(async (trx) => {
+      const row = await progressQuery(trx, workflowId, percentage).executeTakeFirst();
+      if (row) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+      return row?.version;
+    });
   });
+}
+
+function progressQuery(db: QueryCreator<DB>, workflowId: string, percentage: number) {
+  return db
+    .updateTable('workflows')
+    .set({ progress_percentage: percentage, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', workflowId)
+    .where('processing_status', '=', 'PROCESSING')
+    .where('progress_percentage', '<', percentage)
+    .returning('version');
 }
 
 export async function startFlow(trx: Trx, workflowId: string, flow: FlowName): Promise<number> {
