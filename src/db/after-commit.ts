@@ -38,6 +38,14 @@ export async function publishAfterCommit(executor: MessageExecutor, channel: str
   });
 }
 
+/**
+ * True when `executor`'s messages go out by NOTIFY inside its transaction (no publisher): a
+ * statement may then send its own message with pg_notify instead of a second round trip.
+ */
+export async function publishesByNotify(executor: MessageExecutor): Promise<boolean> {
+  return executor.getExecutor().provideConnection(async (connection) => !states.has(connection));
+}
+
 /** PostgreSQL's dialect, with messages of publishAfterCommit held until their transaction commits. */
 export class AfterCommitDialect extends PostgresDialect {
   constructor(

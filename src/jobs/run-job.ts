@@ -10,6 +10,7 @@ import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
+import type { LockedRun } from '../modules/workflows/workflow-runs.repository.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
@@ -60,22 +61,39 @@ interface FlowStep {
   inputRole: FlowName | 'SOURCE';
 }
 
+/** An output read into memory, with its key in the bucket. */
+type StoredOutput = FlowOutput & { key: string; data: Buffer };
+
+/** A flow marked RUNNING, with the attempt it is on. */
+interface StartedFlow {
+  step: FlowStep;
+  attempt: number;
+}
+
+/** The flows still to run, in pipeline order, each with the flow whose output it reads. */
+function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
+  const steps: FlowStep[] = [];
+  for (const [index, completion] of completions.entries()) {
+    if (completion.status === 'SUCCESS' || completion.status === 'SKIPPED') continue;
+    steps.push({ flow: completion.flow, inputRole: index === 0 ? 'SOURCE' : completions[index - 1]!.flow });
+  }
+  return steps;
+}
+
 /**
  * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
  * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
- * re-checks under lock that the job is still ours.
+ * re-checks under lock that the job is still ours. The transaction that ends one step starts the
+ * next: the run's start with its first flow, each flow's outputs with the flow after it. The last
+ * flow's outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
  */
 export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
   const run = new JobRun(job, deps, stopSignal);
   try {
-    const target = await run.start();
-    if (!target) return 'lost';
-    for (const step of await run.pendingSteps()) {
-      const outcome = await run.runFlow(target, step);
-      if (outcome !== 'continue') return outcome;
-    }
-    await run.succeed();
-    return 'done';
+    const started = await run.start();
+    if (!started) return 'lost';
+    if (started.first === 'done') return 'done';
+    return await run.runFlows(started.target, started.steps, started.first);
   } catch (error) {
     if (error instanceof JobLostError) {
       run.log.info('job is no longer ours (canceled, deleted or taken over); stopping');
@@ -94,6 +112,8 @@ class JobRun {
   private readonly abort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly onStop = () => this.abort.abort(SHUTDOWN);
+  /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
+  private readonly produced = new Map<FlowName, FlowInput>();
 
   constructor(
     private readonly job: JobRow,
@@ -113,67 +133,104 @@ class JobRun {
     this.stopSignal.removeEventListener('abort', this.onStop);
   }
 
-  /** The workflow to run, marked PROCESSING; undefined when there is nothing (more) to run. */
-  async start(): Promise<RunTarget | undefined> {
-    const workflow = await workflows.findWorkflow(this.deps.db, this.workflowId);
-    if (!workflow) return undefined;
-    const status = workflow.processing_status;
-    if (status !== 'QUEUED' && status !== 'PROCESSING') {
-      // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
-      await this.guarded((trx) => queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null));
-      return undefined;
-    }
-    if (status === 'QUEUED') {
-      await this.guarded((trx) => runs.changeWorkflow(trx, this.workflowId, { processing_status: 'PROCESSING' }));
-      this.log.info('run started');
-    }
-    return { workflow, model: findModel(workflow.model) };
+  /**
+   * Marks the workflow PROCESSING and starts its first pending flow (or ends the run at once when
+   * none is left); undefined when the workflow has already ended, its job then closed to match.
+   */
+  async start(): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' } | undefined> {
+    const started = await this.guarded(async (trx, { workflow, completions }) => {
+      const status = workflow.processing_status;
+      if (status !== 'QUEUED' && status !== 'PROCESSING') {
+        // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
+        await queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null);
+        return undefined;
+      }
+      const target: RunTarget = { workflow, model: findModel(workflow.model) };
+      const steps = pendingSteps(completions);
+      const first = await this.advance(trx, target, steps[0], status === 'QUEUED' ? { processing_status: 'PROCESSING' } : {});
+      return { target, steps, first, wasQueued: status === 'QUEUED' };
+    }, true);
+    if (!started) return undefined;
+    if (started.wasQueued) this.log.info('run started');
+    if (started.first === 'done') this.log.info('run finished: SUCCESS');
+    return started;
   }
 
-  /** The flows still to run, in pipeline order, each with the flow whose output it reads. */
-  async pendingSteps(): Promise<FlowStep[]> {
-    const completions = await workflows.completionsOf(this.deps.db, [this.workflowId]);
-    return completions
-      .map((completion, index) => ({
-        status: completion.status,
-        step: { flow: completion.flow, inputRole: index === 0 ? 'SOURCE' : completions[index - 1]!.flow } satisfies FlowStep,
-      }))
-      .filter(({ status }) => status !== 'SUCCESS' && status !== 'SKIPPED')
-      .map(({ step }) => step);
-  }
-
-  /** Runs one flow and records its outcome; 'continue' when the next flow may start. */
-  async runFlow(target: RunTarget, step: FlowStep): Promise<JobOutcome | 'continue'> {
-    const { workflow } = target;
-    const attempt = await this.guarded(async (trx) => {
-      const n = await runs.startFlow(trx, this.workflowId, step.flow);
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, step.flow, 0) });
-      return n;
-    });
-    const flowLog = this.log.child({ flow: step.flow, attempt });
-    flowLog.info('flow started');
-    let outputs: FlowOutput[];
-    try {
-      outputs = await this.execute(target, step, flowLog);
-    } catch (error) {
-      return this.onFlowError(target, step.flow, attempt, error, flowLog);
+  /**
+   * Runs the pending flows in order, from `first` (already started). A flow's outputs are recorded
+   * (stored, the flow marked done and the next one started, one transaction) while the next flow
+   * already runs on them from memory. That flow's own outcome is written only once the
+   * transaction committed, its progress too, and it is aborted when the transaction fails (the
+   * job is no longer ours, or the bucket or the database failed: the error ends the run here).
+   */
+  async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
+    let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
+    for (const [index, step] of steps.entries()) {
+      const gate = { started: false };
+      const [start, executed] = await Promise.allSettled([
+        starting.then(
+          (started) => {
+            gate.started = true;
+            if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
+            return started;
+          },
+          (error: unknown) => {
+            this.abort.abort(LOST);
+            throw error;
+          },
+        ),
+        this.execute(target, step, gate),
+      ]);
+      if (start.status === 'rejected') throw start.reason;
+      if (start.value === 'done' || start.value.step.flow !== step.flow) throw new Error(`${step.flow} was not the flow started next`);
+      const { attempt } = start.value;
+      const flowLog = this.log.child({ flow: step.flow, attempt });
+      if (executed.status === 'rejected') return this.onFlowError(target, step.flow, attempt, executed.reason, flowLog);
+      const outputs = executed.value;
+      flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
+      const stored = this.remember(target, step.flow, outputs);
+      starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
-    await this.recordOutputs(workflow, step.flow, outputs);
-    flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
-    return 'continue';
-  }
-
-  async succeed(): Promise<void> {
-    await this.guarded(async (trx) => {
-      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'SUCCESS', progress_exactly: 100, error: null });
-      await queue.finishJob(trx, this.job.id, 'DONE', null);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED');
-    });
+    await starting;
+    await this.guarded((trx) => this.advance(trx, target, undefined, {}));
     this.log.info('run finished: SUCCESS');
+    return 'done';
   }
 
-  /** Calls the flow in a scratch folder, with the previous flow's output as its input. */
-  private async execute({ workflow, model }: RunTarget, step: FlowStep, flowLog: Logger): Promise<FlowOutput[]> {
+  /**
+   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
+   * with `change`), or, when no flow is left, ends the run SUCCESS with its job DONE and its
+   * webhook event recorded.
+   */
+  private async advance(
+    trx: Trx,
+    { workflow }: RunTarget,
+    next: FlowStep | undefined,
+    change: runs.RunStateChange,
+  ): Promise<StartedFlow | 'done'> {
+    if (!next) {
+      const ended = await runs.endRun(
+        trx,
+        this.workflowId,
+        { ...change, processing_status: 'SUCCESS', progress_exactly: 100, error: null },
+        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, event: 'WORKFLOW_SUCCEEDED' },
+      );
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED', ended);
+      return 'done';
+    }
+    const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
+    await runs.changeWorkflow(trx, this.workflowId, {
+      ...change,
+      progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0),
+    });
+    return { step: next, attempt };
+  }
+
+  /**
+   * Calls the flow in a scratch folder, with the previous flow's output as its input; its
+   * progress is written once `gate` says the flow's start has committed.
+   */
+  private async execute({ workflow, model }: RunTarget, step: FlowStep, gate: { started: boolean }): Promise<FlowOutput[]> {
     if (!model) throw new Error(`model ${workflow.model} is not known to this worker`);
     const input = await this.loadInput(step.inputRole);
     return withWorkDir(async (workDir) => {
@@ -190,7 +247,7 @@ class JobRun {
         loadOutput: (flow) => this.loadInput(flow),
         workDir,
         signal: this.abort.signal,
-        onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, flowLog),
+        onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, gate),
       });
       // Read files into memory before the scratch folder goes.
       return readOutputs(outputs);
@@ -247,52 +304,90 @@ class JobRun {
 
   /** The run ends FAILED and its credits go back to the customer, in one transaction. */
   private fail(target: RunTarget, flow: FlowName, flowError: string, workflowError: string): Promise<void> {
-    return this.guarded(async (trx, current) => {
+    return this.guarded(async (trx, { workflow: current }) => {
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'FAILED', error: flowError });
-      await runs.changeWorkflow(trx, this.workflowId, { processing_status: 'FAILED', error: workflowError });
+      const ended = await runs.endRun(
+        trx,
+        this.workflowId,
+        { processing_status: 'FAILED', error: workflowError },
+        { jobId: this.job.id, jobStatus: 'FAILED', jobError: flowError, event: 'WORKFLOW_FAILED' },
+      );
       await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
-      await queue.finishJob(trx, this.job.id, 'FAILED', flowError);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED');
+      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED', ended);
     });
   }
 
-  /** Stores each output, records it, and marks the flow done, all or nothing. */
-  private recordOutputs(workflow: WorkflowRow, flow: FlowName, outputs: FlowOutput[]): Promise<void> {
-    const isFinal = flow === finalFlow(workflow.pipeline_mode);
+  /**
+   * The outputs with their keys in the bucket; the first (the bucket's answer for this role: the
+   * first key, mediaFilesOf's order) is kept for the flows after it in this run.
+   */
+  private remember(target: RunTarget, flow: FlowName, outputs: FlowOutput[]): StoredOutput[] {
+    const isFinal = flow === finalFlow(target.workflow.pipeline_mode);
+    const stored = outputs.map((output) => ({
+      ...output,
+      key: outputKey(this.workflowId, flow, isFinal, output.name),
+      data: output.data as Buffer,
+    }));
+    const first = stored.reduce<StoredOutput | undefined>((best, file) => (!best || file.key < best.key ? file : best), undefined);
+    if (first) this.produced.set(flow, { key: first.key, data: first.data, contentType: first.contentType });
+    return stored;
+  }
+
+  /**
+   * Stores each output, records it, marks the flow done and starts `following`, all or nothing;
+   * after the last flow, the workflow's progress is that flow's end ('done': the run's SUCCESS is
+   * its caller's next transaction).
+   */
+  private recordOutputs(
+    target: RunTarget,
+    flow: FlowName,
+    outputs: StoredOutput[],
+    following: FlowStep | undefined,
+  ): Promise<StartedFlow | 'done'> {
     return this.guarded(async (trx) => {
       for (const output of outputs) {
-        const key = outputKey(this.workflowId, flow, isFinal, output.name);
-        const bytes = output.data as Buffer;
-        await this.deps.storage.put(key, bytes, output.contentType);
+        await this.deps.storage.put(output.key, output.data, output.contentType);
         await runs.upsertMediaFile(trx, {
           workflow_id: this.workflowId,
           role: flow,
-          key,
+          key: output.key,
           content_type: output.contentType,
-          size: bytes.byteLength,
+          size: output.data.byteLength,
           width: output.width,
           height: output.height,
           duration_ms: output.durationMs,
         });
       }
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(workflow.pipeline_mode, flow, 1) });
+      if (following) return this.advance(trx, target, following, {});
+      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(target.workflow.pipeline_mode, flow, 1) });
+      return 'done';
     });
   }
 
+  /**
+   * A flow's input: an output this worker produced earlier in this run is handed over from
+   * memory; the source, and the outputs of a run another worker started, come from the bucket.
+   */
   private async loadInput(role: FlowStep['inputRole']): Promise<FlowInput> {
+    const produced = role === 'SOURCE' ? undefined : this.produced.get(role);
+    if (produced) return produced;
     const files = await workflows.mediaFilesOf(this.deps.db, [this.workflowId]);
     const file = files.find((candidate) => candidate.role === role);
     if (!file) throw new Error(`the input of this flow (${role} output) is missing`);
     return { key: file.key, data: await this.deps.storage.get(file.key), contentType: file.content_type };
   }
 
-  /** Same lock order as cancel, retry and delete: the workflow's row, then the job's. */
-  private guarded<T>(work: (trx: Trx, workflow: WorkflowRow) => Promise<T>): Promise<T> {
+  /**
+   * A transaction that first locks the workflow's row, then the job's (the order of cancel, retry
+   * and delete), and goes on only while the job is still ours; `withCompletions` also reads the
+   * workflow's flows under that lock.
+   */
+  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>, withCompletions = false): Promise<T> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const workflow = await workflows.lockWorkflow(trx, this.workflowId);
-      if (!workflow || !(await queue.lockOwnedJob(trx, this.job.id, this.deps.workerId))) throw new JobLostError();
-      return work(trx, workflow);
+      const locked = await runs.lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
+      if (!locked) throw new JobLostError();
+      return work(trx, locked);
     });
   }
 
@@ -310,10 +405,12 @@ class JobRun {
    * Progress within a flow, written at most once per interval (and only when the percentage rises),
    * so a fast ffmpeg progress stream does not turn into hundreds of writes a second.
    */
-  private throttledProgress(mode: WorkflowRow['pipeline_mode'], flow: FlowName, log: Logger): (fraction: number) => void {
+  private throttledProgress(mode: WorkflowRow['pipeline_mode'], flow: FlowName, gate: { started: boolean }): (fraction: number) => void {
     let lastWrite = 0;
     let written = -1;
     return (fraction) => {
+      // Before its start commits, the flow before it still shows RUNNING: no progress of this one yet.
+      if (!gate.started) return;
       const percentage = overallProgress(mode, flow, fraction);
       const now = Date.now();
       // A jump of 10 points is written at once: subscribers are promised one at least every 10.
@@ -322,7 +419,7 @@ class JobRun {
       written = percentage;
       runs
         .raiseProgress(this.deps.db, this.workflowId, percentage)
-        .catch((error: unknown) => log.warn({ err: error }, 'could not write progress'));
+        .catch((error: unknown) => this.log.warn({ err: error, flow }, 'could not write progress'));
     };
   }
 }

@@ -196,26 +196,28 @@ class ClaimLoop {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const claimed = await this.fillSlots();
+      const mayHaveMore = await this.fillSlots();
       if (this.stopping) break;
-      if (claimed && this.hasFreeSlot()) continue;
+      if (mayHaveMore && this.hasFreeSlot()) continue;
       await this.sleep(await this.nextWaitMs());
     }
   }
 
-  /** Claims jobs until every slot is busy or none is due; true when it claimed any. */
+  /**
+   * Claims a job for every free slot, in one statement; true when it got all it asked for (more
+   * may be due), false when the queue had fewer (or the claim failed).
+   */
   private async fillSlots(): Promise<boolean> {
-    let claimed = false;
-    while (!this.stopping && this.hasFreeSlot()) {
-      const job = await queue.claimJob(this.db, this.handler.kind, this.workerId, this.handler.leaseSeconds).catch((error: unknown) => {
+    const free = this.handler.concurrency - this.running.size;
+    if (this.stopping || free <= 0) return false;
+    const jobs = await queue
+      .claimJobs(this.db, this.handler.kind, this.workerId, this.handler.leaseSeconds, free)
+      .catch((error: unknown) => {
         this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
-        return undefined;
+        return [];
       });
-      if (!job) break;
-      claimed = true;
-      this.launch(job);
-    }
-    return claimed;
+    for (const job of jobs) this.launch(job);
+    return jobs.length === free;
   }
 
   private launch(job: JobRow): void {

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { CompiledQuery, type QueryCreator, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
+import type { DB } from '../db/schema/index.ts';
 import type { JobKind, JobRow } from '../db/schema/jobs.ts';
 import { notifyJobQueued } from './channels.ts';
 
@@ -68,29 +69,32 @@ export async function requeueJobOf(trx: Trx, workflowId: string): Promise<void> 
 }
 
 /**
- * Claims the next runnable job: a queued one whose time has come, or a running one whose lease
- * ran out (its worker died). SKIP LOCKED lets any number of workers claim at once without waiting
- * on each other or taking the same row.
+ * Claims up to `limit` runnable jobs in one statement: queued ones whose time has come, or running
+ * ones whose lease ran out (their worker died). SKIP LOCKED lets any number of workers claim at
+ * once without waiting on each other or taking the same row.
  */
-export async function claimJob(db: Executor, kind: JobKind, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
-  const result = await sql<JobRow>`
-    UPDATE jobs SET
-      status = 'RUNNING',
-      locked_by = ${workerId},
-      locked_until = now() + make_interval(secs => ${leaseSeconds}),
-      attempts = attempts + 1,
-      updated_at = now()
-    WHERE id = (
-      SELECT id FROM jobs
-      WHERE kind = ${kind}
-        AND ((status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND locked_until < now()))
-      ORDER BY run_at, id
-      FOR UPDATE SKIP LOCKED
-      LIMIT 1
-    )
-    RETURNING *`.execute(db);
-  return result.rows[0];
+export async function claimJobs(db: Executor, kind: JobKind, workerId: string, leaseSeconds: number, limit: number): Promise<JobRow[]> {
+  const result = await db.executeQuery<JobRow>(CompiledQuery.raw(CLAIM_JOBS, [workerId, leaseSeconds, kind, limit]));
+  return result.rows;
 }
+
+// ARRAY(...) runs the subquery once, so no plan can claim more than `limit` rows.
+const CLAIM_JOBS = `
+  UPDATE jobs SET
+    status = 'RUNNING',
+    locked_by = $1,
+    locked_until = now() + make_interval(secs => $2),
+    attempts = attempts + 1,
+    updated_at = now()
+  WHERE id = ANY(ARRAY(
+    SELECT id FROM jobs
+    WHERE kind = $3
+      AND ((status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND locked_until < now()))
+    ORDER BY run_at, id
+    FOR UPDATE SKIP LOCKED
+    LIMIT $4
+  ))
+  RETURNING *`;
 
 /** Extends the lease; false when the job is no longer ours (taken over, canceled or deleted). */
 export async function renewLease(db: Executor, jobId: string, workerId: string, leaseSeconds: number): Promise<boolean> {
@@ -138,12 +142,18 @@ export async function requeueJob(trx: Trx, jobId: string, runAt: Date | 'now', l
     .execute();
 }
 
-export async function finishJob(trx: Trx, jobId: string, status: 'DONE' | 'FAILED' | 'CANCELED', lastError: string | null): Promise<void> {
-  await trx
+export async function finishJob(trx: Trx, jobId: string, status: JobEnd, lastError: string | null): Promise<void> {
+  await finishJobQuery(trx, jobId, status, lastError).execute();
+}
+
+export type JobEnd = 'DONE' | 'FAILED' | 'CANCELED';
+
+/** finishJob as a query, for a statement that ends the workflow's run and its job at once (as one of its CTEs). */
+export function finishJobQuery(db: QueryCreator<DB>, jobId: string, status: JobEnd, lastError: string | null) {
+  return db
     .updateTable('jobs')
     .set({ status, locked_by: null, locked_until: null, last_error: lastError, updated_at: sql`now()` })
-    .where('id', '=', jobId)
-    .execute();
+    .where('id', '=', jobId);
 }
 
 /** Releases every job this worker holds, for another worker to take at once (graceful shutdown). */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor, Trx } from '../../db/database.ts';
 import type { NewWebhookDeliveryRow, WebhookDeliveryRow, WebhookDeliveryRowUpdate } from '../../db/schema/webhook-deliveries.ts';
 import type { NewWebhookEndpointRow, WebhookEndpointRow, WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
@@ -50,6 +50,14 @@ export function endpointsSubscribedTo(db: Executor, customerId: string, type: We
     .where('customer_id', '=', customerId)
     .where(sql<boolean>`${type} = ANY(events)`)
     .execute();
+}
+
+/**
+ * endpointsSubscribedTo as a yes-or-no expression over a workflows row (its customer), for the
+ * statement that ends a run to say whether its end has anyone to be told.
+ */
+export function endpointsSubscribedExist(type: WebhookEventType): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from webhook_endpoints where webhook_endpoints.customer_id = workflows.customer_id and ${type} = any(webhook_endpoints.events))`;
 }
 
 export function insertEvent(trx: Trx, row: NewWebhookEventRow): Promise<WebhookEventRow> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WebhookDeliveryRow } from '../../db/schema/webhook-deliveries.ts';
 import type { WebhookEndpointRow, WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
+import type { WorkflowRow } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
@@ -75,6 +76,12 @@ export interface WebhookSettings {
   urlSeconds: number;
   maxPageSize: number;
   defaultPageSize: number;
+}
+
+/** A workflow's row as the statement that ended its run left it, and whether any endpoint listens to that end. */
+export interface EndedWorkflow {
+  row: WorkflowRow;
+  anySubscribed: boolean;
 }
 
 export interface WebhooksDeps {
@@ -172,10 +179,13 @@ export class WebhooksService {
   /**
    * The outbox write: called in the transaction that ends (or deletes) a workflow, before its rows
    * go, it records the event with the workflow as it stands and queues one delivery per endpoint
-   * subscribed to it. Nothing is recorded when no endpoint listens.
+   * subscribed to it. Nothing is recorded when no endpoint listens. `ended` is what the statement
+   * that ended the run returned (see endpointsSubscribedExist), when the caller has it: the row
+   * need not be read again, nor the endpoints when none was subscribed.
    */
-  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType): Promise<void> {
-    const row = await workflows.findWorkflow(trx, workflowId);
+  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, ended?: EndedWorkflow): Promise<void> {
+    if (ended && !ended.anySubscribed) return;
+    const row = ended?.row ?? (await workflows.findWorkflow(trx, workflowId));
     if (!row) return;
     const endpoints = await webhooks.endpointsSubscribedTo(trx, row.customer_id, type);
     if (endpoints.length === 0) return;

@@ -1,9 +1,15 @@
-import { sql } from 'kysely';
+import { CompiledQuery, type QueryCreator, sql } from 'kysely';
+import { publishesByNotify } from '../../db/after-commit.ts';
 import type { Database, Trx } from '../../db/database.ts';
-import type { FlowName } from '../../db/schema/completions.ts';
+import type { FlowName, FlowStatus } from '../../db/schema/completions.ts';
+import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
+import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
-import { notifyWorkflowChanged } from '../../queue/channels.ts';
+import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from '../../queue/channels.ts';
+import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
+import { endpointsSubscribedExist } from '../webhooks/webhooks.repository.ts';
+import type { EndedWorkflow } from '../webhooks/webhooks.service.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.
@@ -18,10 +24,49 @@ export type RunStateChange = Partial<{
 
 /** Applies the change, bumps the version and tells listeners (on commit). */
 export async function changeWorkflow(trx: Trx, workflowId: string, change: RunStateChange): Promise<WorkflowRow> {
+  const byNotify = await publishesByNotify(trx);
+  const { notified: _, ...row } = await changeQuery(trx, workflowId, change, byNotify).executeTakeFirstOrThrow();
+  if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+  return row;
+}
+
+/** How a run ends: its job's end, and the webhook event that reports it. */
+export interface RunEnding {
+  jobId: string;
+  jobStatus: JobEnd;
+  jobError: string | null;
+  event: WebhookEventType;
+}
+
+/**
+ * changeWorkflow for the change that ends a run, in one statement with the end of its job (the
+ * job follows the workflow's status, see queue/jobs.ts), saying whether any endpoint listens to
+ * the event. Its snapshot is as fresh as a query of the endpoints right after it would be: the
+ * statement starts after the locks of the transaction.
+ */
+export async function endRun(trx: Trx, workflowId: string, change: RunStateChange, ending: RunEnding): Promise<EndedWorkflow> {
+  // The CTE's name is never referred to: seen as the plain schema, the creator builds the same UPDATE.
+  const creator = trx.with('ended_job', (db) =>
+    finishJobQuery(db, ending.jobId, ending.jobStatus, ending.jobError),
+  ) as unknown as QueryCreator<DB>;
+  const byNotify = await publishesByNotify(trx);
+  const {
+    notified: _,
+    any_subscribed,
+    ...row
+  } = await changeQuery(creator, workflowId, change, byNotify)
+    .returning(endpointsSubscribedExist(ending.event).as('any_subscribed'))
+    .executeTakeFirstOrThrow();
+  if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+  return { row, anySubscribed: any_subscribed };
+}
+
+/** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
+function changeQuery(creator: QueryCreator<DB>, workflowId: string, change: RunStateChange, byNotify: boolean) {
   let progress: ReturnType<typeof sql<number>> | number | undefined;
   if (change.progress_exactly !== undefined) progress = change.progress_exactly;
   else if (change.progress_at_least !== undefined) progress = sql<number>`greatest(progress_percentage, ${change.progress_at_least})`;
-  return trx
+  return creator
     .updateTable('workflows')
     .set({
       ...(change.processing_status ? { processing_status: change.processing_status } : {}),
@@ -32,27 +77,83 @@ export async function changeWorkflow(trx: Trx, workflowId: string, change: RunSt
     })
     .where('id', '=', workflowId)
     .returningAll()
-    .executeTakeFirstOrThrow()
-    .then(async (row) => {
-      await notifyWorkflowChanged(trx, { workflowId, version: row.version });
-      return row;
-    });
+    .returning((byNotify ? notifyWorkflowChangedInSql() : sql`null`).as('notified'));
 }
 
-/** Progress inside a flow: written only when it rises and the run is still going. Returns the new version. */
+/** A run's workflow, locked with its job, and (when asked for) its flows in pipeline order. */
+export interface LockedRun {
+  workflow: WorkflowRow;
+  completions: Array<{ flow: FlowName; status: FlowStatus }>;
+}
+
+/**
+ * Locks the workflow's row, then the job's if it is still this worker's, in one statement: the
+ * lateral join runs once the workflow's row is locked, so the order cancel, retry and delete
+ * follow (the workflow's row, then the job's) holds. Undefined when either is gone or the job is
+ * no longer ours.
+ *
+ * The completions are read with the statement's snapshot, which may predate the wait for the
+ * workflow's lock; that is safe because every writer of completions takes that lock first and
+ * either committed before this job was claimed or left the job no longer ours (cancel, retry,
+ * delete, a takeover), in which case no row comes back.
+ */
+export async function lockRun(
+  trx: Trx,
+  workflowId: string,
+  jobId: string,
+  workerId: string,
+  withCompletions: boolean,
+): Promise<LockedRun | undefined> {
+  const { rows } = await trx.executeQuery<WorkflowRow & { run_completions: LockedRun['completions'] | null }>(
+    CompiledQuery.raw(withCompletions ? LOCK_RUN_WITH_COMPLETIONS : LOCK_RUN, [workflowId, jobId, workerId]),
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { run_completions, ...workflow } = row;
+  return { workflow, completions: run_completions ?? [] };
+}
+
+const LOCK_RUN_FROM = `
+  FROM (SELECT * FROM workflows WHERE id = $1 FOR UPDATE) AS w
+  CROSS JOIN LATERAL (
+    SELECT 1 FROM jobs WHERE jobs.id = $2 AND jobs.workflow_id = w.id AND jobs.locked_by = $3 AND jobs.status = 'RUNNING' FOR UPDATE
+  ) AS owned`;
+const LOCK_RUN = `SELECT w.* ${LOCK_RUN_FROM}`;
+const LOCK_RUN_WITH_COMPLETIONS = `
+  SELECT w.*, (
+    SELECT coalesce(json_agg(json_build_object('flow', c.flow, 'status', c.status) ORDER BY c.position), '[]'::json)
+    FROM completions c WHERE c.workflow_id = w.id
+  ) AS run_completions ${LOCK_RUN_FROM}`;
+
+/**
+ * Progress inside a flow: written only when it rises and the run is still going. Returns the new
+ * version. Where messages go out by NOTIFY, one statement on its own (its NOTIFY leaves at its
+ * commit); else a transaction, for the message to leave after the commit.
+ */
 export async function raiseProgress(db: Database, workflowId: string, percentage: number): Promise<number | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('workflows')
-      .set({ progress_percentage: percentage, version: sql`version + 1`, updated_at: sql`now()` })
-      .where('id', '=', workflowId)
-      .where('processing_status', '=', 'PROCESSING')
-      .where('progress_percentage', '<', percentage)
-      .returning('version')
-      .executeTakeFirst();
-    if (row) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
-    return row?.version;
+  return db.connection().execute(async (connection) => {
+    if (await publishesByNotify(connection)) {
+      const row = await progressQuery(connection, workflowId, percentage)
+        .returning(notifyWorkflowChangedInSql().as('notified'))
+        .executeTakeFirst();
+      return row?.version;
+    }
+    return connection.transaction().execute(async (trx) => {
+      const row = await progressQuery(trx, workflowId, percentage).executeTakeFirst();
+      if (row) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+      return row?.version;
+    });
   });
+}
+
+function progressQuery(db: QueryCreator<DB>, workflowId: string, percentage: number) {
+  return db
+    .updateTable('workflows')
+    .set({ progress_percentage: percentage, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', workflowId)
+    .where('processing_status', '=', 'PROCESSING')
+    .where('progress_percentage', '<', percentage)
+    .returning('version');
 }
 
 export async function startFlow(trx: Trx, workflowId: string, flow: FlowName): Promise<number> {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { flows } from '../../src/jobs/flows/index.ts';
+import { runJob } from '../../src/jobs/run-job.ts';
+import { createLogger } from '../../src/logger.ts';
+import { OPERATOR } from '../../src/modules/auth/viewer.ts';
+import { claimJobs } from '../../src/queue/jobs.ts';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
+
+// What a run costs outside its flows: the queries and bucket reads between them.
+
+let app: TestApp;
+let customerId: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  ({ customerId } = await app.createCustomer(100));
+});
+afterAll(() => app?.stop());
+
+const WORKER = 'run-job-test-worker';
+
+function deps() {
+  return {
+    db: app.db,
+    storage: app.storage,
+    credits: app.services.credits,
+    webhooks: app.services.webhooks,
+    flows,
+    logger: createLogger('silent'),
+    workerId: WORKER,
+    leaseSeconds: 30,
+    heartbeatMs: 10_000,
+    maxAttempts: 3,
+    backoffMs: () => 200,
+    progressIntervalMs: 250,
+  };
+}
+
+/** Claims the queued job of `workflowId` for WORKER (no runner: nothing else claims it). */
+async function claimed(workflowId: string) {
+  const jobs = await claimJobs(app.db, 'WORKFLOW_RUN', WORKER, 30, 100);
+  const job = jobs.find((candidate) => candidate.workflow_id === workflowId);
+  if (!job) throw new Error(`the job of ${workflowId} was not claimed`);
+  return job;
+}
+
+describe('runJob', () => {
+  test('reads only the source from the bucket: each flow gets the output of the one before it from memory', async () => {
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+    const job = await claimed(workflow.id);
+    const get = vi.spyOn(app.storage, 'get');
+    try {
+      expect(await runJob(job, deps(), new AbortController().signal)).toBe('done');
+      expect(get.mock.calls.map(([key]) => key)).toEqual([expect.stringMatching(new RegExp(`^workflows/${workflow.id}/source`))]);
+    } finally {
+      get.mockRestore();
+    }
+    const done = await app.services.workflows.get(OPERATOR, workflow.id);
+    expect(done.processingStatus).toBe('SUCCESS');
+    const completions = await app.db.selectFrom('completions').select('status').where('workflow_id', '=', workflow.id).execute();
+    expect(completions.map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+  });
+
+  test('a run with nothing left to do ends in one transaction: its locks, then one statement for the workflow and its job', async () => {
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+    await app.db.updateTable('completions').set({ status: 'SUCCESS' }).where('workflow_id', '=', workflow.id).execute();
+    const job = await claimed(workflow.id);
+    const statements = await app.queriesDuring(() => runJob(job, deps(), new AbortController().signal));
+    expect(statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['begin', 'select', 'with', 'commit']);
+    const row = await app.db.selectFrom('jobs').select(['status', 'locked_by']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'DONE', locked_by: null });
+    const done = await app.services.workflows.get(OPERATOR, workflow.id);
+    expect(done).toMatchObject({ processingStatus: 'SUCCESS', progressPercentage: 100 });
+  });
+
+  test('a job no longer ours is left alone: nothing is written', async () => {
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+    const job = await claimed(workflow.id);
+    await app.db.updateTable('jobs').set({ locked_by: 'another-worker' }).where('id', '=', job.id).execute();
+    expect(await runJob(job, deps(), new AbortController().signal)).toBe('lost');
+    const row = await app.db
+      .selectFrom('workflows')
+      .select(['processing_status', 'version'])
+      .where('id', '=', workflow.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ processing_status: 'QUEUED', version: 1 });
+  });
+});
+
+describe('claimJobs', () => {
+  test('claims up to the limit in one statement, oldest first, and never the same job twice', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i += 1) ids.push((await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } })).id);
+    const first = await claimJobs(app.db, 'WORKFLOW_RUN', 'claimer', 30, 2);
+    const second = await claimJobs(app.db, 'WORKFLOW_RUN', 'claimer', 30, 2);
+    const third = await claimJobs(app.db, 'WORKFLOW_RUN', 'claimer', 30, 2);
+    expect(first.map((job) => job.workflow_id).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(second.map((job) => job.workflow_id)).toEqual([ids[2]]);
+    expect(third).toEqual([]);
+    expect([...first, ...second].every((job) => job.status === 'RUNNING' && job.locked_by === 'claimer' && job.attempts === 1)).toBe(true);
+  });
+});
