@@ -189,11 +189,13 @@ async function* frames(base: RawImage, canvas: Size, frame: Size, template: Mode
   const placements = Array.from({ length: count }, (_, index) => placement(template, index, base, frame));
   const resizes = new Map<string, Promise<RawImage>>();
   const sizeKey = ({ width, height }: Size) => `${width}x${height}`;
+  const master = enlargedMaster(base, placements);
   const resizedTo = (size: Size): Promise<RawImage> => {
     const key = sizeKey(size);
     let resized = resizes.get(key);
     if (!resized) {
-      resized = resize(base, size);
+      resized =
+        master && isLarger(size, base) ? master.then((large) => (sameSize(large, size) ? large : resize(large, size))) : resize(base, size);
       // Started ahead: if the caller stops early, nobody awaits it.
       resized.catch(() => {});
       resizes.set(key, resized);
@@ -225,6 +227,27 @@ async function* frames(base: RawImage, canvas: Size, frame: Size, template: Mode
     previousKey = key;
     yield pixels;
   }
+}
+
+const isLarger = (size: Size, than: Size) => size.width > than.width || size.height > than.height;
+const sameSize = (a: Size, b: Size) => a.width === b.width && a.height === b.height;
+
+/**
+ * The subject at the largest size the zoom reaches, enlarged once, when any frame is larger than
+ * the subject: every larger frame is then a reduction of it. A Lanczos enlargement cost 35 ms a
+ * frame against 13 ms for a reduction, and the encoder waited on them through the intro; the
+ * double resampling of a swell of ~9 % is not visible.
+ */
+function enlargedMaster(base: RawImage, placements: Size[]): Promise<RawImage> | undefined {
+  const largest = placements.reduce<Size | undefined>(
+    (max, size) => (isLarger(size, base) && (!max || size.width * size.height > max.width * max.height) ? size : max),
+    undefined,
+  );
+  if (!largest) return undefined;
+  const master = resize(base, { width: largest.width, height: largest.height });
+  // Started ahead: if the caller stops early, nobody awaits it.
+  master.catch(() => {});
+  return master;
 }
 
 async function resize(image: RawImage, size: Size): Promise<RawImage> {
