@@ -2,37 +2,12 @@
 // called one after the other on the previous one's output) in a plain script, with no queue,
 // database or bucket. Prints the median of 3 timed runs after a warm-up run.
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { FlowInput } from '../../src/jobs/flows/flow.ts';
-import { flows } from '../../src/jobs/flows/index.ts';
-import { findModel } from '../../src/modules/models/models.ts';
-import type { FlowName } from '../../src/modules/workflows/workflow.ts';
+import { runFlowsInScript } from '../lib/flows-in-script.ts';
 import { nowMs, percentile } from '../lib/stats.ts';
-
-const IMAGE_FLOWS: FlowName[] = ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA'];
-const model = findModel('vim_new_year_2026')!;
 
 async function once(source: Buffer): Promise<number> {
   const started = nowMs();
-  let input: FlowInput = { key: 'source.png', data: source, contentType: 'image/png' };
-  const outputs = new Map<FlowName, FlowInput>();
-  for (const flow of IMAGE_FLOWS) {
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-flow-'));
-    const [output] = await flows[flow]({
-      workflow: { id: 'bench', title: 'Bench workflow', model: model.id, aspectRatio: '16:9', pipelineMode: 'IMAGE' },
-      template: model.template,
-      input,
-      loadOutput: async (name) => outputs.get(name)!,
-      workDir,
-      signal: new AbortController().signal,
-      onProgress: () => {},
-    });
-    const data = Buffer.isBuffer(output!.data) ? output!.data : await fs.readFile(output!.data.path);
-    await fs.rm(workDir, { recursive: true, force: true });
-    input = { key: output!.name, data, contentType: output!.contentType };
-    outputs.set(flow, input);
-  }
+  await runFlowsInScript(source, 'IMAGE');
   return nowMs() - started;
 }
 
