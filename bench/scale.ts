@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { createDatabase, migrateToLatest } from '../src/db/database.ts';
 import { startEmbeddedS3 } from '../src/embedded/s3.ts';
 import { createLogger } from '../src/logger.ts';
+import { adminQuery, withDatabase } from '../test/helpers/databases.ts';
 import { startPgBouncer } from '../test/helpers/pgbouncer.ts';
 import { type RoleProcess, spawnApiProcess, spawnRole } from '../test/helpers/processes.ts';
 import type { BenchRow } from './lib/bench-row.ts';
@@ -377,22 +378,6 @@ async function createCustomer(url: string, credits: number): Promise<string> {
   const key = body.data?.createCustomer?.apiKey;
   if (!key) throw new Error(`could not create the bench customer: ${JSON.stringify(body)}`);
   return key;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 function round(value: number): number {

@@ -1,12 +1,12 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDatabase, migrateToLatest } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.ts';
 import { startEmbeddedS3 } from '../src/embedded/s3.ts';
 import { createLogger } from '../src/logger.ts';
+import { adminQuery, withDatabase } from './helpers/databases.ts';
 import { startPgBouncer } from './helpers/pgbouncer.ts';
 
 declare module 'vitest' {
@@ -69,20 +69,4 @@ export default async function setup(project: TestProject) {
     for (const stop of stops.reverse()) await stop();
     await rm(scratch, { recursive: true, force: true });
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-export async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }

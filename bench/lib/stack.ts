@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { S3RVER_KEY } from '../../src/embedded/s3.ts';
 import { useEmbeddedServices } from '../../src/embedded/shared.ts';
 import { createLogger } from '../../src/logger.ts';
+import { adminQuery, withDatabase } from '../../test/helpers/databases.ts';
 import { setLogDir } from './processes.ts';
 
 /** Where the services of one bench run live, and the environment every child gets. */
@@ -79,23 +79,9 @@ export async function startStack(): Promise<Stack> {
 /** A new empty database on the server of `url`, so a run never reads another run's rows. */
 async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `framewright_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  // The bench stops the database at the end, maybe before this client: that is no crash.
-  admin.on('error', () => {});
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
+  await adminQuery(url, `CREATE DATABASE ${name}`);
   return {
-    url: fresh.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: url });
-      // The bench stops the database at the end, maybe before this client: that is no crash.
-      client.on('error', () => {});
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
+    url: withDatabase(url, name),
+    drop: () => adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }

@@ -8,7 +8,7 @@ import { createDatabase, type Database } from '../../src/db/database.ts';
 import { CreditsService } from '../../src/modules/credits/credits.service.ts';
 import { CustomersService } from '../../src/modules/customers/customers.service.ts';
 import { Storage } from '../../src/storage/s3.ts';
-import { adminQuery, withDatabase } from '../global-setup.ts';
+import { adminQuery, withDatabase } from '../helpers/databases.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/framewright.js');
 

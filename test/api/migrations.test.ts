@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, expect, inject, test } from 'vitest';
 import { createDatabase, type Database, migrateToLatest } from '../../src/db/database.ts';
 import { migrations } from '../../src/db/migrations/index.ts';
-import { adminQuery, withDatabase } from '../global-setup.ts';
+import { adminQuery, withDatabase } from '../helpers/databases.ts';
 
 const created: string[] = [];
 

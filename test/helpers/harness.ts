@@ -14,7 +14,7 @@ import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { createNotifier, type Notifier } from '../../src/notifier/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
-import { adminQuery, withDatabase } from '../global-setup.ts';
+import { adminQuery, withDatabase } from './databases.ts';
 import { trackRunning } from './leaks.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
