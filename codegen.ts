@@ -1,8 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const generatedConfig = {
-  // ESM imports with extensions, as NodeNext resolution wants.
-  emitLegacyCommonJSImports: false,
+  // ESM imports of the .ts files themselves: Node runs them without a build step.
+  importExtension: '.ts',
   useTypeImports: true,
   enumsAsTypes: true,
   scalars: { DateTime: 'string', File: 'File', JSON: 'unknown', ID: 'string' },

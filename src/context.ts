@@ -21,7 +21,10 @@ export class ChildrenLoader<T> {
   private readonly known = new Map<string, T[]>();
   private loader: DataLoader<string, T[]> | undefined;
 
-  constructor(private readonly batch: (ids: readonly string[]) => Promise<T[][]>) {}
+  private readonly batch: (ids: readonly string[]) => Promise<T[][]>;
+  constructor(batch: (ids: readonly string[]) => Promise<T[][]>) {
+    this.batch = batch;
+  }
 
   load(id: string): T[] | Promise<T[]> {
     const known = this.known.get(id);

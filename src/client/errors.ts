@@ -7,12 +7,14 @@ export interface FieldError {
 /** Anything the client reports: `code` says which kind, for scripts to branch on. */
 export class FramewrightError extends Error {
   override readonly name: string = 'FramewrightError';
+  readonly code: string;
   constructor(
     message: string,
     /** e.g. VALIDATION_ERROR, NOT_FOUND, INSUFFICIENT_CREDIT, UNAUTHENTICATED, NETWORK_ERROR. */
-    readonly code: string,
+    code: string,
   ) {
     super(message);
+    this.code = code;
   }
 }
 
@@ -22,12 +24,14 @@ export class FramewrightError extends Error {
  */
 export class FramewrightApiError extends FramewrightError {
   override readonly name = 'FramewrightApiError';
+  readonly details: { fieldErrors?: FieldError[]; required?: number; available?: number; resource?: string };
   constructor(
     message: string,
     code: string,
-    readonly details: { fieldErrors?: FieldError[]; required?: number; available?: number; resource?: string } = {},
+    details: { fieldErrors?: FieldError[]; required?: number; available?: number; resource?: string } = {},
   ) {
     super(message, code);
+    this.details = details;
   }
 
   /** The message with each refused field, on one line. */
@@ -44,13 +48,15 @@ export class FramewrightApiError extends FramewrightError {
  */
 export class FramewrightRequestError extends FramewrightError {
   override readonly name = 'FramewrightRequestError';
+  readonly status?: number;
   constructor(
     message: string,
     code: string,
     /** The HTTP status, when there was an answer. */
-    readonly status?: number,
+    status?: number,
   ) {
     super(message, code);
+    this.status = status;
   }
 }
 

@@ -48,11 +48,10 @@ export async function publishesByNotify(executor: MessageExecutor): Promise<bool
 
 /** PostgreSQL's dialect, with messages of publishAfterCommit held until their transaction commits. */
 export class AfterCommitDialect extends PostgresDialect {
-  constructor(
-    config: ConstructorParameters<typeof PostgresDialect>[0],
-    private readonly publisher: Publisher,
-  ) {
+  private readonly publisher: Publisher;
+  constructor(config: ConstructorParameters<typeof PostgresDialect>[0], publisher: Publisher) {
     super(config);
+    this.publisher = publisher;
   }
 
   override createDriver(): Driver {
@@ -61,10 +60,12 @@ export class AfterCommitDialect extends PostgresDialect {
 }
 
 class AfterCommitDriver implements Driver {
-  constructor(
-    private readonly inner: Driver,
-    private readonly publisher: Publisher,
-  ) {}
+  private readonly inner: Driver;
+  private readonly publisher: Publisher;
+  constructor(inner: Driver, publisher: Publisher) {
+    this.inner = inner;
+    this.publisher = publisher;
+  }
 
   init(): Promise<void> {
     return this.inner.init();

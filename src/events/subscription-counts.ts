@@ -23,10 +23,11 @@ export class SubscriptionCounts {
   private flushing: Promise<void> | undefined;
   private readonly refresh: NodeJS.Timeout;
 
-  constructor(
-    private readonly db: Database,
-    private readonly logger: Logger,
-  ) {
+  private readonly db: Database;
+  private readonly logger: Logger;
+  constructor(db: Database, logger: Logger) {
+    this.db = db;
+    this.logger = logger;
     this.refresh = setInterval(() => void this.touch(), REFRESH_MS);
     this.refresh.unref();
   }

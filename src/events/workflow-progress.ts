@@ -103,18 +103,27 @@ export class WorkflowProgressFeed {
   private readonly reads: Counter;
   private readonly open: Gauge;
 
-  constructor(
-    private readonly deps: {
-      pubsub: WorkflowPubSub;
-      workflows: Reader;
-      keys: KeyChecker;
-      limits: SubscriptionLimits;
-      logger: Logger;
-      registry?: Registry;
-      /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
-      sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
-    },
-  ) {
+  private readonly deps: {
+    pubsub: WorkflowPubSub;
+    workflows: Reader;
+    keys: KeyChecker;
+    limits: SubscriptionLimits;
+    logger: Logger;
+    registry?: Registry;
+    /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
+    sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
+  };
+  constructor(deps: {
+    pubsub: WorkflowPubSub;
+    workflows: Reader;
+    keys: KeyChecker;
+    limits: SubscriptionLimits;
+    logger: Logger;
+    registry?: Registry;
+    /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
+    sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
+  }) {
+    this.deps = deps;
     const registers = deps.registry ? [deps.registry] : [];
     this.reads = new Counter({
       name: 'framewright_workflow_progress_reads_total',
@@ -430,11 +439,11 @@ class ProgressStream implements AsyncIterableIterator<WorkflowProgressEvent> {
   private error: unknown;
   private wake: (() => void) | undefined;
 
-  constructor(
-    first: Snapshot,
-    private readonly mayStillSee: (snapshot: Snapshot) => boolean,
-    private readonly onEnd: () => void,
-  ) {
+  private readonly mayStillSee: (snapshot: Snapshot) => boolean;
+  private readonly onEnd: () => void;
+  constructor(first: Snapshot, mayStillSee: (snapshot: Snapshot) => boolean, onEnd: () => void) {
+    this.mayStillSee = mayStillSee;
+    this.onEnd = onEnd;
     this.latest = first;
   }
 

@@ -35,7 +35,10 @@ export class ConnectionCaps {
   private readonly over = new WeakMap<Socket, { status: number; message: string }>();
   private open = 0;
 
-  constructor(private readonly caps: { maxConnections: number; maxConnectionsPerAddress: number }) {}
+  private readonly caps: { maxConnections: number; maxConnectionsPerAddress: number };
+  constructor(caps: { maxConnections: number; maxConnectionsPerAddress: number }) {
+    this.caps = caps;
+  }
 
   attach(server: http.Server): void {
     server.on('connection', (socket: Socket) => {
@@ -76,7 +79,10 @@ export class ConnectionCaps {
 export class UploadSlots {
   private inUse = 0;
 
-  constructor(private readonly max: number) {}
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
 
   /** Takes a slot for a large body until the response ends; false when none is free. */
   admit(req: http.IncomingMessage, res: http.ServerResponse): boolean {

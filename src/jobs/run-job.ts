@@ -115,11 +115,13 @@ class JobRun {
   /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
   private readonly produced = new Map<FlowName, FlowInput>();
 
-  constructor(
-    private readonly job: JobRow,
-    private readonly deps: RunJobDeps,
-    private readonly stopSignal: AbortSignal,
-  ) {
+  private readonly job: JobRow;
+  private readonly deps: RunJobDeps;
+  private readonly stopSignal: AbortSignal;
+  constructor(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal) {
+    this.job = job;
+    this.deps = deps;
+    this.stopSignal = stopSignal;
     if (!job.workflow_id) throw new Error(`job ${job.id} is not a workflow run`);
     this.workflowId = job.workflow_id;
     this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });

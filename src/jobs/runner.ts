@@ -173,10 +173,9 @@ class ClaimLoop {
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
 
-  constructor(
-    private readonly handler: JobHandler,
-    context: { db: Database; workerId: string; logger: Logger; pollIntervalMs: number },
-  ) {
+  private readonly handler: JobHandler;
+  constructor(handler: JobHandler, context: { db: Database; workerId: string; logger: Logger; pollIntervalMs: number }) {
+    this.handler = handler;
     ({ db: this.db, workerId: this.workerId, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
     this.looping = this.loop();
   }

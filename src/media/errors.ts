@@ -6,12 +6,10 @@ export type MediaErrorCode = 'INVALID_INPUT' | 'FFMPEG_FAILED' | 'TIMEOUT' | 'AB
 
 export class MediaError extends Error {
   override name = 'MediaError';
-  constructor(
-    message: string,
-    readonly code: MediaErrorCode = 'INVALID_INPUT',
-    options?: { cause?: unknown },
-  ) {
+  readonly code: MediaErrorCode;
+  constructor(message: string, code: MediaErrorCode = 'INVALID_INPUT', options?: { cause?: unknown }) {
     super(message, options);
+    this.code = code;
   }
 }
 

@@ -203,7 +203,10 @@ function written(stream: Writable, chunk: Uint8Array): Promise<void> {
 class LineSplitter {
   private partial = '';
   private readonly kept: string[] = [];
-  constructor(private readonly keep = 0) {}
+  private readonly keep;
+  constructor(keep = 0) {
+    this.keep = keep;
+  }
 
   push(chunk: string): string[] {
     const parts = (this.partial + chunk).split(/\r\n|\n|\r/);

@@ -47,12 +47,18 @@ export class UrlSigner {
   private readonly signer: SignatureV4;
   private readonly signedGets = new LRUCache<string, { windowStart: number; url: string }>({ max: CACHED_URLS });
 
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly now: () => number;
   constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
+    client: S3Client,
+    bucket: string,
     /** Milliseconds since the epoch; tests move it. */
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
+    this.client = client;
+    this.bucket = bucket;
+    this.now = now;
     const { credentials, region, sha256 } = client.config;
     // Presigned S3 paths are encoded once, key segment by segment, exactly as the SDK does.
     this.signer = new SignatureV4({ credentials, region, sha256, service: 's3', uriEscapePath: false, applyChecksum: false });

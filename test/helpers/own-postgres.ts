@@ -27,7 +27,10 @@ export class OwnPostgresStack {
   private postgres: EmbeddedPostgresHandle | undefined;
   private scratch: string | undefined;
 
-  private constructor(private readonly logger: Logger) {}
+  private readonly logger: Logger;
+  private constructor(logger: Logger) {
+    this.logger = logger;
+  }
 
   static async start(options: { name: string; logger: Logger; poolSize: number; shutdownGraceMs: number }): Promise<OwnPostgresStack> {
     const stack = new OwnPostgresStack(options.logger);

@@ -6,7 +6,10 @@ import * as credits from './credits.repository.ts';
 const MAX_BALANCE = 2_147_483_647;
 
 export class CreditsService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
 
   /** Takes a run's cost inside the caller's transaction, with its ledger entry. */
   async reserve(trx: Trx, customerId: string, amount: number, workflowId: string): Promise<void> {

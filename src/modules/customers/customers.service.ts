@@ -19,13 +19,19 @@ const createCustomerInput = z.object({
 export class CustomersService {
   private readonly knownKeys: ApiKeyCache;
 
+  private readonly db: Database;
+  private readonly credits: CreditsService;
+  private readonly adminApiKey: string | undefined;
   constructor(
-    private readonly db: Database,
-    private readonly credits: CreditsService,
-    private readonly adminApiKey: string | undefined,
+    db: Database,
+    credits: CreditsService,
+    adminApiKey: string | undefined,
     /** How long a looked-up key is trusted without asking the database again (0: never). */
     keyCacheSeconds = 0,
   ) {
+    this.db = db;
+    this.credits = credits;
+    this.adminApiKey = adminApiKey;
     this.knownKeys = new ApiKeyCache(keyCacheSeconds);
   }
 

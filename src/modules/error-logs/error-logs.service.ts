@@ -94,7 +94,9 @@ export class ErrorLogsService {
   private readonly rateLimits: KeyRateLimiter;
   private readonly queues = new Map<string, FileQueue>();
 
-  constructor(private readonly deps: ErrorLogsDeps) {
+  private readonly deps: ErrorLogsDeps;
+  constructor(deps: ErrorLogsDeps) {
+    this.deps = deps;
     this.rateLimits = deps.rateLimiter ?? inProcessRateLimiter(deps.limits.errorLogRatePerSecond, () => deps.clock().getTime());
   }
 

@@ -11,12 +11,14 @@ export interface FieldError {
 
 export class ValidationError extends AppError {
   readonly code = 'VALIDATION_ERROR';
-  constructor(readonly fieldErrors: FieldError[]) {
+  readonly fieldErrors: FieldError[];
+  constructor(fieldErrors: FieldError[]) {
     super(
       fieldErrors.length === 1
         ? `Invalid input: ${fieldErrors[0]!.field} ${fieldErrors[0]!.message}`
         : `Invalid input: ${fieldErrors.map((e) => e.field).join(', ')}`,
     );
+    this.fieldErrors = fieldErrors;
   }
   static field(field: string, message: string): ValidationError {
     return new ValidationError([{ field, message }]);
@@ -27,21 +29,23 @@ export type ResourceName = 'Workflow' | 'Model' | 'Customer' | 'Upload' | 'Webho
 
 export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND';
-  constructor(
-    readonly resource: ResourceName,
-    readonly id: string,
-  ) {
+  readonly resource: ResourceName;
+  readonly id: string;
+  constructor(resource: ResourceName, id: string) {
     super(`${resource} ${JSON.stringify(id)} was not found`);
+    this.resource = resource;
+    this.id = id;
   }
 }
 
 export class InsufficientCreditError extends AppError {
   readonly code = 'INSUFFICIENT_CREDIT';
-  constructor(
-    readonly required: number,
-    readonly available: number,
-  ) {
+  readonly required: number;
+  readonly available: number;
+  constructor(required: number, available: number) {
     super(`This run costs ${required} credit(s); the balance is ${available}`);
+    this.required = required;
+    this.available = available;
   }
 }
 
@@ -62,10 +66,9 @@ export class ForbiddenError extends Error {
 /** Too many calls from one API key; the caller may try again after retryAfterSeconds. */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
     super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

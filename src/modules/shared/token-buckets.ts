@@ -9,10 +9,12 @@ export class TokenBuckets {
    * @param ratePerSecond tokens added per second, and the bucket's size: a one-second burst.
    * @param now milliseconds; injected so tests move time instead of sleeping.
    */
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly now: () => number,
-  ) {}
+  private readonly ratePerSecond: number;
+  private readonly now: () => number;
+  constructor(ratePerSecond: number, now: () => number) {
+    this.ratePerSecond = ratePerSecond;
+    this.now = now;
+  }
 
   /** Takes a token for the key; when there is none, how many seconds until there is. */
   take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {

@@ -31,12 +31,21 @@ export function safeFileName(name: string, fallback: string): string {
 }
 
 export class UploadsService {
+  private readonly db: Database;
+  private readonly storage: Storage;
+  private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number };
+  private readonly clock: () => Date;
   constructor(
-    private readonly db: Database,
-    private readonly storage: Storage,
-    private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number },
-    private readonly clock: () => Date,
-  ) {}
+    db: Database,
+    storage: Storage,
+    limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number },
+    clock: () => Date,
+  ) {
+    this.db = db;
+    this.storage = storage;
+    this.limits = limits;
+    this.clock = clock;
+  }
 
   /** A presigned PUT URL for a customer's source image; the admin key has no customer to upload for. */
   async create(viewer: Viewer, input: { filename: string; contentType: string; size: number }): Promise<Upload> {

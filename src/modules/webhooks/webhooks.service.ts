@@ -101,7 +101,10 @@ const createInput = z.object({
 });
 
 export class WebhooksService {
-  constructor(private readonly deps: WebhooksDeps) {}
+  private readonly deps: WebhooksDeps;
+  constructor(deps: WebhooksDeps) {
+    this.deps = deps;
+  }
 
   /** A new endpoint of the caller's customer, with its signing secret (returned this once). */
   async createEndpoint(viewer: Viewer, input: { url: string; events?: readonly WebhookEventType[] | null }) {

@@ -209,11 +209,14 @@ class ReadSlots<K, V> {
   private running = 0;
   private waiting = new Map<K, Array<{ resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>>();
 
-  constructor(
-    private readonly slots: number,
-    private readonly run: (keys: K[]) => Promise<Map<K, V>>,
-    private readonly maxKeysPerStatement: number,
-  ) {}
+  private readonly slots: number;
+  private readonly run: (keys: K[]) => Promise<Map<K, V>>;
+  private readonly maxKeysPerStatement: number;
+  constructor(slots: number, run: (keys: K[]) => Promise<Map<K, V>>, maxKeysPerStatement: number) {
+    this.slots = slots;
+    this.run = run;
+    this.maxKeysPerStatement = maxKeysPerStatement;
+  }
 
   read(key: K): Promise<V | undefined> {
     return new Promise((resolve, reject) => {

@@ -188,7 +188,10 @@ export interface WorkflowsServiceDeps {
 }
 
 export class WorkflowsService {
-  constructor(private readonly deps: WorkflowsServiceDeps) {}
+  private readonly deps: WorkflowsServiceDeps;
+  constructor(deps: WorkflowsServiceDeps) {
+    this.deps = deps;
+  }
 
   /**
    * Validates everything, stores the source, then in one transaction claims the idempotency key,
