@@ -32,13 +32,13 @@ export function setLogDir(dir: string): void {
 
 /**
  * Starts a Node process in a process group of its own (so its ffmpeg children go with it), with
- * TypeScript through tsx. Every child is stopped by `stopAll`, which the bench runs on any exit.
+ * Node running the TypeScript itself. Every child is stopped by `stopAll`, which the bench runs on any exit.
  */
 export function startNode(name: string, args: string[], env: Record<string, string | undefined>): Child {
   if (stopping) throw new Error(`the bench is stopping: ${name} is not started`);
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
