@@ -1,21 +1,22 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { type Config, ConfigError, loadConfig } from './config.ts';
-import { type Infrastructure, startInfrastructure } from './infrastructure.ts';
-import { createLogger, type Logger } from './logger.ts';
+import type { Config } from './config.ts';
+import type { Infrastructure } from './infrastructure.ts';
+import type { Logger } from './logger.ts';
 import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
-import { createServices, type Services } from './services.ts';
+import type { Services } from './services.ts';
 
 // Each command imports what only it uses when it runs: a worker never loads the HTTP stack (yoga,
 // graphql-ws, the schema: ~25 MB of a worker's resident memory), nor the API the job runner and
-// media code, nor a server role the client commands.
+// media code, nor a server role the client commands; `--help` loads none of them.
 
 /** Exit code for a bad setting or bad arguments, as the contract says. */
 const EXIT_USAGE = 2;
 
-function readConfig(): Config {
+async function readConfig(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('./config.ts');
   try {
     return loadConfig();
   } catch (error) {
@@ -25,6 +26,11 @@ function readConfig(): Config {
     }
     throw error;
   }
+}
+
+async function loggerAt(level: string): Promise<Logger> {
+  const { createLogger } = await import('./logger.ts');
+  return createLogger(level);
 }
 
 /**
@@ -63,6 +69,7 @@ async function withInfrastructure(
   work: (infra: Infrastructure, services: Services) => Promise<{ stop(): Promise<void> } | void>,
 ): Promise<void> {
   const signals = shutdownSignals(logger);
+  const [{ startInfrastructure }, { createServices }] = await Promise.all([import('./infrastructure.ts'), import('./services.ts')]);
   const infra = await startInfrastructure(config, logger);
   // The admin key may come from DATA_DIR (embedded mode): the infrastructure decided which one applies.
   const services = createServices({
@@ -100,8 +107,8 @@ async function withInfrastructure(
 }
 
 async function runServer(roles: { api: boolean; worker: boolean }): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const config = await readConfig();
+  const logger = await loggerAt(config.logLevel);
   await withInfrastructure(config, logger, async (infra, services) => {
     // Each stops taking new work at once, then lets what it has in flight finish within the grace period.
     const drains: Array<() => Promise<void>> = [];
@@ -264,8 +271,8 @@ program
   .command('migrate')
   .description('apply database migrations (every role also applies them at start)')
   .action(async () => {
-    const config = readConfig();
-    const logger = createLogger(config.logLevel);
+    const config = await readConfig();
+    const logger = await loggerAt(config.logLevel);
     await withInfrastructure(config, logger, async () => logger.info('database is up to date'));
   });
 program
@@ -291,8 +298,8 @@ program
   .requiredOption('--name <name>', "the customer's name")
   .option('--credits <n>', 'starting credits', parseCredits, 0)
   .action(async (options: { name: string; credits: number }) => {
-    const config = readConfig();
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const config = await readConfig();
+    const logger = await loggerAt(config.logLevel === 'info' ? 'warn' : config.logLevel);
     await withInfrastructure(config, logger, async (_infra, services) => {
       const { customer, apiKey } = await services.customers.create(OPERATOR, { name: options.name, credits: options.credits });
       process.stdout.write(`${JSON.stringify({ customerId: customer.id, apiKey })}\n`);
@@ -305,8 +312,8 @@ program
   .description('print the queue depth, the oldest waiting run, workers alive and webhook deliveries pending')
   .option('--json', 'one JSON line instead of a table')
   .action(async (options: { json?: boolean }) => {
-    const config = readConfig();
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const config = await readConfig();
+    const logger = await loggerAt(config.logLevel === 'info' ? 'warn' : config.logLevel);
     const [{ queueStats }, { formatStatus }] = await Promise.all([import('./queue/stats.ts'), import('./cli/status.ts')]);
     await withInfrastructure(config, logger, async (infra) => {
       const stats = await queueStats(infra.db);
@@ -331,7 +338,7 @@ try {
     process.stderr.write(`framewright: ${error.fieldErrors.map((e) => `${e.field.replace(/^input\./, '--')} ${e.message}`).join('; ')}\n`);
     process.exit(EXIT_USAGE);
   }
-  const logger = createLogger('error');
+  const logger = await loggerAt('error');
   logger.error({ err: error }, error instanceof Error ? error.message : 'failed');
   process.exitCode = 1;
 }

@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PipelineMode, ProcessingStatus } from '../client/index.ts';
 import { runClientCommand } from './client-command.ts';
-import { submit } from './submit.ts';
-import { cancelWorkflow, deleteWorkflow, downloadWorkflow, listWorkflows, retryWorkflow, showWorkflow } from './workflows.ts';
+
+// The commands' code (the client, graphql, sharp for submit) loads when one runs, not for --help.
+const workflowCommands = () => import('./workflows.ts');
 
 const PROCESSING_STATUSES = ['QUEUED', 'PROCESSING', 'SUCCESS', 'FAILED', 'CANCELED'];
 
@@ -36,7 +37,9 @@ export function registerClientCommands(program: Command): void {
     .option('--watch', 'show live progress until the run ends')
     .option('--out <dir>', 'download the result into this folder (implies --watch) and print its path')
     .action((image: string, options: { mode: string; upload: 'multipart' | 'presigned' }) =>
-      runClientCommand(() => submit(image, { ...options, mode: options.mode.toUpperCase() as PipelineMode })),
+      runClientCommand(async () =>
+        (await import('./submit.ts')).submit(image, { ...options, mode: options.mode.toUpperCase() as PipelineMode }),
+      ),
     );
 
   const workflows = program.command('workflows').description("the caller's workflows");
@@ -45,22 +48,26 @@ export function registerClientCommands(program: Command): void {
     .addOption(new Option('--status <status>', 'only these').choices(PROCESSING_STATUSES))
     .option('--first <n>', 'how many (1 to 100)', parseCount, 20)
     .option('--json', 'print the answer as one JSON line')
-    .action((options: { status?: ProcessingStatus; first: number }) => runClientCommand(() => listWorkflows(options)));
+    .action((options: { status?: ProcessingStatus; first: number }) =>
+      runClientCommand(async () => (await workflowCommands()).listWorkflows(options)),
+    );
   withConnection(workflows.command('show').argument('<id>'))
     .description('status, flows, errors and result URLs of one workflow')
     .option('--json', 'print the workflow as one JSON line')
-    .action((id: string, options: object) => runClientCommand(() => showWorkflow(id, options)));
+    .action((id: string, options: object) => runClientCommand(async () => (await workflowCommands()).showWorkflow(id, options)));
   withConnection(workflows.command('cancel').argument('<id>'))
     .description('stop a QUEUED or PROCESSING run; its credits are refunded')
-    .action((id: string, options: object) => runClientCommand(() => cancelWorkflow(id, options)));
+    .action((id: string, options: object) => runClientCommand(async () => (await workflowCommands()).cancelWorkflow(id, options)));
   withConnection(workflows.command('retry').argument('<id>'))
     .description('run a FAILED or CANCELED workflow again from its first unfinished flow')
-    .action((id: string, options: object) => runClientCommand(() => retryWorkflow(id, options)));
+    .action((id: string, options: object) => runClientCommand(async () => (await workflowCommands()).retryWorkflow(id, options)));
   withConnection(workflows.command('delete').argument('<id>'))
     .description('delete the workflow and all its files')
-    .action((id: string, options: object) => runClientCommand(() => deleteWorkflow(id, options)));
+    .action((id: string, options: object) => runClientCommand(async () => (await workflowCommands()).deleteWorkflow(id, options)));
   withConnection(workflows.command('download').argument('<id>'))
     .description('save the final media into a folder and print the paths')
     .option('--out <dir>', 'the folder', '.')
-    .action((id: string, options: { out: string }) => runClientCommand(() => downloadWorkflow(id, options)));
+    .action((id: string, options: { out: string }) =>
+      runClientCommand(async () => (await workflowCommands()).downloadWorkflow(id, options)),
+    );
 }
