@@ -13,11 +13,10 @@ export const EXIT = {
 
 /** Ends a command with this message on stderr and this exit code. */
 export class CommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
     super(message);
+    this.exitCode = exitCode;
   }
 }
 
@@ -33,7 +32,14 @@ export function connect(options: ConnectionOptions): FramewrightClient {
   if (!url) throw new CommandError('no service: set FRAMEWRIGHT_URL (npm start prints it) or pass --url', EXIT.USAGE);
   if (!URL.canParse(url)) throw new CommandError(`FRAMEWRIGHT_URL / --url is not a URL: ${url}`, EXIT.USAGE);
   if (!apiKey) throw new CommandError('no API key: set FRAMEWRIGHT_API_KEY (npm start prints it) or pass --key', EXIT.USAGE);
-  return new FramewrightClient({ url, apiKey });
+  return new FramewrightClient({ url: graphqlEndpoint(url), apiKey });
+}
+
+/** The service's root (`http://localhost:4000`, what a browser shows) stands for its GraphQL endpoint. */
+export function graphqlEndpoint(url: string): string {
+  const endpoint = new URL(url);
+  if (endpoint.pathname === '/' || endpoint.pathname === '') endpoint.pathname = '/graphql';
+  return endpoint.toString();
 }
 
 function describe(error: unknown): { message: string; exitCode: number } {
