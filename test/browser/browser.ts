@@ -1,10 +1,41 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import lockfile from 'proper-lockfile';
 
-/** Debian's chromium package: `.ci/run` installs it with apt-get when it is missing. */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium package: used when the machine has it. */
+export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = 'test-results';
+
+/**
+ * Debian's chromium when it is installed, else the Chromium that the `@sparticuz/chromium` package
+ * ships inside itself (unpacked into the temp folder on first use), so `npm ci && npm test` needs
+ * no browser installed by hand.
+ */
+async function chromiumExecutable(): Promise<{ path: string; source: string }> {
+  if (isExecutable(DEBIAN_CHROMIUM)) return { path: DEBIAN_CHROMIUM, source: "Debian's chromium" };
+  const { default: bundled } = await import('@sparticuz/chromium');
+  // Two browser test files may start at once: one unpacks, the other waits for it.
+  const lockTarget = path.join(os.tmpdir(), 'framewright-chromium-unpack');
+  await fs.promises.writeFile(lockTarget, '', { flag: 'a' });
+  const release = await lockfile.lock(lockTarget, { retries: { retries: 120, minTimeout: 250, maxTimeout: 500 }, stale: 60_000 });
+  try {
+    return { path: await bundled.executablePath(), source: '@sparticuz/chromium (from the npm registry)' };
+  } finally {
+    await release();
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Headless chromium, cut off from everything but the pages it is sent to: without the
@@ -12,13 +43,10 @@ export const SCREENSHOTS = 'test-results';
  * without internet waits on them). playwright-core gives it a fresh profile of its own.
  */
 export async function launchChromium(): Promise<Browser> {
-  // Not a skip: CI installs chromium first, so a missing one is a broken machine, and must fail.
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); the browser tests need it`);
-  }
+  const executable = await chromiumExecutable();
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
+  const browser = await chromium.launch({
+    executablePath: executable.path,
     headless: true,
     args: [
       '--no-sandbox',
@@ -30,6 +58,9 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  // Named in the run's log: which browser the page tests ran in.
+  console.log(`browser: ${executable.source}, Chromium ${browser.version()} at ${executable.path}`);
+  return browser;
 }
 
 /** Every URL the context's pages ask for from now on: documents, subresources, media, workers and WebSockets. */
