@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The whole suite on what `npm ci` brings: no PgBouncer, Redis or browser installed by hand (those tests: vitest.scale.config.ts). */
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/scale/**', '**/node_modules/**'],
     globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/setup/no-leaks.ts'],
     pool: 'forks',

@@ -14,7 +14,7 @@ declare module 'vitest' {
     /** A server-level URL: test files create their own databases through it. */
     adminDatabaseUrl: string;
     templateDatabase: string;
-    /** With TEST_PGBOUNCER=1: adminDatabaseUrl through PgBouncer in transaction mode (apps' pools go there); else ''. */
+    /** With TEST_PGBOUNCER=1 (the scale suite): adminDatabaseUrl through PgBouncer in transaction mode (apps' pools go there); else ''. */
     pooledDatabaseUrl: string;
     s3Endpoint: string;
     s3AccessKeyId: string;
@@ -40,7 +40,8 @@ export default async function setup(project: TestProject) {
     stops.push(embedded.stop);
     adminDatabaseUrl = embedded.url;
   }
-  const templateDatabase = `framewright_template_${process.pid}`;
+  // One per project: the scale suite's projects set up side by side in this process.
+  const templateDatabase = `framewright_template_${process.pid}_${project.name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
   await adminQuery(adminDatabaseUrl, `DROP DATABASE IF EXISTS ${templateDatabase}`);
   await adminQuery(adminDatabaseUrl, `CREATE DATABASE ${templateDatabase}`);
   stops.push(() => adminQuery(adminDatabaseUrl, `DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`));
@@ -52,7 +53,8 @@ export default async function setup(project: TestProject) {
   const s3 = await startEmbeddedS3(path.join(scratch, 's3'), logger);
   stops.push(s3.stop);
   let pooledDatabaseUrl = '';
-  if (process.env['TEST_PGBOUNCER'] === '1') {
+  // The project's env (vitest.scale.config.ts) reaches its test files; this setup reads it there too.
+  if ((project.config.env?.['TEST_PGBOUNCER'] ?? process.env['TEST_PGBOUNCER']) === '1') {
     const bouncer = await startPgBouncer(adminDatabaseUrl);
     stops.push(bouncer.stop);
     pooledDatabaseUrl = bouncer.url;
