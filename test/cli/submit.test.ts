@@ -98,6 +98,10 @@ describe('against a service whose worker starts later', () => {
     const shown = await cli('show', id);
     expect(shown.stdout).toContain('status:     QUEUED 0%');
     expect(shown.stdout).toMatch(/ {2}VIDEO_OVERLAY +PENDING/);
+    // The service's root, as the start banner and a browser show it, stands for its /graphql.
+    const fromRoot = await framewright(['workflows', 'show', id], { ...idleEnv, FRAMEWRIGHT_URL: new URL('/', idle.url).origin });
+    expect(fromRoot.code, fromRoot.stderr).toBe(0);
+    expect(fromRoot.stdout).toBe(shown.stdout);
 
     expect((await cli('cancel', id)).stdout).toMatch(new RegExp(`^${id}  CANCELED `));
     const twice = await cli('cancel', id);
