@@ -1,5 +1,5 @@
-import { mergeConfig } from 'vitest/config';
-import base from './vitest.config.ts';
+import { defineConfig } from 'vitest/config';
+import { realServices } from './vitest.config.ts';
 
 /** The multi-process files, run again with their app pools behind PgBouncer, then with the Redis notifier too. */
 const multiProcess = [
@@ -14,13 +14,13 @@ const multiProcess = [
  * front of a PostgreSQL with trust authentication (DATABASE_URL): PgBouncer in transaction mode
  * and Redis as notifier and rate-limit store, as a scaled-out deployment runs them.
  */
-export default mergeConfig(base, {
+export default defineConfig({
   test: {
-    exclude: ['**/node_modules/**'],
+    maxWorkers: realServices.maxWorkers,
     projects: [
-      { extends: true, test: { name: 'services', include: ['test/scale/**/*.test.ts'] } },
-      { extends: true, test: { name: 'pgbouncer', include: multiProcess, env: { TEST_PGBOUNCER: '1' } } },
-      { extends: true, test: { name: 'pgbouncer+redis', include: multiProcess, env: { TEST_PGBOUNCER: '1', TEST_NOTIFIER: 'redis' } } },
+      { test: { ...realServices, name: 'services', include: ['test/scale/**/*.test.ts'] } },
+      { test: { ...realServices, name: 'pgbouncer', include: multiProcess, env: { TEST_PGBOUNCER: '1' } } },
+      { test: { ...realServices, name: 'pgbouncer+redis', include: multiProcess, env: { TEST_PGBOUNCER: '1', TEST_NOTIFIER: 'redis' } } },
     ],
   },
 });
