@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   runner: async () => (await import('./job-runner.ts')).runJobRunner,
   pipeline: async () => (await import('./pipeline.ts')).runPipeline,
   logerror: async () => (await import('./log-error.ts')).runLogError,
+  startup: async () => (await import('./startup.ts')).runStartup,
 };
 const ALL = Object.keys(BENCHES);
 
