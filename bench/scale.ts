@@ -1,4 +1,4 @@
-// `npm run bench -- scale` (or `npx tsx bench/scale.ts [flags]`): several API and worker processes
+// `npm run bench -- scale` (or `npx node bench/scale.ts [flags]`): several API and worker processes
 // on one PostgreSQL and one bucket, clients submitting IMAGE workflows at a steady rate and following
 // each over a graphql-ws subscription, with each notifier, with and without PgBouncer.
 

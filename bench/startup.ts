@@ -37,14 +37,18 @@ function timeWorkerReady(env: Record<string, string>): Promise<number> {
       child.kill('SIGKILL');
       reject(new Error('the worker was not ready within 30 s'));
     }, 30_000);
+    let ready = false;
     readline.createInterface({ input: child.stderr }).on('line', (line) => {
-      if (!line.includes('"msg":"worker started"')) return;
+      if (ready || !line.includes('"msg":"worker started"')) return;
+      ready = true;
       const elapsed = performance.now() - started;
       clearTimeout(timer);
       child.kill('SIGTERM');
       void exited.then(() => resolve(elapsed));
     });
-    child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
+    child.once('exit', (code) => {
+      if (!ready) reject(new Error(`the worker exited (${code}) before it was ready`));
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Draws examples/subject.png: a gift box with a bow on a transparent background, the kind of
- * cut-out subject the pipeline expects. Run with `npx tsx examples/draw-subject.ts`.
+ * cut-out subject the pipeline expects. Run with `npx node examples/draw-subject.ts`.
  */
 import path from 'node:path';
 import sharp from 'sharp';
