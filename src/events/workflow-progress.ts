@@ -81,6 +81,17 @@ const READ_RETRY_MS = 1000;
  */
 const SAFETY_RESYNC_MS = 30_000;
 
+interface FeedDependencies {
+  pubsub: WorkflowPubSub;
+  workflows: Reader;
+  keys: KeyChecker;
+  limits: SubscriptionLimits;
+  logger: Logger;
+  registry?: Registry;
+  /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
+  sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
+}
+
 /**
  * Live workflow progress for one API process. Notifications come through the pubsub (Postgres
  * LISTEN/NOTIFY); each is turned into at most one read of the workflow's state, shared by every
@@ -103,26 +114,8 @@ export class WorkflowProgressFeed {
   private readonly reads: Counter;
   private readonly open: Gauge;
 
-  private readonly deps: {
-    pubsub: WorkflowPubSub;
-    workflows: Reader;
-    keys: KeyChecker;
-    limits: SubscriptionLimits;
-    logger: Logger;
-    registry?: Registry;
-    /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
-    sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
-  };
-  constructor(deps: {
-    pubsub: WorkflowPubSub;
-    workflows: Reader;
-    keys: KeyChecker;
-    limits: SubscriptionLimits;
-    logger: Logger;
-    registry?: Registry;
-    /** Open subscriptions of the other API processes, so the per-key limit holds across them. */
-    sharedCounts?: Pick<SubscriptionCounts, 'others' | 'set'>;
-  }) {
+  private readonly deps: FeedDependencies;
+  constructor(deps: FeedDependencies) {
     this.deps = deps;
     const registers = deps.registry ? [deps.registry] : [];
     this.reads = new Counter({
