@@ -81,6 +81,8 @@ interface ProcessOptions extends FfmpegRunOptions {
 
 type Stop = { kind: 'abort' } | { kind: 'timeout' } | { kind: 'internal'; error: unknown };
 
+// long-function: one child's life in one closure (its stop reason, timers and settle-once flag are
+// shared by every handler); how it ended is decided apart, in failureOf.
 function runProcess(command: string, args: readonly string[], label: string, options: ProcessOptions): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new MediaAbortedError(signal.reason));
@@ -144,26 +146,36 @@ function runProcess(command: string, args: readonly string[], label: string, opt
 
     child.on('close', (exitCode, exitSignal) => {
       child.stdin.destroy();
-      const details = { exitCode, signal: exitSignal, stderrTail: stderr.tail() };
-      if (stopped?.kind === 'abort') return finish(new MediaAbortedError(signal?.reason));
-      if (stopped?.kind === 'timeout') {
-        return finish(new FfmpegError(`${label} ran longer than ${timeoutMs} ms and was killed`, 'TIMEOUT', details));
-      }
-      if (stopped?.kind === 'internal') {
-        const { error } = stopped;
-        return finish(
-          error instanceof MediaError
-            ? error
-            : new MediaError(`${label} was stopped: ${error instanceof Error ? error.message : String(error)}`, 'FFMPEG_FAILED', {
-                cause: error,
-              }),
-        );
-      }
-      if (exitCode === 0) return finish();
-      const how = exitCode !== null ? `exit code ${exitCode}` : `signal ${exitSignal}`;
-      finish(new FfmpegError(`${label} failed with ${how}`, 'FFMPEG_FAILED', details));
+      finish(failureOf({ label, timeoutMs, signal, stopped, exitCode, exitSignal, stderrTail: stderr.tail() }));
     });
   });
+}
+
+/** How a finished process ended for its caller: undefined on success, else the error to reject with. */
+function failureOf(ended: {
+  label: string;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  stopped: Stop | undefined;
+  exitCode: number | null;
+  exitSignal: NodeJS.Signals | null;
+  stderrTail: string[];
+}): Error | undefined {
+  const { label, stopped, exitCode, exitSignal } = ended;
+  const details = { exitCode, signal: exitSignal, stderrTail: ended.stderrTail };
+  if (stopped?.kind === 'abort') return new MediaAbortedError(ended.signal?.reason);
+  if (stopped?.kind === 'timeout')
+    return new FfmpegError(`${label} ran longer than ${ended.timeoutMs} ms and was killed`, 'TIMEOUT', details);
+  if (stopped?.kind === 'internal') {
+    const { error } = stopped;
+    if (error instanceof MediaError) return error;
+    return new MediaError(`${label} was stopped: ${error instanceof Error ? error.message : String(error)}`, 'FFMPEG_FAILED', {
+      cause: error,
+    });
+  }
+  if (exitCode === 0) return undefined;
+  const how = exitCode !== null ? `exit code ${exitCode}` : `signal ${exitSignal}`;
+  return new FfmpegError(`${label} failed with ${how}`, 'FFMPEG_FAILED', details);
 }
 
 const liveChildren = new Set<ChildProcess>();
