@@ -117,59 +117,65 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
   const base = await loadSubjectRgba(params.subject, subjectBox(template, params.aspectRatio), params.matte);
   const canvas = clipSize(template, base, frame);
   const count = frameCount(template);
-  await runFfmpeg(
-    [
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgba',
-      '-s',
-      `${canvas.width}x${canvas.height}`,
-      '-framerate',
-      String(template.fps),
-      '-i',
-      'pipe:0',
-      // BT.709 like the final H.264; the overlay blends in YUV, so both must agree.
-      '-vf',
-      'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
-      // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
-      // A negative cpu-used is a fixed speed. A positive one let libvpx slow down towards speed 4
-      // whenever a frame took less than (16 - cpu-used)/16 of its 33 ms, so an idle machine spent
-      // the most CPU. static-thresh 100: a macroblock whose residual is below that SSE (under
-      // 0.4 per pixel) is coded as a skip and its mode search stops there. Together a third less
-      // encoding CPU; the clip is an intermediate, and in the final H.264 the subject's region
-      // stays within 0.1 dB of what speed 4 gave (46.57 against 46.61 dB Y PSNR against a
-      // lossless clip's composite, textured subject).
-      '-c:v',
-      'libvpx',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '-16',
-      '-static-thresh',
-      '100',
-      '-crf',
-      '12',
-      '-b:v',
-      '16M',
-      '-auto-alt-ref',
-      '0',
-      // One encoder thread: the other core composes the frames (sharp) that feed it. With two,
-      // libvpx spent 40 % more CPU on its own for 10 % less time alone, and the flow as a whole
-      // (frames and encode together) took longer: 2.30-2.42 s against 2.46-2.79 s a clip.
-      '-threads',
-      '1',
-      '-frames:v',
-      String(count),
-      '-f',
-      'webm',
-      '-y',
-      params.outputPath,
-    ],
-    { ...options, durationMs: (count * 1_000) / template.fps, stdin: frames(base, canvas, frame, template, count) },
-  );
+  await runFfmpeg(clipEncoderArgs(canvas, template.fps, count, params.outputPath), {
+    ...options,
+    durationMs: (count * 1_000) / template.fps,
+    stdin: frames(base, canvas, frame, template, count),
+  });
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
   return { ...probe, path: params.outputPath, contentType: CLIP_FORMAT.contentType };
+}
+
+/** ffmpeg's arguments for the transparent VP8 clip, read as raw RGBA frames from stdin. */
+function clipEncoderArgs(canvas: { width: number; height: number }, fps: number, count: number, outputPath: string): string[] {
+  return [
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgba',
+    '-s',
+    `${canvas.width}x${canvas.height}`,
+    '-framerate',
+    String(fps),
+    '-i',
+    'pipe:0',
+    // BT.709 like the final H.264; the overlay blends in YUV, so both must agree.
+    '-vf',
+    'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
+    // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
+    // A negative cpu-used is a fixed speed. A positive one let libvpx slow down towards speed 4
+    // whenever a frame took less than (16 - cpu-used)/16 of its 33 ms, so an idle machine spent
+    // the most CPU. static-thresh 100: a macroblock whose residual is below that SSE (under
+    // 0.4 per pixel) is coded as a skip and its mode search stops there. Together a third less
+    // encoding CPU; the clip is an intermediate, and in the final H.264 the subject's region
+    // stays within 0.1 dB of what speed 4 gave (46.57 against 46.61 dB Y PSNR against a
+    // lossless clip's composite, textured subject).
+    '-c:v',
+    'libvpx',
+    '-deadline',
+    'realtime',
+    '-cpu-used',
+    '-16',
+    '-static-thresh',
+    '100',
+    '-crf',
+    '12',
+    '-b:v',
+    '16M',
+    '-auto-alt-ref',
+    '0',
+    // One encoder thread: the other core composes the frames (sharp) that feed it. With two,
+    // libvpx spent 40 % more CPU on its own for 10 % less time alone, and the flow as a whole
+    // (frames and encode together) took longer: 2.30-2.42 s against 2.46-2.79 s a clip.
+    '-threads',
+    '1',
+    '-frames:v',
+    String(count),
+    '-f',
+    'webm',
+    '-y',
+    outputPath,
+  ];
 }
 
 /**
