@@ -5,80 +5,87 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
-/**
- * LISTENs on one dedicated connection (a pooled one would lose its LISTEN when returned) and
- * reconnects by itself, with backoff, after the server restarts or the connection drops.
- * `onReconnect` runs after every reconnect: notifications sent while we were away are lost,
- * so callers re-read whatever state they follow.
- */
-export function listen(options: {
+export interface ListenOptions {
   url: string;
   channels: readonly string[];
   onNotification: (channel: string, payload: string) => void;
-  onReconnect?: () => void;
-  /** After every successful LISTEN, the first one too: from then on no notification is missed. */
+  /**
+   * After every successful LISTEN, the first one too: from then on no notification is missed.
+   * Notifications sent while the connection was down are lost, so callers re-read what they follow.
+   */
   onListening?: () => void;
   logger: Logger;
-}): Listener {
-  const { url, channels, onNotification, onReconnect, onListening, logger } = options;
-  let client: pg.Client | undefined;
-  let stopped = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let failures = 0;
+}
 
-  const connect = async (isReconnect: boolean) => {
+/**
+ * LISTENs on one dedicated connection (a pooled one would lose its LISTEN when returned) and
+ * reconnects by itself, with backoff, after the server restarts or the connection drops.
+ */
+export function listen(options: ListenOptions): Listener {
+  const listener = new ReconnectingListener(options);
+  void listener.connect(false);
+  return listener;
+}
+
+class ReconnectingListener implements Listener {
+  private readonly options: ListenOptions;
+  private client: pg.Client | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+
+  constructor(options: ListenOptions) {
+    this.options = options;
+  }
+
+  async connect(isReconnect: boolean): Promise<void> {
+    const { url, channels, onNotification, onListening, logger } = this.options;
     // TCP keep-alive probes after 10 s idle, so a connection that died silently is noticed in ~a minute, not hours.
     const next = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     next.on('notification', (message) => onNotification(message.channel, message.payload ?? ''));
     next.on('error', (error) => {
       logger.warn({ err: error }, 'LISTEN connection failed; reconnecting');
-      scheduleReconnect(next);
+      this.scheduleReconnect(next);
     });
-    next.on('end', () => scheduleReconnect(next));
+    next.on('end', () => this.scheduleReconnect(next));
     try {
       await next.connect();
       for (const channel of channels) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      if (stopped) {
+      if (this.stopped) {
         await next.end().catch(() => {});
         return;
       }
-      client = next;
-      failures = 0;
-      if (isReconnect) {
-        logger.info({ channels }, 'LISTEN connection restored');
-        onReconnect?.();
-      }
+      this.client = next;
+      this.failures = 0;
+      if (isReconnect) logger.info({ channels }, 'LISTEN connection restored');
       onListening?.();
     } catch (error) {
       logger.warn({ err: error }, 'LISTEN connection could not be opened; retrying');
-      scheduleReconnect(next);
+      this.scheduleReconnect(next);
     }
-  };
+  }
 
-  const scheduleReconnect = (failed: pg.Client) => {
-    if (stopped || retryTimer || (client !== undefined && client !== failed)) return;
-    client = undefined;
+  private scheduleReconnect(failed: pg.Client): void {
+    if (this.stopped || this.retryTimer || (this.client !== undefined && this.client !== failed)) return;
+    this.client = undefined;
     failed.removeAllListeners('end');
     void failed.end().catch(() => {});
     // 0.25 s, 0.5 s, 1 s ... at most 5 s between tries.
-    const delay = Math.min(5000, 250 * 2 ** failures++);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void connect(true);
+    const delay = Math.min(5000, 250 * 2 ** this.failures++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect(true);
     }, delay);
-  };
+  }
 
-  void connect(false);
-  return {
-    stop: async () => {
-      stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      const current = client;
-      client = undefined;
-      if (current) {
-        current.removeAllListeners('end');
-        await current.end().catch(() => {});
-      }
-    },
-  };
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const current = this.client;
+    this.client = undefined;
+    if (current) {
+      current.removeAllListeners('end');
+      await current.end().catch(() => {});
+    }
+  }
 }
