@@ -80,7 +80,7 @@ export function buildApp(deps: AppDeps): App {
   const caps = new ConnectionCaps(deps.limits);
   const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
   const server = http.createServer(
-    routeRequests({ yoga, deps, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }),
+    routeRequests({ yoga, deps, registry, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }),
   );
   caps.attach(server);
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { createCounter, createHistogram, type FillLabelsFnParams, usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Gauge, type Registry } from 'prom-client';
@@ -32,7 +33,9 @@ export function useBoundedMetrics(registry: Registry): Plugin {
       phases,
     });
   return usePrometheus({
-    endpoint: '/metrics',
+    // The plugin only collects: its endpoint would answer any path its URL parser reads as /metrics,
+    // past the METRICS_TOKEN check in routes.ts, so serveMetrics answers GET /metrics instead.
+    endpoint: false,
     registry,
     labels: { url: false, path: false },
     metrics: {
@@ -110,6 +113,12 @@ function boundedOperationNames(): (name: string | undefined) => string {
 
 function boundedMethod(method: string): string {
   return ['GET', 'POST', 'OPTIONS'].includes(method) ? method : 'other';
+}
+
+/** The registry as Prometheus text; the caller has checked metricsAllowed. */
+export async function serveMetrics(registry: Registry, res: http.ServerResponse): Promise<void> {
+  const text = await registry.metrics();
+  res.writeHead(200, { 'content-type': registry.contentType }).end(text);
 }
 
 /** With a token set, /metrics is for the scraper that knows it. */

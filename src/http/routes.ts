@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 import type { HttpSettings } from '../config.ts';
 import type { GraphQLContext, ServerContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
@@ -8,13 +9,16 @@ import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
 import { isDemoPath, serveDemo } from './demo.ts';
 import { GRAPHIQL_ASSET_PATH, serveGraphiQLAsset } from './graphiql.ts';
-import { metricsAllowed } from './metrics.ts';
+import { metricsAllowed, serveMetrics } from './metrics.ts';
 import { readiness } from './readiness.ts';
 import { authenticateEarly, type ConnectionCaps, isLargeBody, LARGE_BODY_BYTES, refuse, type UploadSlots } from './request-guards.ts';
+import { normaliseRequestTarget } from './request-target.ts';
 
 export interface RouteOptions {
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   deps: { services: Services; db: Database; storage: Storage; logger: Logger };
+  /** What GET /metrics serves (yoga's Prometheus plugin collects into it but serves nothing). */
+  registry: Registry;
   httpSettings: HttpSettings;
   caps: ConnectionCaps;
   uploads: UploadSlots;
@@ -23,15 +27,20 @@ export interface RouteOptions {
 
 /**
  * Every HTTP request, in the order of its guards: cheap refusals (connection caps, a bad key,
- * no upload slot) come before yoga reads a byte of the body.
+ * no upload slot) come before yoga reads a byte of the body. Routes are chosen by the normalised
+ * path, and yoga gets that same target, so no route's check can be walked around by spelling its
+ * path another way.
  */
 export function routeRequests(options: RouteOptions): http.RequestListener {
-  const { yoga, deps, httpSettings, caps } = options;
+  const { deps, httpSettings, caps, registry } = options;
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    logRequest(req, res, path, deps.logger);
+    const normalised = normaliseRequestTarget(req.url);
+    const path = normalised?.path;
+    logRequest(req, res, path ?? req.url?.split('?')[0], deps.logger);
     const refusal = caps.refusal(req.socket);
     if (refusal) return refuse(res, refusal.status, refusal.status === 429 ? 'TOO_MANY_CONNECTIONS' : 'SERVER_BUSY', refusal.message);
+    if (!normalised) return refuse(res, 400, 'BAD_REQUEST', 'The request target must be a path starting with /.');
+    req.url = normalised.target;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps, req.headers.authorization).then(({ status, body }) => sendJson(res, status, body));
     if (path?.startsWith(GRAPHIQL_ASSET_PATH) && req.method === 'GET') {
@@ -41,9 +50,14 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
       return void serveDemo(path, res).then((served) => served || sendJson(res, 404, { error: 'not found' }));
     }
     if (path === '/metrics') {
-      if (metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) return void yoga.handle(req, res);
-      return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
-        'www-authenticate': 'Bearer',
+      if (!metricsAllowed(httpSettings.metricsToken, req.headers.authorization)) {
+        return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
+          'www-authenticate': 'Bearer',
+        });
+      }
+      return void serveMetrics(registry, res).catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'collecting metrics failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'collecting metrics failed' });
       });
     }
     void handleGraphQL(req, res, options);

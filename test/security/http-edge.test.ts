@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -18,6 +19,34 @@ afterAll(() => app?.stop());
 
 const metrics = (authorization?: string) => fetch(`${origin}/metrics`, { headers: authorization ? { authorization } : {} });
 
+/**
+ * A GET whose request target goes out byte for byte: fetch (like any URL-based client) would
+ * turn `/./metrics` into `/metrics` before sending, hiding what a hostile client can send.
+ */
+function rawGet(at: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(at);
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: hostname, port, path: target, headers, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Request targets that name /metrics only once normalised the way a URL parser does. */
+const NON_CANONICAL_METRICS = [
+  '/./metrics',
+  '/%2E/metrics',
+  '/graphql/../metrics',
+  '/%2e%2E/metrics',
+  '/graphql\\..\\metrics',
+  '/metrics#x',
+];
+
 describe('/metrics', () => {
   test('with METRICS_TOKEN set: 401 without it or with a wrong one; the scraper with it gets the text', async () => {
     expect((await metrics()).status).toBe(401);
@@ -26,6 +55,51 @@ describe('/metrics', () => {
     const allowed = await metrics(`Bearer ${METRICS_TOKEN}`);
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toMatch(/^# HELP graphql_/m);
+  });
+
+  test('a non-canonical path to /metrics is held to the token like /metrics itself', async () => {
+    for (const target of NON_CANONICAL_METRICS) {
+      const refused = await rawGet(origin, target);
+      expect(refused.status, target).toBe(401);
+      expect(refused.body, target).not.toContain('# HELP');
+      expect((await rawGet(origin, target, { authorization: 'Bearer wrong-token-0123456789' })).status, target).toBe(401);
+      const allowed = await rawGet(origin, target, { authorization: `Bearer ${METRICS_TOKEN}` });
+      expect(allowed.status, target).toBe(200);
+      expect(allowed.body, target).toMatch(/^# HELP graphql_/m);
+    }
+  });
+
+  test('only our route serves metrics: a Host header that makes yoga read another path gets none', async () => {
+    // yoga builds its URL from the Host header and the target: "http://x/metrics?/graphql" reads as /metrics.
+    const sneaky = await rawGet(origin, '/graphql', { host: 'x/metrics?' });
+    expect(sneaky.body).not.toContain('# HELP');
+    expect(sneaky.status).not.toBe(200);
+  });
+
+  test('a target that is not a path (an absolute URL, *) is 400 BAD_REQUEST, never metrics', async () => {
+    for (const target of ['http://x/metrics', '*']) {
+      const refused = await rawGet(origin, target);
+      expect(refused.status, target).toBe(400);
+      expect(refused.body, target).toContain('BAD_REQUEST');
+    }
+  });
+
+  test('without METRICS_TOKEN, /metrics and its non-canonical forms are open', async () => {
+    const open = await startTestApp();
+    try {
+      const openOrigin = new URL(open.url).origin;
+      const response = await fetch(`${openOrigin}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await response.text()).toMatch(/^# HELP graphql_/m);
+      for (const target of NON_CANONICAL_METRICS) {
+        const served = await rawGet(openOrigin, target);
+        expect(served.status, target).toBe(200);
+        expect(served.body, target).toMatch(/^# HELP graphql_/m);
+      }
+    } finally {
+      await open.stop();
+    }
   });
 
   test('unique URLs and operation names do not grow the label sets past their bounds', async () => {
