@@ -263,6 +263,18 @@ describe('webhook endpoints', () => {
   });
 });
 
+/**
+ * IPv6 forms that carry an IPv4 address a relay or the stack may act on: IPv4-compatible
+ * (::/96, here ::127.0.0.1), 6to4 (2002::/16, here 127.0.0.1 inside), Teredo (2001::/32) and
+ * local-use NAT64 (64:ff9b:1::/48).
+ */
+const EMBEDDED_IPV4_URLS = [
+  'https://[::127.0.0.1]/hook',
+  'https://[2002:7f00:1::1]/hook',
+  'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+  'https://[64:ff9b:1::a00:1]/hook',
+];
+
 describe('private networks', () => {
   let strict: TestApp;
   beforeAll(async () => {
@@ -280,6 +292,7 @@ describe('private networks', () => {
       ['https://10.0.0.1/hook', /private address/],
       ['https://[::1]/hook', /private address/],
       ['https://localhost/hook', /private address/],
+      ...EMBEDDED_IPV4_URLS.map((url) => [url, /private address/] as const),
     ] as const) {
       const response = await strict.gql(CreateWebhookEndpoint, { input: { url } }, { key: apiKey });
       const result = response.data?.createWebhookEndpoint;
@@ -291,21 +304,29 @@ describe('private networks', () => {
   test('an endpoint that became private is refused at the attempt too, and nothing is sent', async () => {
     const target = await receiver();
     const { customerId } = await strict.createCustomer(5);
-    // As if its name had resolved to a public address at creation and to loopback now.
-    const endpoint = await strict.db
+    // As if its name had resolved to a public address at creation and to loopback now; the others
+    // as if they had been stored before their ranges were blocked.
+    const urls = [target.url, ...EMBEDDED_IPV4_URLS];
+    const endpoints = await strict.db
       .insertInto('webhook_endpoints')
-      .values({ customer_id: customerId, url: target.url, events: ['WORKFLOW_CANCELED'], signing_secret: 'whsec_test' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+      .values(urls.map((url) => ({ customer_id: customerId, url, events: ['WORKFLOW_CANCELED'], signing_secret: 'whsec_test' })))
+      .returning(['id', 'url'])
+      .execute();
     const worker = strict.startWorker({ concurrency: 1 });
     try {
       const workflow = await createWorkflowFor(strict, customerId, { options: { pipelineMode: 'VIDEO' } });
       await strict.services.workflows.cancel({ kind: 'customer', customerId }, workflow.id);
-      const delivery = await until('the attempt to be recorded', async () => {
-        const row = await strict.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id).executeTakeFirst();
-        return row && row.attempts > 0 ? row : undefined;
-      });
-      expect(delivery.last_error).toMatch(/https|private/);
+      for (const endpoint of endpoints) {
+        const delivery = await until('the attempt to be recorded', async () => {
+          const row = await strict.db
+            .selectFrom('webhook_deliveries')
+            .selectAll()
+            .where('endpoint_id', '=', endpoint.id)
+            .executeTakeFirst();
+          return row && row.attempts > 0 ? row : undefined;
+        });
+        expect(delivery.last_error, endpoint.url).toMatch(endpoint.url === target.url ? /https|private/ : /private address/);
+      }
       expect(target.requests).toHaveLength(0);
     } finally {
       await worker.stop(0);
