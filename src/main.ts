@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from './config.ts';
 import type { Infrastructure } from './infrastructure.ts';
 import type { Logger } from './logger.ts';
@@ -282,10 +282,23 @@ program
   .description('receive, verify and print webhook deliveries (answers 200 to each one that verifies)')
   .option('--port <n>', 'port to listen on (0: any free one)', parsePort, 4100)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--secret <secret>', "the endpoint's signing secret, to verify each delivery")
-  .action(async (options: { port: number; host: string; secret?: string }) => {
-    const { listenForWebhooks } = await import('./cli/webhooks-listen.ts');
-    const server = await listenForWebhooks(options, (line) => process.stdout.write(`${line}\n`));
+  .option('--secret-stdin', "read the endpoint's signing secret from stdin (else $FRAMEWRIGHT_WEBHOOK_SECRET), to verify each delivery")
+  // Removed, not deprecated: by the time a warning printed, the secret would already be in `ps` and the shell history.
+  .addOption(new Option('--secret <secret>').hideHelp())
+  .action(async (options: { port: number; host: string; secretStdin?: boolean; secret?: string }) => {
+    const { listenForWebhooks, ListenerSecretError, readListenerSecret, SECRET_ENV } = await import('./cli/webhooks-listen.ts');
+    if (options.secret !== undefined) {
+      process.stderr.write(
+        `framewright: --secret is no longer accepted (the command line shows in ps and the shell history): set ${SECRET_ENV} or pipe the secret to --secret-stdin\n`,
+      );
+      process.exit(EXIT_USAGE);
+    }
+    const secret = await readListenerSecret(options.secretStdin ?? false, process.env, process.stdin).catch((error: unknown) => {
+      if (!(error instanceof ListenerSecretError)) throw error;
+      process.stderr.write(`framewright: ${error.message}\n`);
+      process.exit(EXIT_USAGE);
+    });
+    const server = await listenForWebhooks({ port: options.port, host: options.host, secret }, (line) => process.stdout.write(`${line}\n`));
     const close = () => server.close(() => process.exit(0));
     process.once('SIGINT', close);
     process.once('SIGTERM', close);
