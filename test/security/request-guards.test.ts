@@ -138,12 +138,13 @@ describe('concurrent large bodies (uploads)', () => {
     const first = startHeldPost(app.url, { authorization }, 5 * 1024 * 1024);
     try {
       // The server may not have the first request's headers yet: a second one admitted instead is dropped and retried.
+      // An answer within 3 s: on a machine busy with other test files, 0.5 s was sometimes too short for the 503 itself.
       let second = { status: 0, body: '' };
-      for (let attempt = 0; attempt < 20 && second.status !== 503; attempt += 1) {
+      for (let attempt = 0; attempt < 10 && second.status !== 503; attempt += 1) {
         const next = startHeldPost(app.url, { authorization }, 5 * 1024 * 1024);
         second = await Promise.race([
           next.response,
-          new Promise<typeof second>((resolve) => setTimeout(() => resolve({ status: 0, body: '' }), 500)),
+          new Promise<typeof second>((resolve) => setTimeout(() => resolve({ status: 0, body: '' }), 3000)),
         ]);
         next.abort();
       }
