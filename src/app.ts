@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { GraphQLError } from 'graphql';
-import { createGraphQLError, createYoga, maskError as defaultMaskError } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { Registry } from 'prom-client';
 import type { WebSocketServer } from 'ws';
 import { type limits as contractLimits, defaultHttpSettings, type HttpSettings } from './config.ts';
@@ -13,9 +12,8 @@ import { SubscriptionCounts } from './events/subscription-counts.ts';
 import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { useCompiledQueries } from './graphql/compiled-execution.ts';
 import { schema } from './graphql/schema.ts';
-import { isBackendUnavailable } from './http/backend-unavailable.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
-import { safeMessage, toSafeClientError, useSafeValidationErrors } from './http/client-errors.ts';
+import { toClientError, toYogaLogger, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { useRejectNulBytes } from './http/input-guards.ts';
@@ -23,9 +21,8 @@ import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
-import { type Logger, toYogaLogger } from './logger.ts';
+import type { Logger } from './logger.ts';
 import { followKeyRevocations } from './modules/customers/key-revocations.ts';
-import { AppError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './modules/shared/errors.ts';
 import type { Notifier } from './notifier/index.ts';
 import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
 import { queueStats } from './queue/stats.ts';
@@ -86,8 +83,7 @@ export function buildApp(deps: AppDeps): App {
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
   server.headersTimeout = 20_000;
   server.requestTimeout = 300_000;
-  const toWsError = (error: unknown) => toClientError(error, 'Unexpected error.', false, logger) as GraphQLError;
-  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger, toClientError: toWsError });
+  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger });
 
   return {
     server,
@@ -143,7 +139,7 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
         { feed, connection: socket ?? req ?? request, remoteAddress: req?.socket.remoteAddress },
         viewer,
       ),
-    maskedErrors: { maskError: (error, message, isDev) => toClientError(error, message, isDev, logger) },
+    maskedErrors: { maskError: (error, message) => toClientError(error, logger, message) },
     plugins: [
       useOperationLimits(deps.limits),
       useSafeValidationErrors(),
@@ -170,54 +166,6 @@ async function closeGracefully(server: http.Server, wsServer: WebSocketServer, {
   await closed;
   clearTimeout(timer);
   await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-}
-
-/**
- * The one place where domain errors become GraphQL errors (those a field's union does not already
- * return as data). Anything unexpected is logged here and masked.
- */
-function toClientError(error: unknown, message: string, _isDev: boolean | undefined, logger: Logger): Error {
-  const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
-  const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path, source: error.source, positions: error.positions } : {};
-  if (original instanceof UnauthenticatedError) {
-    return createGraphQLError(original.message, { ...location, extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-  }
-  if (original instanceof ForbiddenError) {
-    return createGraphQLError(original.message, { ...location, extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
-  }
-  if (original instanceof RateLimitedError) {
-    return createGraphQLError(original.message, {
-      ...location,
-      extensions: {
-        code: 'RATE_LIMITED',
-        retryAfterSeconds: original.retryAfterSeconds,
-        http: { status: 429, headers: { 'retry-after': String(original.retryAfterSeconds) } },
-      },
-    });
-  }
-  if (original instanceof AppError) {
-    const extensions: Record<string, unknown> = { code: original.code === 'VALIDATION_ERROR' ? 'BAD_USER_INPUT' : original.code };
-    if (original instanceof ValidationError) extensions['fieldErrors'] = original.fieldErrors;
-    return createGraphQLError(safeMessage(original.message), { ...location, extensions });
-  }
-  // A GraphQLError (a scalar's parse error, say) is meant for the client. Yoga's own check is
-  // instanceof, which misses one made by the other copy of graphql (ESM here, CJS in yoga).
-  if (isGraphQLError(original)) return toSafeClientError(isGraphQLError(error) ? error : original);
-  if (isBackendUnavailable(original)) {
-    logger.warn({ err: original }, 'a backing service is unreachable; answered SERVICE_UNAVAILABLE');
-    return createGraphQLError('The service cannot reach its database or storage right now; try again shortly', {
-      ...location,
-      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
-    });
-  }
-  logger.error({ err: original }, 'unexpected error (masked for the client)');
-  // Never yoga's dev mode (on with NODE_ENV=development): it would send the original message and stack.
-  return defaultMaskError(error, message, false);
-}
-
-/** By name, not instanceof: a bundler or test runner may load two copies of graphql (ESM and CJS). */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && error.name === 'GraphQLError';
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

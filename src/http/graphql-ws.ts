@@ -1,11 +1,12 @@
 import type http from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
+import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GraphQLContext, ServerContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { UnauthenticatedError } from '../modules/shared/errors.ts';
+import { toClientError } from './client-errors.ts';
 import type { ConnectionCaps } from './request-guards.ts';
 import { logBadKey } from './request-guards.ts';
 
@@ -15,8 +16,6 @@ export interface GraphQLWsOptions {
   caps: ConnectionCaps;
   limits: { maxWebSocketMessageBytes: number; subscriptionIdleSeconds: number; subscriptionKeepAliveSeconds: number };
   logger: Logger;
-  /** The app's one mapping of errors for clients. */
-  toClientError: (error: unknown) => GraphQLError;
 }
 
 /**
@@ -24,13 +23,8 @@ export interface GraphQLWsOptions {
  * and context as HTTP). A bad operation is an error for that operation alone: the socket and
  * its other subscriptions go on.
  */
-export function attachGraphQLWs({ server, yoga, caps, limits, logger, toClientError: mapError }: GraphQLWsOptions) {
-  // graphql-ws accepts only errors of its own copy of graphql (instanceof): rebuilt with yoga's, which shares it.
-  const toClientError = (error: unknown): GraphQLError => {
-    const mapped = mapError(error);
-    const { nodes, source, positions, path, extensions } = mapped;
-    return createGraphQLError(mapped.message, { nodes, source, positions, path, extensions });
-  };
+export function attachGraphQLWs({ server, yoga, caps, limits, logger }: GraphQLWsOptions) {
+  const clientError = (error: unknown): GraphQLError => toClientError(error, logger);
   const wsServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -68,16 +62,16 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, toClientEr
           // A syntax error or an oversized operation throws here; uncaught, graphql-ws would close the socket (4500).
           args.document = parse(params.query);
         } catch (error) {
-          return [toClientError(error)];
+          return [clientError(error)];
         }
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors.map((error: GraphQLError) => toClientError(error));
+        if (errors.length) return errors.map((error: GraphQLError) => clientError(error));
         try {
           args.contextValue = await contextFactory();
         } catch (error) {
           // A bad key: an UNAUTHENTICATED error for this operation, as over HTTP, not a dropped socket.
           if (error instanceof UnauthenticatedError) logBadKey(logger, error.message, ctx.extra.request.socket.remoteAddress);
-          return [toClientError(error)];
+          return [clientError(error)];
         }
         return args;
       },
