@@ -87,6 +87,7 @@ const envSchema = z.object({
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
   MAX_PENDING_UPLOADS: integer(1, 100_000, 50),
   API_KEY_CACHE_SECONDS: integer(0, 86_400, 30),
+  MAX_API_KEYS_PER_CUSTOMER: integer(1, 10_000, 20),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100, 8),
   WEBHOOK_RETRY_BASE_SECONDS: integer(0, 86_400, 10),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
@@ -222,6 +223,11 @@ export const limits = Object.freeze({
    * up every request). A revocation reaches every process at once; this bounds a missed one.
    */
   apiKeyCacheSeconds: 30 as number,
+  /**
+   * Live (unrevoked) API keys a customer may hold; past it createApiKey is refused (BAD_REQUEST), so
+   * a leaked key cannot mint keys without bound (MAX_API_KEYS_PER_CUSTOMER).
+   */
+  maxApiKeysPerCustomer: 20 as number,
 });
 
 const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
@@ -289,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
       maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
       apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
+      maxApiKeysPerCustomer: e.MAX_API_KEYS_PER_CUSTOMER,
     }),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
     webhooks: Object.freeze({

@@ -32,7 +32,10 @@ export interface ServiceDeps {
 
 export function createServices({ config, db, storage, logger, clock = () => new Date(), rateLimitStore }: ServiceDeps): Services {
   const credits = new CreditsService(db);
-  const customers = new CustomersService(db, credits, config.adminApiKey, config.limits.apiKeyCacheSeconds);
+  const customers = new CustomersService(db, credits, config.adminApiKey, {
+    keyCacheSeconds: config.limits.apiKeyCacheSeconds,
+    maxLiveKeysPerCustomer: config.limits.maxApiKeysPerCustomer,
+  });
   const uploads = new UploadsService(db, storage, config.limits, clock);
   const webhookConfig = config.webhooks ?? defaultWebhookConfig;
   const webhooks = new WebhooksService({

@@ -4,11 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { limits } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { CreditsService } from '../../src/modules/credits/credits.service.ts';
 import { CustomersService } from '../../src/modules/customers/customers.service.ts';
 import { Storage } from '../../src/storage/s3.ts';
 import { adminQuery, withDatabase } from '../helpers/databases.ts';
+
+const keySettings = { keyCacheSeconds: 0, maxLiveKeysPerCustomer: limits.maxApiKeysPerCustomer };
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/framewright.js');
 
@@ -114,7 +117,7 @@ describe('customer create', () => {
     expect(Object.keys(printed).sort()).toEqual(['apiKey', 'customerId']);
 
     const credits = new CreditsService(db);
-    const customers = new CustomersService(db, credits, undefined);
+    const customers = new CustomersService(db, credits, undefined, keySettings);
     expect(await customers.authenticate(`Bearer ${printed.apiKey}`)).toEqual({
       kind: 'customer',
       customerId: printed.customerId,
@@ -143,7 +146,7 @@ describe('customer create', () => {
     const run = await framewright(['customer', 'create', '--name', 'Zero'], env);
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout) as { customerId: string };
-    expect((await new CustomersService(db, new CreditsService(db), undefined).get(printed.customerId)).credits).toBe(0);
+    expect((await new CustomersService(db, new CreditsService(db), undefined, keySettings).get(printed.customerId)).credits).toBe(0);
   });
 
   test.each([

@@ -14,6 +14,7 @@ describe('the settings of the limits', () => {
       maxConnections: 4096,
       maxConnectionsPerAddress: 256,
       maxConcurrentUploads: 8,
+      maxApiKeysPerCustomer: 20,
     });
     expect(config.http).toEqual({ metricsToken: undefined, corsOrigins: ['*'] });
   });
@@ -29,6 +30,7 @@ describe('the settings of the limits', () => {
       MAX_CONNECTIONS: '100',
       MAX_CONNECTIONS_PER_ADDRESS: '10',
       MAX_CONCURRENT_UPLOADS: '2',
+      MAX_API_KEYS_PER_CUSTOMER: '5',
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
     });
@@ -38,6 +40,7 @@ describe('the settings of the limits', () => {
       maxConnections: 100,
       maxConnectionsPerAddress: 10,
       maxConcurrentUploads: 2,
+      maxApiKeysPerCustomer: 5,
     });
     expect(config.http).toEqual({
       metricsToken: 'a-metrics-token-of-32-characters',
@@ -48,6 +51,7 @@ describe('the settings of the limits', () => {
   test.each([
     ['MAX_QUERY_DEPTH', 'deep'],
     ['MAX_TOKENS', '5'],
+    ['MAX_API_KEYS_PER_CUSTOMER', '0'],
     ['CORS_ORIGINS', 'app.example.com/path'],
     ['METRICS_TOKEN', 'short'],
   ])('a bad %s is one clear error naming it', (name, value) => {

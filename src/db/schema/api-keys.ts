@@ -9,6 +9,8 @@ export interface ApiKeysTable {
   key_prefix: string;
   created_at: ColumnType<Date, Date | undefined, never>;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The customer key this one was minted with; null when the admin key, the CLI or createCustomer made it. */
+  minted_by_key_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -9,6 +9,11 @@ const ApiKeyType = builder.objectRef<ApiKey>('ApiKey').implement({
     prefix: t.exposeString('prefix', { description: "The key's first characters, to recognise it; the key itself is shown only once." }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    mintedByKeyId: t.exposeID('mintedByKeyId', {
+      nullable: true,
+      description:
+        'The key this one was created with (revokeApiKey with cascade follows it); null when the admin key or createCustomer made it.',
+    }),
   }),
 });
 
@@ -36,16 +41,23 @@ const CreateApiKeyPayload = builder.objectRef<{ apiKey: string; key: ApiKey }>('
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreateApiKeyPayload,
-    description: "A new key for the caller's customer (the admin names one); the old keys keep working.",
+    description:
+      "A new key for the caller's customer (the admin names one); the old keys keep working. A customer holds at most MAX_API_KEYS_PER_CUSTOMER live keys (default 20): past it, BAD_REQUEST.",
     args: { customerId: t.arg.id() },
     resolve: (_root, { customerId }, ctx) => ctx.services.customers.createApiKey(ctx.viewer, customerId),
   }),
   revokeApiKey: t.field({
     type: ApiKeyType,
     description: 'The key stops working in every process within 5 seconds; revoking is final.',
-    args: { id: t.arg.id({ required: true }) },
+    args: {
+      id: t.arg.id({ required: true }),
+      cascade: t.arg.boolean({
+        defaultValue: false,
+        description: 'Also revokes every key created with this one, and the keys those created, and so on down.',
+      }),
+    },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'RevokeApiKeyResult' } },
-    resolve: (_root, { id }, ctx) => ctx.services.customers.revokeApiKey(ctx.viewer, id),
+    resolve: (_root, { id, cascade }, ctx) => ctx.services.customers.revokeApiKey(ctx.viewer, id, cascade ?? false),
   }),
 }));
 

@@ -5,7 +5,7 @@ import { finalFlow, type MediaFile, type Workflow } from '../../modules/workflow
 import type { DeletedWorkflow, WorkflowChildren, WorkflowPage } from '../../modules/workflows/workflows.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { CompletionType } from './completion.ts';
+import { CompletionType, type CompletionView } from './completion.ts';
 import { PipelineModeEnum, ProcessingStatusEnum, VisibilityStatusEnum } from './enums.ts';
 import { MediaFileType } from './media-file.ts';
 import { PageInfoType, pageInfoOf } from './page-info.ts';
@@ -41,7 +41,12 @@ export const WorkflowType = builder.objectRef<Workflow>('Workflow').implement({
     completions: t.field({
       type: [CompletionType],
       description: 'One entry per flow of the pipeline, in pipeline order, from creation on.',
-      resolve: (w, _args, ctx) => ctx.loaders.completions.load(w.id),
+      resolve: (w, _args, ctx) => {
+        const completions = ctx.loaders.completions.load(w.id);
+        if (ctx.services.workflows.showsPrivateFields(ctx.viewer, w)) return completions;
+        // What each flow wrote (the cropped original, the upscaled subject...) stays the owner's.
+        return mapMaybePromise(completions, (all) => all.map((completion): CompletionView => ({ ...completion, resultHidden: true })));
+      },
     }),
     result: t.field({
       type: ['String'],

@@ -7,8 +7,17 @@ export interface ApiKey {
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** The customer key this one was minted with; null when the admin key, the CLI or createCustomer made it. */
+  mintedByKeyId: string | null;
 }
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
-  return { id: row.id, customerId: row.customer_id, prefix: row.key_prefix, createdAt: row.created_at, revokedAt: row.revoked_at };
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    prefix: row.key_prefix,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    mintedByKeyId: row.minted_by_key_id,
+  };
 }

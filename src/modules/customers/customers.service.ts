@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { notifyApiKeyRevoked } from '../../queue/channels.ts';
 import { type AuthenticatedViewer, canActFor, requireAdmin, requireAuthenticated, requireCustomer, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
-import { NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
+import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { type ApiKey, toApiKey } from './api-key.ts';
 import { ApiKeyCache, type KnownKey } from './api-key-cache.ts';
@@ -16,23 +16,26 @@ const createCustomerInput = z.object({
   credits: z.number().int().min(0, 'must not be negative').max(1_000_000_000).optional(),
 });
 
+export interface ApiKeySettings {
+  /** How long a looked-up key is trusted without asking the database again (0: never). */
+  keyCacheSeconds: number;
+  /** Live keys a customer may hold (MAX_API_KEYS_PER_CUSTOMER). */
+  maxLiveKeysPerCustomer: number;
+}
+
 export class CustomersService {
   private readonly knownKeys: ApiKeyCache;
 
   private readonly db: Database;
   private readonly credits: CreditsService;
   private readonly adminApiKey: string | undefined;
-  constructor(
-    db: Database,
-    credits: CreditsService,
-    adminApiKey: string | undefined,
-    /** How long a looked-up key is trusted without asking the database again (0: never). */
-    keyCacheSeconds = 0,
-  ) {
+  private readonly maxLiveKeysPerCustomer: number;
+  constructor(db: Database, credits: CreditsService, adminApiKey: string | undefined, settings: ApiKeySettings) {
     this.db = db;
     this.credits = credits;
     this.adminApiKey = adminApiKey;
-    this.knownKeys = new ApiKeyCache(keyCacheSeconds);
+    this.maxLiveKeysPerCustomer = settings.maxLiveKeysPerCustomer;
+    this.knownKeys = new ApiKeyCache(settings.keyCacheSeconds);
   }
 
   /** Resolves the Authorization header. No header is anonymous; a header that matches nothing is an error. */
@@ -85,31 +88,58 @@ export class CustomersService {
     return { customer, apiKey };
   }
 
-  /** A new key for the caller's customer (the admin names one); the old keys keep working. Shown once. */
+  /**
+   * A new key for the caller's customer (the admin names one); the old keys keep working. Shown
+   * once. A customer holds at most maxLiveKeysPerCustomer live keys, so a leaked key cannot mint
+   * without bound; the key a customer key mints is recorded as minted with it, for a cascading
+   * revoke. Creating and revoking a customer's keys queue on its row: a key revoked (or cascaded)
+   * meanwhile can no longer mint, and the count cannot be raced past the cap.
+   */
   async createApiKey(viewer: Viewer, customerId: string | null | undefined): Promise<{ apiKey: string; key: ApiKey }> {
-    const owner = await this.actingCustomerId(requireAuthenticated(viewer), customerId, 'customerId');
+    const caller = requireAuthenticated(viewer);
+    const owner = await this.actingCustomerId(caller, customerId, 'customerId');
+    const mintedBy = caller.kind === 'customer' ? (caller.keyId ?? null) : null;
     const apiKey = generateApiKey();
-    const row = await customers.insertApiKey(this.db, { customer_id: owner, key_hash: hashApiKey(apiKey), key_prefix: keyPrefix(apiKey) });
+    const row = await this.db.transaction().execute(async (trx) => {
+      if (!(await customers.lockCustomerKeys(trx, owner))) throw new NotFoundError('Customer', owner);
+      if (mintedBy && !(await customers.isLiveApiKey(trx, mintedBy))) throw new UnauthenticatedError('The API key is not valid');
+      const live = await customers.countLiveApiKeys(trx, owner);
+      if (live >= this.maxLiveKeysPerCustomer) {
+        throw new BadRequestError(
+          `A customer may hold at most ${this.maxLiveKeysPerCustomer} live API keys and this one holds ${live}; revoke one first`,
+        );
+      }
+      return customers.insertApiKey(trx, {
+        customer_id: owner,
+        key_hash: hashApiKey(apiKey),
+        key_prefix: keyPrefix(apiKey),
+        minted_by_key_id: mintedBy,
+      });
+    });
     return { apiKey, key: toApiKey(row) };
   }
 
   /**
-   * Ends a key: every request with it is refused from now on (this process forgets it at once,
-   * the others when the NOTIFY sent with the revocation arrives), and every process ends its open
-   * subscriptions within seconds (they check their keys). Final.
+   * Ends a key, and with `cascade` every key minted with it, transitively (what a leaked key made
+   * goes with it): every request with them is refused from now on (this process forgets them at
+   * once, the others when the NOTIFY sent for each with the revocation arrives), and every process
+   * ends their open subscriptions within seconds (they check their keys). Final. Returns the key
+   * named.
    */
-  async revokeApiKey(viewer: Viewer, id: string): Promise<ApiKey> {
+  async revokeApiKey(viewer: Viewer, id: string, cascade = false): Promise<ApiKey> {
     const caller = requireAuthenticated(viewer);
     const keyId = assertUuid(id, 'id');
     const row = await customers.findApiKey(this.db, keyId);
     if (!row || !canActFor(caller, row.customer_id)) throw new NotFoundError('ApiKey', id);
-    const revoked = await this.db.transaction().execute(async (trx) => {
-      const updated = await customers.revokeApiKey(trx, keyId, new Date());
-      await notifyApiKeyRevoked(trx, keyId);
-      return updated;
+    const revokedIds = await this.db.transaction().execute(async (trx) => {
+      await customers.lockCustomerKeys(trx, row.customer_id);
+      const ids = await customers.revokeApiKeys(trx, { id: keyId, customerId: row.customer_id }, cascade, new Date());
+      for (const revokedId of ids) await notifyApiKeyRevoked(trx, revokedId);
+      return ids;
     });
-    this.knownKeys.forgetKey(keyId);
-    return toApiKey(revoked);
+    for (const revokedId of revokedIds) this.knownKeys.forgetKey(revokedId);
+    const revoked = await customers.findApiKey(this.db, keyId);
+    return toApiKey(revoked!);
   }
 
   /** The customer's keys, revoked ones included, newest first. */

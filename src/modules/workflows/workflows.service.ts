@@ -467,8 +467,11 @@ export class WorkflowsService {
   }
 
   /**
-   * Who the workflow is for (primaryUserId, often an e-mail), whose it is and its source are the
-   * owner's business: anyone else who may read it (a PUBLIC workflow) sees them as null.
+   * Who the workflow is for (primaryUserId, often an e-mail), whose it is, its source and what each
+   * flow wrote from it (the cropped original at full resolution, the upscaled subject) are the
+   * owner's business: anyone else who may read it (a PUBLIC workflow) sees them as null (the
+   * completions' results as empty), and sees only the final media. Every door that shows a
+   * workflow asks here.
    */
   showsPrivateFields(viewer: Viewer, workflow: Workflow): boolean {
     return canActFor(viewer, workflow.customerId);
