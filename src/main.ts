@@ -110,66 +110,68 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
   const config = await readConfig();
   const logger = await loggerAt(config.logLevel);
   await withInfrastructure(config, logger, async (infra, services) => {
-    // Each stops taking new work at once, then lets what it has in flight finish within the grace period.
-    const drains: Array<() => Promise<void>> = [];
-    // Background sweeps: stopped once the drains are over, before the pool closes under them.
-    const afterDrain: Array<() => Promise<void>> = [];
-    if (roles.worker) {
-      const [{ startJobRunner }, { flows }, { startMaintenance }] = await Promise.all([
-        import('./jobs/runner.ts'),
-        import('./jobs/flows/index.ts'),
-        import('./jobs/maintenance.ts'),
-      ]);
-      const runner = startJobRunner({
-        db: infra.db,
-        databaseUrl: infra.databaseListenUrl,
-        notifier: infra.notifier,
-        storage: infra.storage,
-        credits: services.credits,
-        webhooks: services.webhooks,
-        deliveryConcurrency: config.webhooks.concurrency,
-        allowPrivateWebhookNetworks: config.webhooks.allowPrivateNetworks,
-        flows,
-        logger,
-        concurrency: config.worker.concurrency,
-        leaseSeconds: config.worker.leaseSeconds,
-      });
-      drains.push(() => runner.stop(config.shutdownGraceSeconds * 1000));
-      const maintenance = startMaintenance({
-        uploads: services.uploads,
-        workflows: services.workflows,
-        errorLogs: services.errorLogs,
-        logger,
-      });
-      afterDrain.push(() => maintenance.stop());
-    }
-    if (roles.api) {
-      const { buildApp } = await import('./app.ts');
-      const app = buildApp({
-        services,
-        db: infra.db,
-        storage: infra.storage,
-        logger,
-        limits: config.limits,
-        http: config.http,
-        databaseUrl: infra.databaseListenUrl,
-        notifier: infra.notifier,
-        shutdownGraceMs: config.shutdownGraceSeconds * 1000,
-      });
-      const port = await app.listen(config.port, config.host);
-      drains.push(() => app.stop());
-      logger.info({ port }, 'API listening');
-      const demo = infra.embedded.postgres ? await ensureDemoCustomer(config, services) : undefined;
-      printWelcome(port, demo, infra.embedded, infra.adminApiKeyGenerated ? infra.adminApiKey : undefined);
-    }
+    const worker = roles.worker ? await startWorkerRole(config, infra, services, logger) : undefined;
+    const api = roles.api ? await startApiRole(config, infra, services, logger) : undefined;
     return {
       stop: async () => {
         // The HTTP server and the job runner drain side by side: in sequence, each would wait out its own grace period.
-        await Promise.all(drains.map((drain) => drain()));
-        for (const stop of afterDrain) await stop();
+        await Promise.all([api?.drain(), worker?.drain()]);
+        // Background sweeps stop once the drains are over, before the pool closes under them.
+        await worker?.stopSweeps();
       },
     };
   });
+}
+
+/** The job runner and the maintenance sweeps. drain: stop taking jobs, let running ones finish within the grace period. */
+async function startWorkerRole(config: Config, infra: Infrastructure, services: Services, logger: Logger) {
+  const [{ startJobRunner }, { flows }, { startMaintenance }] = await Promise.all([
+    import('./jobs/runner.ts'),
+    import('./jobs/flows/index.ts'),
+    import('./jobs/maintenance.ts'),
+  ]);
+  const runner = startJobRunner({
+    db: infra.db,
+    databaseUrl: infra.databaseListenUrl,
+    notifier: infra.notifier,
+    storage: infra.storage,
+    credits: services.credits,
+    webhooks: services.webhooks,
+    deliveryConcurrency: config.webhooks.concurrency,
+    allowPrivateWebhookNetworks: config.webhooks.allowPrivateNetworks,
+    flows,
+    logger,
+    concurrency: config.worker.concurrency,
+    leaseSeconds: config.worker.leaseSeconds,
+  });
+  const maintenance = startMaintenance({
+    uploads: services.uploads,
+    workflows: services.workflows,
+    errorLogs: services.errorLogs,
+    logger,
+  });
+  return { drain: () => runner.stop(config.shutdownGraceSeconds * 1000), stopSweeps: () => maintenance.stop() };
+}
+
+/** The HTTP API on its port, and the start banner. drain: stop accepting, let requests in flight finish. */
+async function startApiRole(config: Config, infra: Infrastructure, services: Services, logger: Logger) {
+  const { buildApp } = await import('./app.ts');
+  const app = buildApp({
+    services,
+    db: infra.db,
+    storage: infra.storage,
+    logger,
+    limits: config.limits,
+    http: config.http,
+    databaseUrl: infra.databaseListenUrl,
+    notifier: infra.notifier,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+  });
+  const port = await app.listen(config.port, config.host);
+  logger.info({ port }, 'API listening');
+  const demo = infra.embedded.postgres ? await ensureDemoCustomer(config, services) : undefined;
+  printWelcome(port, demo, infra.embedded, infra.adminApiKeyGenerated ? infra.adminApiKey : undefined);
+  return { drain: () => app.stop() };
 }
 
 /**
