@@ -275,28 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
-    limits: Object.freeze({
-      ...limits,
-      errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
-      errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
-      errorLogRetentionWeeks: e.ERROR_LOG_RETENTION_WEEKS,
-      maxPendingUploads: e.MAX_PENDING_UPLOADS,
-      maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-      maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
-      subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,
-      subscriptionKeepAliveSeconds: e.SUBSCRIPTION_KEEPALIVE_SECONDS,
-      maxQueryDepth: e.MAX_QUERY_DEPTH,
-      maxAliases: e.MAX_ALIASES,
-      maxRootFields: e.MAX_ROOT_FIELDS,
-      maxTokens: e.MAX_TOKENS,
-      maxQueryCost: e.MAX_QUERY_COST,
-      maxWebSocketMessageBytes: e.MAX_WEBSOCKET_MESSAGE_BYTES,
-      maxConnections: e.MAX_CONNECTIONS,
-      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
-      maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
-      apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
-      maxApiKeysPerCustomer: e.MAX_API_KEYS_PER_CUSTOMER,
-    }),
+    limits: limitsFrom(e),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
     webhooks: Object.freeze({
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
@@ -304,5 +283,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
       concurrency: e.WEBHOOK_CONCURRENCY,
     }),
+  });
+}
+
+/** The limits: the contract's defaults with the environment's values over them. */
+function limitsFrom(e: z.infer<typeof envSchema>): Readonly<typeof limits> {
+  return Object.freeze({
+    ...limits,
+    errorLogRatePerSecond: e.ERROR_LOG_RATE_PER_SECOND,
+    errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
+    errorLogRetentionWeeks: e.ERROR_LOG_RETENTION_WEEKS,
+    maxPendingUploads: e.MAX_PENDING_UPLOADS,
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+    subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,
+    subscriptionKeepAliveSeconds: e.SUBSCRIPTION_KEEPALIVE_SECONDS,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxAliases: e.MAX_ALIASES,
+    maxRootFields: e.MAX_ROOT_FIELDS,
+    maxTokens: e.MAX_TOKENS,
+    maxQueryCost: e.MAX_QUERY_COST,
+    maxWebSocketMessageBytes: e.MAX_WEBSOCKET_MESSAGE_BYTES,
+    maxConnections: e.MAX_CONNECTIONS,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    maxConcurrentUploads: e.MAX_CONCURRENT_UPLOADS,
+    apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
+    maxApiKeysPerCustomer: e.MAX_API_KEYS_PER_CUSTOMER,
   });
 }
