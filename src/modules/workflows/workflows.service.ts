@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
-import { type ImageInfo, InvalidImageError, inspectImage } from '../../media/image.ts';
+import { type ImageInfo, InvalidImageError, readImageHeader } from '../../media/image.ts';
 import { notifyWorkflowChanged } from '../../queue/channels.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
@@ -124,6 +124,18 @@ interface CreatePlan {
   model: ModelDefinition;
   aspectRatio: string;
   pipelineMode: PipelineMode;
+  /** The model's price for the pipeline mode. */
+  cost: number;
+}
+
+/** The source's bytes as received (multipart) or read from the bucket (upload), not yet looked at. */
+interface SourceBytes {
+  bytes: Buffer;
+  fileName: string;
+  /** The input field the source came in, for errors about it. */
+  field: 'input.source' | 'input.uploadId';
+  uploadId?: string;
+  uploadKey?: string;
 }
 
 /** The source once stored under the new workflow's prefix. */
@@ -172,6 +184,7 @@ function validateCreate(input: CreateWorkflowInput): CreatePlan {
     model,
     aspectRatio,
     pipelineMode,
+    cost: model.creditCost[pipelineMode],
   };
 }
 
@@ -194,48 +207,60 @@ export class WorkflowsService {
   }
 
   /**
-   * Validates everything, stores the source, then in one transaction claims the idempotency key,
-   * reserves the credits and inserts the workflow, its completions and its job. Any failure
-   * removes the stored source, so a rejected request leaves no row, object or charge behind.
+   * Refuses first what costs nothing to know: the fields, a replayed idempotency key, a balance
+   * below the run's cost. Only then reads the source and its header (never its pixels: the worker
+   * decodes them), stores it, and in one transaction claims the idempotency key, reserves the
+   * credits and inserts the workflow, its completions and its job. Any failure removes the stored
+   * source, so a rejected request leaves no row, object or charge behind.
    */
   async create(viewer: Viewer, input: CreateWorkflowInput): Promise<Workflow> {
-    const customerId = await this.deps.customers.actingCustomerId(requireAuthenticated(viewer), input.customerId, 'input.customerId');
+    const caller = requireAuthenticated(viewer);
+    const customerId = await this.deps.customers.actingCustomerId(caller, input.customerId, 'input.customerId');
     const plan = validateCreate(input);
     if (plan.idempotencyKey) {
       // The common replay is answered before any upload work; the race is settled in the transaction.
       const existing = await workflows.findFreshIdempotentWorkflowId(this.deps.db, customerId, plan.idempotencyKey, this.deps.clock());
       if (existing) return this.getOwned(existing);
     }
-    const source = await this.storeSource(customerId, input, randomUUID());
+    await this.deps.credits.ensureCovered(customerId, plan.cost);
+    const source = await this.readSource(customerId, input);
+    return this.createFromSource(customerId, plan, source);
+  }
+
+  /** Checks the source's header, stores the source under a new workflow and commits the run. */
+  private async createFromSource(customerId: string, plan: CreatePlan, source: SourceBytes): Promise<Workflow> {
+    const stored = await this.storeSource(source, await this.inspectSource(source), randomUUID());
     let outcome: { created: Workflow } | { replayOf: string };
     try {
-      outcome = await this.deps.db.transaction().execute((trx) => this.insertRun(trx, customerId, plan, source));
+      outcome = await this.deps.db.transaction().execute((trx) => this.insertRun(trx, customerId, plan, stored));
     } catch (error) {
-      await this.removeQuietly(source.key);
+      await this.removeQuietly(stored.key);
       throw error;
     }
     if ('replayOf' in outcome) {
-      await this.removeQuietly(source.key);
+      await this.removeQuietly(stored.key);
       return this.getOwned(outcome.replayOf);
     }
     // The upload's bytes now live under the workflow's prefix.
-    if (source.uploadKey) await this.removeQuietly(source.uploadKey);
+    if (stored.uploadKey) await this.removeQuietly(stored.uploadKey);
     const { model, pipelineMode, aspectRatio } = plan;
-    this.deps.logger.info({ workflowId: source.workflowId, customerId, model: model.id, pipelineMode, aspectRatio }, 'workflow created');
+    this.deps.logger.info({ workflowId: stored.workflowId, customerId, model: model.id, pipelineMode, aspectRatio }, 'workflow created');
     return outcome.created;
   }
 
-  /** Reads the source (multipart file or upload), checks it is an image within limits, and stores it under the new workflow. */
-  private async storeSource(customerId: string, input: CreateWorkflowInput, workflowId: string): Promise<StoredSource> {
-    const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
-    let image: ImageInfo;
+  /** The source's header, checked against what the pipeline can take; a refusal names the source's field. */
+  private async inspectSource(source: SourceBytes): Promise<ImageInfo> {
     try {
-      image = await inspectImage(bytes, this.deps.limits.maxSourcePixels);
+      return await readImageHeader(source.bytes, this.deps.limits.maxSourcePixels);
     } catch (error) {
-      if (error instanceof InvalidImageError)
-        throw ValidationError.field(input.source ? 'input.source' : 'input.uploadId', `file ${error.message}`);
+      if (error instanceof InvalidImageError) throw ValidationError.field(source.field, `file ${error.message}`);
       throw error;
     }
+  }
+
+  /** Stores the checked source under the new workflow's prefix. */
+  private async storeSource(source: SourceBytes, image: ImageInfo, workflowId: string): Promise<StoredSource> {
+    const { bytes, fileName, uploadId, uploadKey } = source;
     const key = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
     // Noted first: should this process die before the workflow's row commits, the sweep removes the object.
     await workflows.markObjectPending(this.deps.db, key);
@@ -256,7 +281,7 @@ export class WorkflowsService {
       const claim = await workflows.claimIdempotencyKey(trx, customerId, plan.idempotencyKey, workflowId, now);
       if (!claim.won) return { replayOf: claim.workflowId };
     }
-    const cost = plan.model.creditCost[plan.pipelineMode];
+    const { cost } = plan;
     await this.deps.credits.reserve(trx, customerId, cost, workflowId);
     if (source.uploadId) await this.deps.uploads.consume(trx, source.uploadId, 'input.uploadId');
     const row = await workflows.insertWorkflow(trx, {
@@ -527,20 +552,18 @@ export class WorkflowsService {
     return row;
   }
 
-  private async readSource(
-    customerId: string,
-    input: CreateWorkflowInput,
-  ): Promise<{ bytes: Buffer; fileName: string; uploadId?: string; uploadKey?: string }> {
+  /** The source's bytes: the multipart file within the size limit, or the caller's unused upload. */
+  private async readSource(customerId: string, input: CreateWorkflowInput): Promise<SourceBytes> {
     const { maxSourceBytes } = this.deps.limits;
     if (input.source) {
       if (input.source.size > maxSourceBytes) {
         throw ValidationError.field('input.source', `file is ${input.source.size} bytes; the limit is ${maxSourceBytes} bytes (25 MB)`);
       }
       if (input.source.size === 0) throw ValidationError.field('input.source', 'file is empty');
-      return { bytes: Buffer.from(await input.source.arrayBuffer()), fileName: input.source.name };
+      return { bytes: Buffer.from(await input.source.arrayBuffer()), fileName: input.source.name, field: 'input.source' };
     }
     const { upload, bytes } = await this.deps.uploads.fetchForUse(customerId, input.uploadId!, 'input.uploadId');
-    return { bytes, fileName: upload.filename, uploadId: upload.id, uploadKey: upload.key };
+    return { bytes, fileName: upload.filename, field: 'input.uploadId', uploadId: upload.id, uploadKey: upload.key };
   }
 
   /**
