@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
-import { type ImageInfo, InvalidImageError, readImageHeader } from '../../media/image.ts';
+import { type ImageInfo, InvalidImageError } from '../../media/image.ts';
 import { notifyWorkflowChanged } from '../../queue/channels.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
-import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
+import { type AuthenticatedViewer, canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { findModel, type ModelDefinition } from '../models/models.ts';
@@ -16,6 +16,7 @@ import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
+import type { SourceInspections } from './source-inspections.ts';
 import {
   type Completion,
   type MediaFile,
@@ -195,8 +196,10 @@ export interface WorkflowsServiceDeps {
   customers: CustomersService;
   uploads: UploadsService;
   webhooks: WebhooksService;
+  /** Reads source images' headers under a per-key rate and a per-process concurrency cap. */
+  sourceInspections: SourceInspections;
   logger: Logger;
-  limits: { maxSourceBytes: number; maxSourcePixels: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
+  limits: { maxSourceBytes: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
   clock: () => Date;
 }
 
@@ -208,10 +211,11 @@ export class WorkflowsService {
 
   /**
    * Refuses first what costs nothing to know: the fields, a replayed idempotency key, a balance
-   * below the run's cost. Only then reads the source and its header (never its pixels: the worker
-   * decodes them), stores it, and in one transaction claims the idempotency key, reserves the
-   * credits and inserts the workflow, its completions and its job. Any failure removes the stored
-   * source, so a rejected request leaves no row, object or charge behind.
+   * below the run's cost, a caller past its inspection rate. Only then reads the source and its
+   * header (never its pixels: the worker decodes them), stores it, and in one transaction claims
+   * the idempotency key, reserves the credits and inserts the workflow, its completions and its
+   * job. Any failure removes the stored source, so a rejected request leaves no row, object or
+   * charge behind.
    */
   async create(viewer: Viewer, input: CreateWorkflowInput): Promise<Workflow> {
     const caller = requireAuthenticated(viewer);
@@ -223,6 +227,7 @@ export class WorkflowsService {
       if (existing) return this.getOwned(existing);
     }
     await this.deps.credits.ensureCovered(customerId, plan.cost);
+    await this.deps.sourceInspections.admit(inspectionRateKey(caller));
     const source = await this.readSource(customerId, input);
     return this.createFromSource(customerId, plan, source);
   }
@@ -251,7 +256,7 @@ export class WorkflowsService {
   /** The source's header, checked against what the pipeline can take; a refusal names the source's field. */
   private async inspectSource(source: SourceBytes): Promise<ImageInfo> {
     try {
-      return await readImageHeader(source.bytes, this.deps.limits.maxSourcePixels);
+      return await this.deps.sourceInspections.inspect(source.bytes);
     } catch (error) {
       if (error instanceof InvalidImageError) throw ValidationError.field(source.field, `file ${error.message}`);
       throw error;
@@ -588,6 +593,11 @@ export class WorkflowsService {
       this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
     }
   }
+}
+
+/** Whose inspection rate a call spends: its customer's (all of its keys together), or the admin key's. */
+function inspectionRateKey(caller: AuthenticatedViewer): string {
+  return caller.kind === 'admin' ? 'admin' : `customer:${caller.customerId}`;
 }
 
 function toChildren(tree: workflows.WorkflowTree): WorkflowChildren {
