@@ -178,6 +178,8 @@ export const limits = Object.freeze({
   uploadUrlSeconds: 3600,
   /** Uploads a customer may hold unused with a live URL; past it createUpload is RATE_LIMITED (MAX_PENDING_UPLOADS). */
   maxPendingUploads: 50 as number,
+  /** createWorkflow calls that fail after reading an upload's bytes; past it the upload is refused (create a new one). */
+  maxUploadFailedAttempts: 5,
   /**
    * createWorkflow sources read and inspected per second per API key, across every API process;
    * past it createWorkflow is RATE_LIMITED (SOURCE_INSPECTIONS_PER_SECOND).

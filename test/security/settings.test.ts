@@ -50,6 +50,7 @@ describe('the settings of the limits', () => {
       sourceInspectionsPerSecond: 50,
       maxConcurrentInspections: 2,
       maxQueuedInspections: 64,
+      maxUploadFailedAttempts: 5,
     });
     const config = loadConfig({ SOURCE_INSPECTIONS_PER_SECOND: '5', MAX_CONCURRENT_INSPECTIONS: '1' });
     expect(config.limits).toMatchObject({ sourceInspectionsPerSecond: 5, maxConcurrentInspections: 1 });

@@ -11,7 +11,7 @@ import { type AuthenticatedViewer, canActFor, requireAuthenticated, type Viewer 
 import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { findModel, type ModelDefinition } from '../models/models.ts';
-import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
+import { AppError, BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
@@ -215,7 +215,7 @@ export class WorkflowsService {
    * header (never its pixels: the worker decodes them), stores it, and in one transaction claims
    * the idempotency key, reserves the credits and inserts the workflow, its completions and its
    * job. Any failure removes the stored source, so a rejected request leaves no row, object or
-   * charge behind.
+   * charge behind; one that read an upload counts against that upload.
    */
   async create(viewer: Viewer, input: CreateWorkflowInput): Promise<Workflow> {
     const caller = requireAuthenticated(viewer);
@@ -229,7 +229,13 @@ export class WorkflowsService {
     await this.deps.credits.ensureCovered(customerId, plan.cost);
     await this.deps.sourceInspections.admit(inspectionRateKey(caller));
     const source = await this.readSource(customerId, input);
-    return this.createFromSource(customerId, plan, source);
+    try {
+      return await this.createFromSource(customerId, plan, source);
+    } catch (error) {
+      // The caller's own failures (the image, the balance), not a busy server or an outage.
+      if (source.uploadId && error instanceof AppError) await this.recordFailedUpload(source.uploadId);
+      throw error;
+    }
   }
 
   /** Checks the source's header, stores the source under a new workflow and commits the run. */
@@ -271,6 +277,15 @@ export class WorkflowsService {
     await workflows.markObjectPending(this.deps.db, key);
     await this.deps.storage.put(key, bytes, image.contentType);
     return { workflowId, key, uploadId, uploadKey, size: bytes.byteLength, image };
+  }
+
+  /** Counted without hiding the request's own error: a failure to count is only logged. */
+  private async recordFailedUpload(uploadId: string): Promise<void> {
+    try {
+      await this.deps.uploads.recordFailedUse(uploadId);
+    } catch (error) {
+      this.deps.logger.error({ err: error, uploadId }, 'could not count a failed use of an upload');
+    }
   }
 
   /** The rows of a new run, in the caller's transaction; or the workflow that already holds the idempotency key. */
