@@ -181,8 +181,8 @@ export const limits = Object.freeze({
   /** createWorkflow calls that fail after reading an upload's bytes; past it the upload is refused (create a new one). */
   maxUploadFailedAttempts: 5,
   /**
-   * createWorkflow sources read and inspected per second per API key, across every API process;
-   * past it createWorkflow is RATE_LIMITED (SOURCE_INSPECTIONS_PER_SECOND).
+   * createWorkflow sources read and inspected per second per customer (its keys together), across
+   * every API process; past it createWorkflow is RATE_LIMITED (SOURCE_INSPECTIONS_PER_SECOND).
    */
   sourceInspectionsPerSecond: 50 as number,
   /**

@@ -11,9 +11,9 @@ export interface SourceInspectionLimits {
 }
 
 /**
- * How createWorkflow looks at a source image, under two limits. Per API key, a rate, taken before
- * the source is read (an upload is up to 25 MB from the bucket): one key cannot keep a process
- * reading and inspecting for everyone else. Per process, a concurrency cap: sharp runs on libuv's
+ * How createWorkflow looks at a source image, under two limits. Per customer (its keys together,
+ * as logError counts), a rate, taken before the source is read (an upload is up to 25 MB from the
+ * bucket): one customer cannot keep a process reading and inspecting for everyone else. Per process, a concurrency cap: sharp runs on libuv's
  * thread pool (4 threads), which file reads and the S3 client's DNS lookups share, so inspections
  * never hold more than `maxConcurrentInspections` of its threads.
  *
