@@ -86,6 +86,8 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000, 256),
   MAX_CONCURRENT_UPLOADS: integer(1, 10_000, 8),
   MAX_PENDING_UPLOADS: integer(1, 100_000, 50),
+  SOURCE_INSPECTIONS_PER_SECOND: integer(1, 1_000_000, 50),
+  MAX_CONCURRENT_INSPECTIONS: integer(1, 64, 2),
   API_KEY_CACHE_SECONDS: integer(0, 86_400, 30),
   MAX_API_KEYS_PER_CUSTOMER: integer(1, 10_000, 20),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100, 8),
@@ -177,6 +179,20 @@ export const limits = Object.freeze({
   uploadUrlSeconds: 3600,
   /** Uploads a customer may hold unused with a live URL; past it createUpload is RATE_LIMITED (MAX_PENDING_UPLOADS). */
   maxPendingUploads: 50 as number,
+  /** createWorkflow calls that fail after reading an upload's bytes; past it the upload is refused (create a new one). */
+  maxUploadFailedAttempts: 5,
+  /**
+   * createWorkflow sources read and inspected per second per customer (its keys together), across
+   * every API process; past it createWorkflow is RATE_LIMITED (SOURCE_INSPECTIONS_PER_SECOND).
+   */
+  sourceInspectionsPerSecond: 50 as number,
+  /**
+   * Image headers read at once in this process (MAX_CONCURRENT_INSPECTIONS): sharp works on
+   * libuv's 4 threads, which file reads and DNS lookups share; 2 leaves them at least 2.
+   */
+  maxConcurrentInspections: 2 as number,
+  /** Inspections that may wait for a slot; past it createWorkflow is RATE_LIMITED at once. */
+  maxQueuedInspections: 64,
   maxSignedUrlSeconds: 7 * 24 * 3600,
   maxPageSize: 100,
   defaultPageSize: 20,
@@ -236,20 +252,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The environment checked against the schema; the first bad setting is one ConfigError naming it. */
+function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  // Secrets are never echoed: this line ends up in terminals and log collectors.
+  const value = SECRET_SETTINGS.has(name) ? 'a value not shown' : JSON.stringify(env[name]?.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
+  const shown = env[name] === undefined ? '' : ` (got ${value})`;
+  throw new ConfigError(`${name} ${issue.message}${shown}`);
+}
+
 /** Reads and validates the environment once; nothing else reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    // Secrets are never echoed: this line ends up in terminals and log collectors.
-    const value = SECRET_SETTINGS.has(name)
-      ? 'a value not shown'
-      : JSON.stringify(env[name]?.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
-    const shown = env[name] === undefined ? '' : ` (got ${value})`;
-    throw new ConfigError(`${name} ${issue.message}${shown}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(env);
   if (e.NOTIFIER === 'redis' && !e.REDIS_URL) throw new ConfigError('NOTIFIER=redis needs REDIS_URL (such as redis://127.0.0.1:6379)');
   if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
     throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
@@ -294,6 +311,8 @@ function limitsFrom(e: z.infer<typeof envSchema>): Readonly<typeof limits> {
     errorLogMaxFileBytes: e.ERROR_LOG_MAX_FILE_BYTES,
     errorLogRetentionWeeks: e.ERROR_LOG_RETENTION_WEEKS,
     maxPendingUploads: e.MAX_PENDING_UPLOADS,
+    sourceInspectionsPerSecond: e.SOURCE_INSPECTIONS_PER_SECOND,
+    maxConcurrentInspections: e.MAX_CONCURRENT_INSPECTIONS,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
     subscriptionIdleSeconds: e.SUBSCRIPTION_IDLE_SECONDS,

@@ -4,9 +4,10 @@ import type { Logger } from './logger.ts';
 import { CreditsService } from './modules/credits/credits.service.ts';
 import { CustomersService } from './modules/customers/customers.service.ts';
 import { ErrorLogsService } from './modules/error-logs/error-logs.service.ts';
-import { type RateLimitStore, sharedRateLimiter } from './modules/shared/key-rate-limiter.ts';
+import { inProcessRateLimiter, type KeyRateLimiter, type RateLimitStore, sharedRateLimiter } from './modules/shared/key-rate-limiter.ts';
 import { UploadsService } from './modules/uploads/uploads.service.ts';
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { SourceInspections } from './modules/workflows/source-inspections.ts';
 import { WorkflowsService } from './modules/workflows/workflows.service.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -52,7 +53,27 @@ export function createServices({ config, db, storage, logger, clock = () => new 
       defaultPageSize: config.limits.defaultPageSize,
     },
   });
-  const workflows = new WorkflowsService({ db, storage, credits, customers, uploads, webhooks, logger, limits: config.limits, clock });
+  const inspectionRate: KeyRateLimiter = rateLimitStore
+    ? sharedRateLimiter(rateLimitStore, {
+        keyPrefix: 'sourceInspection',
+        points: config.limits.sourceInspectionsPerSecond,
+        durationSeconds: 1,
+        logger,
+      })
+    : inProcessRateLimiter(config.limits.sourceInspectionsPerSecond, () => clock().getTime());
+  const sourceInspections = new SourceInspections(inspectionRate, config.limits);
+  const workflows = new WorkflowsService({
+    db,
+    storage,
+    credits,
+    customers,
+    uploads,
+    webhooks,
+    sourceInspections,
+    logger,
+    limits: config.limits,
+    clock,
+  });
   const rateLimiter =
     rateLimitStore &&
     sharedRateLimiter(rateLimitStore, { keyPrefix: 'logError', points: config.limits.errorLogRatePerSecond, durationSeconds: 1, logger });

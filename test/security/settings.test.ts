@@ -48,6 +48,18 @@ describe('the settings of the limits', () => {
     });
   });
 
+  test("createWorkflow's source inspections: a rate per key and a cap per process, with defaults", () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      sourceInspectionsPerSecond: 50,
+      maxConcurrentInspections: 2,
+      maxQueuedInspections: 64,
+      maxUploadFailedAttempts: 5,
+    });
+    const config = loadConfig({ SOURCE_INSPECTIONS_PER_SECOND: '5', MAX_CONCURRENT_INSPECTIONS: '1' });
+    expect(config.limits).toMatchObject({ sourceInspectionsPerSecond: 5, maxConcurrentInspections: 1 });
+    expect(() => loadConfig({ MAX_CONCURRENT_INSPECTIONS: '0' })).toThrow(/^MAX_CONCURRENT_INSPECTIONS must be at least 1/);
+  });
+
   test.each([
     ['MAX_QUERY_DEPTH', 'deep'],
     ['MAX_TOKENS', '5'],

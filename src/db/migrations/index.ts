@@ -4,6 +4,7 @@ import * as errorLogs from './20261129T1100-error-logs.ts';
 import * as pendingObjects from './20261130T0900-pending-objects.ts';
 import * as webhooks from './20261130T1000-webhooks.ts';
 import * as scaleOut from './20261130T1130-scale-out.ts';
+import * as uploadFailedAttempts from './20261201T0900-upload-failed-attempts.ts';
 import * as apiKeyMintedBy from './20261201T1200-api-key-minted-by.ts';
 
 /** Explicit and ordered: a migration that is not listed here does not run. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '20261130T0900-pending-objects': pendingObjects,
   '20261130T1000-webhooks': webhooks,
   '20261130T1130-scale-out': scaleOut,
+  '20261201T0900-upload-failed-attempts': uploadFailedAttempts,
   '20261201T1200-api-key-minted-by': apiKeyMintedBy,
 };

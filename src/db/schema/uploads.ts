@@ -10,6 +10,8 @@ export interface UploadsTable {
   expires_at: Date;
   /** Set when a workflow took the upload; an upload is used once. */
   consumed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** createWorkflow calls that read the upload and failed; past a few it is refused. */
+  failed_attempts: ColumnType<number, number | undefined, number>;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 

@@ -11,6 +11,17 @@ export class CreditsService {
     this.db = db;
   }
 
+  /**
+   * Refuses a run the balance cannot cover, before any work on its input: an early answer only,
+   * without a lock. `reserve`, in the run's transaction, is what decides under concurrency.
+   */
+  async ensureCovered(customerId: string, amount: number): Promise<void> {
+    if (amount === 0) return;
+    const available = await credits.balance(this.db, customerId);
+    if (available === undefined) throw new NotFoundError('Customer', customerId);
+    if (available < amount) throw new InsufficientCreditError(amount, available);
+  }
+
   /** Takes a run's cost inside the caller's transaction, with its ledger entry. */
   async reserve(trx: Trx, customerId: string, amount: number, workflowId: string): Promise<void> {
     if (amount === 0) return;

@@ -21,6 +21,16 @@ export async function consumeUpload(trx: Trx, id: string, now: Date): Promise<bo
   return row !== undefined;
 }
 
+/** Counts a createWorkflow that read the unused upload and failed; a used one is left as it is. */
+export async function addFailedAttempt(db: Executor, id: string): Promise<void> {
+  await db
+    .updateTable('uploads')
+    .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .execute();
+}
+
 /** Unused uploads whose URL expired before one time, used ones before another, oldest first. */
 export function findSweepable(
   db: Executor,

@@ -30,17 +30,19 @@ export function safeFileName(name: string, fallback: string): string {
   return cleaned.length > 0 ? cleaned : fallback;
 }
 
+export interface UploadLimits {
+  maxSourceBytes: number;
+  uploadUrlSeconds: number;
+  maxPendingUploads: number;
+  maxUploadFailedAttempts: number;
+}
+
 export class UploadsService {
   private readonly db: Database;
   private readonly storage: Storage;
-  private readonly limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number };
+  private readonly limits: UploadLimits;
   private readonly clock: () => Date;
-  constructor(
-    db: Database,
-    storage: Storage,
-    limits: { maxSourceBytes: number; uploadUrlSeconds: number; maxPendingUploads: number },
-    clock: () => Date,
-  ) {
+  constructor(db: Database, storage: Storage, limits: UploadLimits, clock: () => Date) {
     this.db = db;
     this.storage = storage;
     this.limits = limits;
@@ -80,14 +82,22 @@ export class UploadsService {
   }
 
   /**
-   * Checks an upload before a workflow uses it: the caller's, unused, sent, of the announced size.
-   * Returns its bytes; the image itself is checked by the caller.
+   * Checks an upload before a workflow uses it: the caller's, unused, not refused too often, sent,
+   * of the announced size. Returns its bytes; the image itself is checked by the caller, who
+   * reports a failure with `recordFailedUse`.
    */
   async fetchForUse(customerId: string, uploadId: string, field: string): Promise<{ upload: UploadRow; bytes: Buffer }> {
     const id = assertUuid(uploadId, field);
     const upload = await uploads.findUpload(this.db, id);
     if (!upload || upload.customer_id !== customerId) throw new NotFoundError('Upload', uploadId);
     if (upload.consumed_at) throw ValidationError.field(field, 'was already used by another workflow; create a new upload');
+    const { maxUploadFailedAttempts } = this.limits;
+    if (upload.failed_attempts >= maxUploadFailedAttempts) {
+      throw ValidationError.field(
+        field,
+        `was refused by createWorkflow ${upload.failed_attempts} times (at most ${maxUploadFailedAttempts}); create a new upload`,
+      );
+    }
     const object = await this.storage.head(upload.key);
     if (!object) throw ValidationError.field(field, 'has no file yet: PUT the bytes to the upload URL first');
     if (object.size !== upload.size) {
@@ -132,6 +142,14 @@ export class UploadsService {
       if (await uploads.deleteUpload(this.db, upload.id, upload.consumed_at !== null)) removed += 1;
     }
     return removed;
+  }
+
+  /**
+   * A createWorkflow read the upload's bytes and then failed: counted, so the same upload cannot be
+   * read and refused without end (fetchForUse refuses it after maxUploadFailedAttempts).
+   */
+  async recordFailedUse(uploadId: string): Promise<void> {
+    await uploads.addFailedAttempt(this.db, uploadId);
   }
 
   /** Marks the upload used inside the workflow's transaction; a second use of it fails. */

@@ -3,19 +3,20 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
-import { type ImageInfo, InvalidImageError, inspectImage } from '../../media/image.ts';
+import { type ImageInfo, InvalidImageError } from '../../media/image.ts';
 import { notifyWorkflowChanged } from '../../queue/channels.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
-import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
+import { type AuthenticatedViewer, canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { findModel, type ModelDefinition } from '../models/models.ts';
-import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
+import { AppError, BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { safeFileName, type UploadsService } from '../uploads/uploads.service.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
+import type { SourceInspections } from './source-inspections.ts';
 import {
   type Completion,
   type MediaFile,
@@ -124,6 +125,18 @@ interface CreatePlan {
   model: ModelDefinition;
   aspectRatio: string;
   pipelineMode: PipelineMode;
+  /** The model's price for the pipeline mode. */
+  cost: number;
+}
+
+/** The source's bytes as received (multipart) or read from the bucket (upload), not yet looked at. */
+interface SourceBytes {
+  bytes: Buffer;
+  fileName: string;
+  /** The input field the source came in, for errors about it. */
+  field: 'input.source' | 'input.uploadId';
+  uploadId?: string;
+  uploadKey?: string;
 }
 
 /** The source once stored under the new workflow's prefix. */
@@ -172,6 +185,7 @@ function validateCreate(input: CreateWorkflowInput): CreatePlan {
     model,
     aspectRatio,
     pipelineMode,
+    cost: model.creditCost[pipelineMode],
   };
 }
 
@@ -182,8 +196,10 @@ export interface WorkflowsServiceDeps {
   customers: CustomersService;
   uploads: UploadsService;
   webhooks: WebhooksService;
+  /** Reads source images' headers under a per-key rate and a per-process concurrency cap. */
+  sourceInspections: SourceInspections;
   logger: Logger;
-  limits: { maxSourceBytes: number; maxSourcePixels: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
+  limits: { maxSourceBytes: number; maxPageSize: number; defaultPageSize: number; maxSignedUrlSeconds: number };
   clock: () => Date;
 }
 
@@ -194,53 +210,82 @@ export class WorkflowsService {
   }
 
   /**
-   * Validates everything, stores the source, then in one transaction claims the idempotency key,
-   * reserves the credits and inserts the workflow, its completions and its job. Any failure
-   * removes the stored source, so a rejected request leaves no row, object or charge behind.
+   * Refuses first what costs nothing to know: the fields, a replayed idempotency key, a balance
+   * below the run's cost, a caller past its inspection rate. Only then reads the source and its
+   * header (never its pixels: the worker decodes them), stores it, and in one transaction claims
+   * the idempotency key, reserves the credits and inserts the workflow, its completions and its
+   * job. Any failure removes the stored source, so a rejected request leaves no row, object or
+   * charge behind; one that read an upload counts against that upload.
    */
   async create(viewer: Viewer, input: CreateWorkflowInput): Promise<Workflow> {
-    const customerId = await this.deps.customers.actingCustomerId(requireAuthenticated(viewer), input.customerId, 'input.customerId');
+    const caller = requireAuthenticated(viewer);
+    const customerId = await this.deps.customers.actingCustomerId(caller, input.customerId, 'input.customerId');
     const plan = validateCreate(input);
     if (plan.idempotencyKey) {
       // The common replay is answered before any upload work; the race is settled in the transaction.
       const existing = await workflows.findFreshIdempotentWorkflowId(this.deps.db, customerId, plan.idempotencyKey, this.deps.clock());
       if (existing) return this.getOwned(existing);
     }
-    const source = await this.storeSource(customerId, input, randomUUID());
+    await this.deps.credits.ensureCovered(customerId, plan.cost);
+    await this.deps.sourceInspections.admit(inspectionRateKey(caller));
+    const source = await this.readSource(customerId, input);
+    try {
+      return await this.createFromSource(customerId, plan, source);
+    } catch (error) {
+      // The caller's own failures (the image, the balance), not a busy server or an outage.
+      if (source.uploadId && error instanceof AppError) await this.recordFailedUpload(source.uploadId);
+      throw error;
+    }
+  }
+
+  /** Checks the source's header, stores the source under a new workflow and commits the run. */
+  private async createFromSource(customerId: string, plan: CreatePlan, source: SourceBytes): Promise<Workflow> {
+    const stored = await this.storeSource(source, await this.inspectSource(source), randomUUID());
     let outcome: { created: Workflow } | { replayOf: string };
     try {
-      outcome = await this.deps.db.transaction().execute((trx) => this.insertRun(trx, customerId, plan, source));
+      outcome = await this.deps.db.transaction().execute((trx) => this.insertRun(trx, customerId, plan, stored));
     } catch (error) {
-      await this.removeQuietly(source.key);
+      await this.removeQuietly(stored.key);
       throw error;
     }
     if ('replayOf' in outcome) {
-      await this.removeQuietly(source.key);
+      await this.removeQuietly(stored.key);
       return this.getOwned(outcome.replayOf);
     }
     // The upload's bytes now live under the workflow's prefix.
-    if (source.uploadKey) await this.removeQuietly(source.uploadKey);
+    if (stored.uploadKey) await this.removeQuietly(stored.uploadKey);
     const { model, pipelineMode, aspectRatio } = plan;
-    this.deps.logger.info({ workflowId: source.workflowId, customerId, model: model.id, pipelineMode, aspectRatio }, 'workflow created');
+    this.deps.logger.info({ workflowId: stored.workflowId, customerId, model: model.id, pipelineMode, aspectRatio }, 'workflow created');
     return outcome.created;
   }
 
-  /** Reads the source (multipart file or upload), checks it is an image within limits, and stores it under the new workflow. */
-  private async storeSource(customerId: string, input: CreateWorkflowInput, workflowId: string): Promise<StoredSource> {
-    const { bytes, fileName, uploadId, uploadKey } = await this.readSource(customerId, input);
-    let image: ImageInfo;
+  /** The source's header, checked against what the pipeline can take; a refusal names the source's field. */
+  private async inspectSource(source: SourceBytes): Promise<ImageInfo> {
     try {
-      image = await inspectImage(bytes, this.deps.limits.maxSourcePixels);
+      return await this.deps.sourceInspections.inspect(source.bytes);
     } catch (error) {
-      if (error instanceof InvalidImageError)
-        throw ValidationError.field(input.source ? 'input.source' : 'input.uploadId', `file ${error.message}`);
+      if (error instanceof InvalidImageError) throw ValidationError.field(source.field, `file ${error.message}`);
       throw error;
     }
+  }
+
+  /** Stores the checked source under the new workflow's prefix. */
+  private async storeSource(source: SourceBytes, image: ImageInfo, workflowId: string): Promise<StoredSource> {
+    const { bytes, fileName, uploadId, uploadKey } = source;
     const key = `${workflowPrefix(workflowId)}source/${safeFileName(fileName, `source.${image.extension}`)}`;
     // Noted first: should this process die before the workflow's row commits, the sweep removes the object.
     await workflows.markObjectPending(this.deps.db, key);
     await this.deps.storage.put(key, bytes, image.contentType);
     return { workflowId, key, uploadId, uploadKey, size: bytes.byteLength, image };
+  }
+
+  /** Counted without hiding the request's own error: a failure to count is only logged. */
+  private async recordFailedUpload(uploadId: string): Promise<void> {
+    try {
+      await this.deps.uploads.recordFailedUse(uploadId);
+    } catch (error) {
+      this.deps.logger.error({ err: error, uploadId }, 'could not count a failed use of an upload');
+    }
   }
 
   /** The rows of a new run, in the caller's transaction; or the workflow that already holds the idempotency key. */
@@ -256,7 +301,7 @@ export class WorkflowsService {
       const claim = await workflows.claimIdempotencyKey(trx, customerId, plan.idempotencyKey, workflowId, now);
       if (!claim.won) return { replayOf: claim.workflowId };
     }
-    const cost = plan.model.creditCost[plan.pipelineMode];
+    const { cost } = plan;
     await this.deps.credits.reserve(trx, customerId, cost, workflowId);
     if (source.uploadId) await this.deps.uploads.consume(trx, source.uploadId, 'input.uploadId');
     const row = await workflows.insertWorkflow(trx, {
@@ -530,20 +575,18 @@ export class WorkflowsService {
     return row;
   }
 
-  private async readSource(
-    customerId: string,
-    input: CreateWorkflowInput,
-  ): Promise<{ bytes: Buffer; fileName: string; uploadId?: string; uploadKey?: string }> {
+  /** The source's bytes: the multipart file within the size limit, or the caller's unused upload. */
+  private async readSource(customerId: string, input: CreateWorkflowInput): Promise<SourceBytes> {
     const { maxSourceBytes } = this.deps.limits;
     if (input.source) {
       if (input.source.size > maxSourceBytes) {
         throw ValidationError.field('input.source', `file is ${input.source.size} bytes; the limit is ${maxSourceBytes} bytes (25 MB)`);
       }
       if (input.source.size === 0) throw ValidationError.field('input.source', 'file is empty');
-      return { bytes: Buffer.from(await input.source.arrayBuffer()), fileName: input.source.name };
+      return { bytes: Buffer.from(await input.source.arrayBuffer()), fileName: input.source.name, field: 'input.source' };
     }
     const { upload, bytes } = await this.deps.uploads.fetchForUse(customerId, input.uploadId!, 'input.uploadId');
-    return { bytes, fileName: upload.filename, uploadId: upload.id, uploadKey: upload.key };
+    return { bytes, fileName: upload.filename, field: 'input.uploadId', uploadId: upload.id, uploadKey: upload.key };
   }
 
   /**
@@ -568,6 +611,11 @@ export class WorkflowsService {
       this.deps.logger.error({ err: error, key }, 'could not remove an object after a failed request; remove it by hand');
     }
   }
+}
+
+/** Whose inspection rate a call spends: its customer's (all of its keys together), or the admin key's. */
+function inspectionRateKey(caller: AuthenticatedViewer): string {
+  return caller.kind === 'admin' ? 'admin' : `customer:${caller.customerId}`;
 }
 
 function toChildren(tree: workflows.WorkflowTree): WorkflowChildren {
