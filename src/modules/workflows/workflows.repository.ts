@@ -1,6 +1,7 @@
 import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { type Executor, poolSizeOf, type Trx } from '../../db/database.ts';
+import { ReadBatches } from '../../db/read-batches.ts';
 import type { CompletionRow, NewCompletionRow } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { MediaFileRow, NewMediaFileRow } from '../../db/schema/media-files.ts';
@@ -97,16 +98,20 @@ export interface WorkflowTree {
 /**
  * The workflow with its completions and media: one round trip where three were. Reads of the
  * pool asked for while every read slot is busy go out together, as one statement for all their
- * ids (see ReadSlots); a transaction reads on its own.
+ * ids (see ReadBatches); a transaction reads on its own.
  */
 export async function findWorkflowTree(db: Executor, id: string): Promise<WorkflowTree | undefined> {
   if (db.isTransaction) return (await readTrees(db, [id])).get(id);
   let reads = treeReads.get(db);
   if (!reads) {
-    reads = new ReadSlots(treeReadSlots(db), (ids) => readTrees(db, ids), MAX_IDS_PER_STATEMENT);
+    reads = new ReadBatches({
+      slots: treeReadSlots(db),
+      maxPerStatement: MAX_IDS_PER_STATEMENT,
+      run: (ids) => readTrees(db, [...ids.keys()]),
+    });
     treeReads.set(db, reads);
   }
-  return reads.read(id);
+  return reads.read(id, id);
 }
 
 /** The ids of one batched tree read: bounded, so one statement's answer stays small. */
@@ -138,49 +143,33 @@ type TreeRow = Awaited<ReturnType<ReturnType<typeof treeQuery>['executeTakeFirst
  * it took longer than parsing its answer, so it is compiled once per executor.
  */
 const compiledTreeQueries = new WeakMap<Executor, CompiledQuery<TreeRow>>();
-const treeReads = new WeakMap<Executor, ReadSlots<string, WorkflowTree>>();
-const pageReads = new WeakMap<Executor, ReadSlots<string, WorkflowTree[]>>();
+const treeReads = new WeakMap<Executor, ReadBatches<string, WorkflowTree>>();
+const pageReads = new WeakMap<Executor, ReadBatches<WorkflowListQuery, WorkflowTree[]>>();
 
 /**
  * A page of listWorkflows with each workflow's completions and media, in one statement whatever
  * the page size. The same page asked for again while every read slot is busy waits for the one
- * statement that serves them all (see ReadSlots).
+ * statement that serves them all (see ReadBatches).
  */
 export async function listWorkflowTrees(db: Executor, query: WorkflowListQuery): Promise<WorkflowTree[]> {
   const readPage = async (q: WorkflowListQuery) => (await listQuery(db, q).select(childrenOf).execute()).map(toTree);
   if (db.isTransaction) return readPage(query);
   let reads = pageReads.get(db);
   if (!reads) {
-    reads = new ReadSlots(pageReadSlots(db), async ([key]) => new Map([[key!, await readPage(fromPageKey(key!))]]), 1);
+    reads = new ReadBatches({
+      slots: pageReadSlots(db),
+      maxPerStatement: 1,
+      // One page a statement (maxPerStatement 1): the batch holds one key, read by all who asked for it.
+      run: async (pages) => new Map(await Promise.all([...pages].map(async ([key, page]) => [key, await readPage(page)] as const))),
+    });
     pageReads.set(db, reads);
   }
-  return (await reads.read(pageKey(query))) ?? [];
+  return (await reads.read(pageKey(query), query)) ?? [];
 }
 
-/** Equal for equal queries, whatever the order their fields were set in. */
+/** Equal for equal queries, whatever the order their fields were set in (the query itself rides along with it). */
 function pageKey({ customerId, processingStatus, primaryUserId, model, after, limit }: WorkflowListQuery): string {
-  return JSON.stringify([customerId, processingStatus, primaryUserId, model, after?.createdAt.toISOString(), after?.id, limit]);
-}
-
-function fromPageKey(key: string): WorkflowListQuery {
-  // JSON turned each undefined into null.
-  const [customerId, processingStatus, primaryUserId, model, afterCreatedAt, afterId, limit] = JSON.parse(key) as [
-    string | null,
-    ProcessingStatus | null,
-    string | null,
-    string | null,
-    string | null,
-    string | null,
-    number,
-  ];
-  return {
-    customerId: customerId ?? undefined,
-    processingStatus: processingStatus ?? undefined,
-    primaryUserId: primaryUserId ?? undefined,
-    model: model ?? undefined,
-    after: afterCreatedAt && afterId ? { createdAt: new Date(afterCreatedAt), id: afterId } : undefined,
-    limit,
-  };
+  return JSON.stringify([customerId, processingStatus, primaryUserId, model, after?.createdAt.getTime(), after?.id, limit]);
 }
 
 /**
@@ -194,63 +183,6 @@ export function treeReadSlots(db: Executor): number {
 /** Page reads in flight at once: distinct pages cannot share a statement, so all but two connections of the pool. */
 export function pageReadSlots(db: Executor): number {
   return Math.max(1, poolSizeOf(db) - 2);
-}
-
-/**
- * Runs reads of one kind, at most `slots` statements at a time. A read asked for while a slot
- * is free goes out at once, alone; asked for while every slot is busy, it waits with the others
- * asked for meanwhile, and when a slot frees they go out together in one statement (up to
- * `maxKeysPerStatement` distinct keys, equal keys sharing one answer). Under load this turns a
- * statement per request into one per batch: each statement's write to the socket and its round
- * trip were the largest share of a read's CPU. No answer is older than its request: a waiting
- * read is only ever served by a statement sent after it was asked for.
- */
-class ReadSlots<K, V> {
-  private running = 0;
-  private waiting = new Map<K, Array<{ resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>>();
-
-  private readonly slots: number;
-  private readonly run: (keys: K[]) => Promise<Map<K, V>>;
-  private readonly maxKeysPerStatement: number;
-  constructor(slots: number, run: (keys: K[]) => Promise<Map<K, V>>, maxKeysPerStatement: number) {
-    this.slots = slots;
-    this.run = run;
-    this.maxKeysPerStatement = maxKeysPerStatement;
-  }
-
-  read(key: K): Promise<V | undefined> {
-    return new Promise((resolve, reject) => {
-      const readers = this.waiting.get(key);
-      if (readers) readers.push({ resolve, reject });
-      else this.waiting.set(key, [{ resolve, reject }]);
-      this.startNext();
-    });
-  }
-
-  private startNext(): void {
-    while (this.running < this.slots && this.waiting.size > 0) {
-      const batch = new Map<K, Array<{ resolve: (value: V | undefined) => void; reject: (error: unknown) => void }>>();
-      for (const [key, readers] of this.waiting) {
-        if (batch.size >= this.maxKeysPerStatement) break;
-        batch.set(key, readers);
-        this.waiting.delete(key);
-      }
-      this.running += 1;
-      this.run([...batch.keys()])
-        .then(
-          (answers) => {
-            for (const [key, readers] of batch) for (const reader of readers) reader.resolve(answers.get(key));
-          },
-          (error: unknown) => {
-            for (const readers of batch.values()) for (const reader of readers) reader.reject(error);
-          },
-        )
-        .finally(() => {
-          this.running -= 1;
-          this.startNext();
-        });
-    }
-  }
 }
 
 /** Newest first; (created_at, id) makes the order total, so cursors never skip or repeat a row. */
