@@ -10,10 +10,10 @@ import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
-import type { LockedRun } from '../modules/workflows/workflow-runs.repository.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
+import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
 import { errorSummary } from './error-summary.ts';
 import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
@@ -387,7 +387,7 @@ class JobRun {
    */
   private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>, withCompletions = false): Promise<T> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const locked = await runs.lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
+      const locked = await lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
       if (!locked) throw new JobLostError();
       return work(trx, locked);
     });
