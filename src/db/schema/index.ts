@@ -7,11 +7,12 @@ import type { IdempotencyKeysTable } from './idempotency-keys.ts';
 import type { JobsTable } from './jobs.ts';
 import type { MediaFilesTable } from './media-files.ts';
 import type { PendingObjectsTable } from './pending-objects.ts';
+import type { SubscriptionCountsTable } from './subscription-counts.ts';
 import type { UploadsTable } from './uploads.ts';
 import type { WebhookDeliveriesTable } from './webhook-deliveries.ts';
 import type { WebhookEndpointsTable } from './webhook-endpoints.ts';
 import type { WebhookEventsTable } from './webhook-events.ts';
-import type { SubscriptionCountsTable, WorkersTable } from './workers.ts';
+import type { WorkersTable } from './workers.ts';
 import type { WorkflowsTable } from './workflows.ts';
 
 export interface DB {

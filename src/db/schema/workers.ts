@@ -9,11 +9,3 @@ export interface WorkersTable {
   started_at: ColumnType<Date, Date | undefined, never>;
   last_seen_at: ColumnType<Date, Date | undefined, Date>;
 }
-
-/** Open workflowProgress subscriptions of one key in one API process (src/events/subscription-counts.ts). */
-export interface SubscriptionCountsTable {
-  process_id: string;
-  key: string;
-  count: number;
-  seen_at: ColumnType<Date, Date | undefined, Date>;
-}

@@ -1,0 +1,9 @@
+import type { ColumnType } from 'kysely';
+
+/** Open workflowProgress subscriptions of one key in one API process (src/events/subscription-counts.ts). */
+export interface SubscriptionCountsTable {
+  process_id: string;
+  key: string;
+  count: number;
+  seen_at: ColumnType<Date, Date | undefined, Date>;
+}
