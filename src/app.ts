@@ -16,7 +16,7 @@ import { useRequestBodyLimit } from './http/body-limit.ts';
 import { toClientError, toYogaLogger, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
 import { attachGraphQLWs } from './http/graphql-ws.ts';
-import { useRejectNulBytes } from './http/input-guards.ts';
+import { useRejectNulBytes } from './http/reject-nul-bytes.ts';
 import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';

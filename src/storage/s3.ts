@@ -140,7 +140,7 @@ export class Storage {
   }
 
   /** The URL signGetUrl would give now, if it is already signed (no promise to wait on). */
-  signedGetUrl(key: string, expiresInSeconds: number): string | undefined {
+  cachedGetUrl(key: string, expiresInSeconds: number): string | undefined {
     return this.urlSigner.cachedGet(key, expiresInSeconds);
   }
 

@@ -555,7 +555,7 @@ export class WorkflowsService {
   downloadUrl(key: string, expiresIn: number | null | undefined): string | Promise<string> {
     const { storage, limits } = this.deps;
     const seconds = expiresIn ?? 3600;
-    const signed = seconds <= limits.maxSignedUrlSeconds ? storage.signedGetUrl(key, seconds) : undefined;
+    const signed = seconds <= limits.maxSignedUrlSeconds ? storage.cachedGetUrl(key, seconds) : undefined;
     return signed ?? signedDownloadUrl(storage, key, expiresIn, limits.maxSignedUrlSeconds);
   }
 
