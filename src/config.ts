@@ -303,7 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   });
 }
 
-/** The limits: the contract's defaults with the environment's values over them. */
+/** The limits: their defaults with the environment's values over them. */
 function limitsFrom(e: z.infer<typeof envSchema>): Readonly<typeof limits> {
   return Object.freeze({
     ...limits,

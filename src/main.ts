@@ -12,7 +12,7 @@ import type { Services } from './services.ts';
 // graphql-ws, the schema: ~25 MB of a worker's resident memory), nor the API the job runner and
 // media code, nor a server role the client commands; `--help` loads none of them.
 
-/** Exit code for a bad setting or bad arguments, as the contract says. */
+/** Exit code for a bad setting or bad arguments (the README's CLI section promises it). */
 const EXIT_USAGE = 2;
 
 async function readConfig(): Promise<Config> {

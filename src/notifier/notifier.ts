@@ -1,4 +1,4 @@
-import { type MessageExecutor, publishAfterCommit } from '../db/after-commit.ts';
+import { publishAfterCommit } from '../db/after-commit.ts';
 
 export interface NotifierHandlers {
   onMessage(channel: string, payload: string): void;
@@ -19,8 +19,6 @@ export interface NotifierSubscription {
  */
 export interface Notifier {
   readonly kind: 'postgres' | 'redis';
-  /** Sent once `executor`'s transaction commits, never if it rolls back (at once outside a transaction). */
-  publishAfterCommit(executor: MessageExecutor, channel: string, payload: string): Promise<void>;
   /** One connection of its own per subscription, reconnecting by itself. */
   subscribe(channels: readonly string[], handlers: NotifierHandlers): NotifierSubscription;
   /** Closes the publishing connection (subscriptions are stopped by their owners). */

@@ -1,6 +1,6 @@
 import { listen } from '../db/listener.ts';
 import type { Logger } from '../logger.ts';
-import { type Notifier, publishMessage } from './notifier.ts';
+import type { Notifier } from './notifier.ts';
 
 /**
  * LISTEN/NOTIFY: nothing to run besides PostgreSQL. LISTEN is session state, so `listenUrl` must
@@ -9,7 +9,6 @@ import { type Notifier, publishMessage } from './notifier.ts';
 export function createPostgresNotifier(options: { listenUrl: string; logger: Logger }): Notifier {
   return {
     kind: 'postgres',
-    publishAfterCommit: publishMessage,
     subscribe: (channels, handlers) =>
       listen({
         url: options.listenUrl,

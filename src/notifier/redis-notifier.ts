@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Publisher } from '../db/after-commit.ts';
 import type { Logger } from '../logger.ts';
-import { type Notifier, publishMessage } from './notifier.ts';
+import type { Notifier } from './notifier.ts';
 
 export type RedisNotifier = Notifier &
   Publisher & {
@@ -33,7 +33,6 @@ export function createRedisNotifier(options: { url: string; namespace: string; l
   return {
     kind: 'redis',
     client: publisher,
-    publishAfterCommit: publishMessage,
     publish: (channel, payload) => {
       publisher.publish(prefix + channel, payload).catch((error: unknown) => {
         logger.warn({ err: error, channel }, 'a message could not be published to Redis; readers catch up by polling');

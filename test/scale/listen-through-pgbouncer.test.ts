@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Notifier, NotifierSubscription } from '../../src/notifier/index.ts';
+import { publishMessage } from '../../src/notifier/notifier.ts';
 import { createPostgresNotifier } from '../../src/notifier/postgres-notifier.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { type PgBouncer, startPgBouncer } from '../helpers/pgbouncer.ts';
@@ -45,8 +46,7 @@ async function follow(notifier: Notifier): Promise<string[]> {
 /** Ten messages, each from its own committed transaction through PgBouncer. */
 async function publishTen(tag: string): Promise<string[]> {
   const sent = Array.from({ length: 10 }, (_, i) => `${tag}-${i}`);
-  const publisher = createPostgresNotifier({ listenUrl: '', logger });
-  for (const payload of sent) await pooled.transaction().execute((trx) => publisher.publishAfterCommit(trx, CHANNEL, payload));
+  for (const payload of sent) await pooled.transaction().execute((trx) => publishMessage(trx, CHANNEL, payload));
   return sent;
 }
 

@@ -5,6 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { NotifierSubscription } from '../../src/notifier/index.ts';
+import { publishMessage } from '../../src/notifier/notifier.ts';
 import { createRedisNotifier, type RedisNotifier } from '../../src/notifier/redis-notifier.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { eventually } from '../helpers/processes.ts';
@@ -58,19 +59,19 @@ test('a message leaves when its transaction commits: after one published later o
   const { received, ready } = follow();
   await ready;
   await db.transaction().execute(async (trx) => {
-    await notifier.publishAfterCommit(trx, CHANNEL, 'in-transaction');
+    await publishMessage(trx, CHANNEL, 'in-transaction');
     await sql`SELECT 1`.execute(trx);
     // Outside the transaction, sent at once: it overtakes the one waiting for the commit.
-    await notifier.publishAfterCommit(db, CHANNEL, 'outside');
+    await publishMessage(db, CHANNEL, 'outside');
   });
   await db
     .transaction()
     .execute(async (trx) => {
-      await notifier.publishAfterCommit(trx, CHANNEL, 'rolled-back');
+      await publishMessage(trx, CHANNEL, 'rolled-back');
       throw new Error('roll back');
     })
     .catch(() => {});
-  await notifier.publishAfterCommit(db, CHANNEL, 'last');
+  await publishMessage(db, CHANNEL, 'last');
   // One publishing connection keeps the order: 'last' arrives after anything sent before it.
   await eventually('the last message', async () => (received.includes('last') ? true : undefined));
   expect(received).toEqual(['outside', 'in-transaction', 'last']);
@@ -89,6 +90,6 @@ test('after Redis drops the subscription connection, it subscribes again and ask
   expect(ids.length).toBeGreaterThan(0);
   for (const id of ids) await admin.client('KILL', 'ID', id);
   await eventually('a resync after the reconnect', async () => (resyncs() >= 2 ? true : undefined));
-  await notifier.publishAfterCommit(db, CHANNEL, 'after-reconnect');
+  await publishMessage(db, CHANNEL, 'after-reconnect');
   await eventually('the message sent after the reconnect', async () => (received.includes('after-reconnect') ? true : undefined));
 });

@@ -64,7 +64,7 @@ export function logPathOf(customerId: string, week: IsoWeek): string {
 
 const MAX_MESSAGE_CHARS = 10_000;
 const MAX_STACK_CHARS = 50_000;
-// Not in the contract; bounds that keep one entry from filling a week's file.
+// Fixed bounds, not settings: they keep one entry from filling a week's file.
 const MAX_SCRIPT_CHARS = 2_000;
 const MAX_CONTEXT_CHARS = 50_000;
 /** Client clocks drift: an occurredAt up to a day after the receive time is taken as sent. */
