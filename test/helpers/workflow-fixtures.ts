@@ -1,5 +1,5 @@
+import type { CreateWorkflowInput } from '../../src/modules/workflows/create-workflow.ts';
 import type { Workflow } from '../../src/modules/workflows/workflow.ts';
-import type { CreateWorkflowInput } from '../../src/modules/workflows/workflows.service.ts';
 import type { TestApp } from './harness.ts';
 import { pngWithTransparentBorder } from './images.ts';
 
