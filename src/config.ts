@@ -104,7 +104,7 @@ const envSchema = z.object({
       .refine((key) => key.length === 32, { message: 'must be 32 bytes in base64 (openssl rand -base64 32)' })
       .optional(),
   ),
-  WEBHOOK_ENDPOINT_CREATIONS_PER_MINUTE: integer(1, 100_000, 20),
+  WEBHOOK_CREATIONS_PER_MINUTE: integer(1, 100_000, 20),
   WEBHOOK_REDELIVERIES_PER_MINUTE: integer(1, 100_000, 60),
   WEBHOOK_EVENT_RETENTION_DAYS: integer(1, 3650, 30),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
@@ -169,7 +169,7 @@ export interface WebhookConfig {
   allowPrivateNetworks: boolean;
   /** Deliveries a worker sends at once, beside its media jobs (WEBHOOK_CONCURRENCY). */
   concurrency: number;
-  /** createWebhookEndpoint calls per customer and minute (WEBHOOK_ENDPOINT_CREATIONS_PER_MINUTE). */
+  /** createWebhookEndpoint calls per customer and minute (WEBHOOK_CREATIONS_PER_MINUTE). */
   endpointCreationsPerMinute: number;
   /** redeliverWebhook calls per customer and minute (WEBHOOK_REDELIVERIES_PER_MINUTE). */
   redeliveriesPerMinute: number;
@@ -297,7 +297,7 @@ function webhookConfigOf(e: z.infer<typeof envSchema>): WebhookConfig {
     retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
     allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
     concurrency: e.WEBHOOK_CONCURRENCY,
-    endpointCreationsPerMinute: e.WEBHOOK_ENDPOINT_CREATIONS_PER_MINUTE,
+    endpointCreationsPerMinute: e.WEBHOOK_CREATIONS_PER_MINUTE,
     redeliveriesPerMinute: e.WEBHOOK_REDELIVERIES_PER_MINUTE,
     eventRetentionDays: e.WEBHOOK_EVENT_RETENTION_DAYS,
   });

@@ -83,7 +83,7 @@ describe('the webhook settings', () => {
     expect(loadConfig({}).webhooks).toMatchObject({ endpointCreationsPerMinute: 20, redeliveriesPerMinute: 60, eventRetentionDays: 30 });
     expect(loadConfig({}).webhookSecretKey).toBeUndefined();
     const config = loadConfig({
-      WEBHOOK_ENDPOINT_CREATIONS_PER_MINUTE: '5',
+      WEBHOOK_CREATIONS_PER_MINUTE: '5',
       WEBHOOK_REDELIVERIES_PER_MINUTE: '7',
       WEBHOOK_EVENT_RETENTION_DAYS: '90',
       WEBHOOK_SECRET_KEY: key.toString('base64'),
@@ -108,7 +108,7 @@ describe('the webhook settings', () => {
   });
 
   test.each([
-    ['WEBHOOK_ENDPOINT_CREATIONS_PER_MINUTE', '0'],
+    ['WEBHOOK_CREATIONS_PER_MINUTE', '0'],
     ['WEBHOOK_REDELIVERIES_PER_MINUTE', 'many'],
     ['WEBHOOK_EVENT_RETENTION_DAYS', '0'],
   ])('a bad %s is one clear error naming it', (name, value) => {
