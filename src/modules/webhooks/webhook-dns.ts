@@ -20,8 +20,8 @@ export interface HostResolverSettings {
   /** Name servers ("127.0.0.1:5353"); the system's (/etc/resolv.conf) when omitted. */
   servers?: readonly string[] | undefined;
   /**
-   * Also look names up in /etc/hosts (getaddrinfo) when the name servers do not know them: only
-   * with private networks allowed (development), for the machine's own names.
+   * Also look names up with getaddrinfo (/etc/hosts) when the name servers answer without an
+   * address: only with private networks allowed (development), for the machine's own names.
    */
   localNames: boolean;
 }
@@ -68,7 +68,8 @@ export function hostResolver(settings: HostResolverSettings): ResolveHost {
     if (timedOut) {
       throw new HostResolutionError(`has a host whose name servers did not answer within ${settings.timeoutMs / 1000} s (${host})`, true);
     }
-    // The name servers answered (quickly) that they do not know the name: /etc/hosts may.
+    // The name servers answered in time without an address (or could not be reached at all):
+    // with local names allowed, /etc/hosts may know the name. Never after a timeout.
     if (settings.localNames) {
       const local = await dns.promises.lookup(host, { all: true, order: 'ipv4first' }).catch(() => []);
       if (local.length > 0) return local.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));

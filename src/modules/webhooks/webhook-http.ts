@@ -105,10 +105,11 @@ function lookupFor(targets: WebhookTargets): LookupFunction {
   return (hostname, options, callback) => {
     checkedAddresses(hostname, targets).then(
       (addresses) => {
-        const wanted = options.family ? addresses.filter((entry) => entry.family === options.family) : addresses;
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const wanted = family ? addresses.filter((entry) => entry.family === family) : addresses;
         if (options.all) return (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, wanted);
         const first = wanted[0];
-        if (!first) return callback(new UnsafeWebhookUrlError(`resolves to no IPv${options.family} address`), '', 0);
+        if (!first) return callback(new UnsafeWebhookUrlError(`resolves to no IPv${family} address`), '', 0);
         callback(null, first.address, first.family);
       },
       (error: Error) => callback(error, '', 0),
