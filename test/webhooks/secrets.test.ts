@@ -185,7 +185,7 @@ describe('secrets stored in plain text by an older version', () => {
     const db = createDatabase(url, { poolSize: 1 });
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const { error } = await migrator.migrateTo('20261130T1130-scale-out');
+      const { error } = await migrator.migrateTo('20261201T1200-api-key-minted-by');
       expect(error).toBeUndefined();
       await sql`INSERT INTO customers (name) VALUES ('legacy')`.execute(db);
       await sql`INSERT INTO webhook_endpoints (customer_id, url, events, signing_secret)
