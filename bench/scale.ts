@@ -123,6 +123,7 @@ async function runConfiguration(
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     ADMIN_API_KEY: ADMIN_KEY,
     HOST: '127.0.0.1',
     PORT: '0',

@@ -94,6 +94,19 @@ const envSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: integer(0, 86_400, 10),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
   WEBHOOK_CONCURRENCY: integer(1, 256, 4),
+  WEBHOOK_SECRET_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'must be 32 bytes in base64 (openssl rand -base64 32)' })
+      .transform((value) => Buffer.from(value, 'base64'))
+      .refine((key) => key.length === 32, { message: 'must be 32 bytes in base64 (openssl rand -base64 32)' })
+      .optional(),
+  ),
+  WEBHOOK_CREATIONS_PER_MINUTE: integer(1, 100_000, 20),
+  WEBHOOK_REDELIVERIES_PER_MINUTE: integer(1, 100_000, 60),
+  WEBHOOK_EVENT_RETENTION_DAYS: integer(1, 3650, 30),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   CORS_ORIGINS: z.preprocess(
     emptyAsUndefined,
@@ -130,6 +143,11 @@ export interface Config {
   host: string;
   port: number;
   adminApiKey: string | undefined;
+  /**
+   * The AES-256 key that webhook signing secrets are stored under (WEBHOOK_SECRET_KEY). Required
+   * with DATABASE_URL; unset on the embedded PostgreSQL, which keeps one in DATA_DIR.
+   */
+  webhookSecretKey: Buffer | undefined;
   worker: { concurrency: number; leaseSeconds: number };
   shutdownGraceSeconds: number;
   dataDir: string;
@@ -151,6 +169,12 @@ export interface WebhookConfig {
   allowPrivateNetworks: boolean;
   /** Deliveries a worker sends at once, beside its media jobs (WEBHOOK_CONCURRENCY). */
   concurrency: number;
+  /** createWebhookEndpoint calls per customer and minute (WEBHOOK_CREATIONS_PER_MINUTE). */
+  endpointCreationsPerMinute: number;
+  /** redeliverWebhook calls per customer and minute (WEBHOOK_REDELIVERIES_PER_MINUTE). */
+  redeliveriesPerMinute: number;
+  /** Events (and their deliveries) older than this are removed (WEBHOOK_EVENT_RETENTION_DAYS). */
+  eventRetentionDays: number;
 }
 
 export const defaultWebhookConfig: WebhookConfig = Object.freeze({
@@ -158,6 +182,9 @@ export const defaultWebhookConfig: WebhookConfig = Object.freeze({
   retryBaseSeconds: 10,
   allowPrivateNetworks: false,
   concurrency: 4,
+  endpointCreationsPerMinute: 20,
+  redeliveriesPerMinute: 60,
+  eventRetentionDays: 30,
 });
 
 /** Who may read what at the HTTP edge (besides the API keys). */
@@ -246,7 +273,7 @@ export const limits = Object.freeze({
   maxApiKeysPerCustomer: 20 as number,
 });
 
-const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']);
+const SECRET_SETTINGS = new Set(['ADMIN_API_KEY', 'METRICS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'WEBHOOK_SECRET_KEY']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -264,12 +291,28 @@ function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof envSchema> {
   throw new ConfigError(`${name} ${issue.message}${shown}`);
 }
 
+function webhookConfigOf(e: z.infer<typeof envSchema>): WebhookConfig {
+  return Object.freeze({
+    maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
+    allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
+    concurrency: e.WEBHOOK_CONCURRENCY,
+    endpointCreationsPerMinute: e.WEBHOOK_CREATIONS_PER_MINUTE,
+    redeliveriesPerMinute: e.WEBHOOK_REDELIVERIES_PER_MINUTE,
+    eventRetentionDays: e.WEBHOOK_EVENT_RETENTION_DAYS,
+  });
+}
+
 /** Reads and validates the environment once; nothing else reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const e = parseEnv(env);
   if (e.NOTIFIER === 'redis' && !e.REDIS_URL) throw new ConfigError('NOTIFIER=redis needs REDIS_URL (such as redis://127.0.0.1:6379)');
   if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
     throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  }
+  // Only the embedded PostgreSQL (for development) may keep its key beside its data, in DATA_DIR.
+  if (e.DATABASE_URL && !e.WEBHOOK_SECRET_KEY) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY is required with DATABASE_URL: 32 random bytes in base64 (openssl rand -base64 32)');
   }
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
@@ -288,18 +331,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host: e.HOST,
     port: e.PORT,
     adminApiKey: e.ADMIN_API_KEY,
+    webhookSecretKey: e.WEBHOOK_SECRET_KEY,
     worker: Object.freeze({ concurrency: e.WORKER_CONCURRENCY, leaseSeconds: e.WORKER_LEASE_SECONDS }),
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     limits: limitsFrom(e),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
-    webhooks: Object.freeze({
-      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
-      retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS,
-      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
-      concurrency: e.WEBHOOK_CONCURRENCY,
-    }),
+    webhooks: webhookConfigOf(e),
   });
 }
 

@@ -30,6 +30,11 @@ export interface Infrastructure {
   /** True when adminApiKey is the DATA_DIR one: the start banner prints it (never a configured one). */
   adminApiKeyGenerated: boolean;
   /**
+   * The key webhook signing secrets are stored under: WEBHOOK_SECRET_KEY, or on an embedded
+   * PostgreSQL without it (loadConfig requires it otherwise), the one kept in DATA_DIR/webhook-secret-key.
+   */
+  webhookSecretKey: Buffer;
+  /**
    * Closes the pool and the S3 client, then stops the embedded services this process started
    * (S3, then Postgres). Services another process runs on DATA_DIR are left running.
    */
@@ -67,6 +72,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     throw error;
   }
   const generated = !config.adminApiKey && wanted.postgres ? await embeddedAdminKey(config.dataDir) : undefined;
+  const webhookSecretKey = config.webhookSecretKey ?? (await embeddedWebhookSecretKey(config.dataDir));
   return {
     db,
     databaseUrl,
@@ -77,6 +83,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
     embedded: { postgres: wanted.postgres, s3: wanted.s3 },
     adminApiKey: config.adminApiKey ?? generated,
     adminApiKeyGenerated: generated !== undefined,
+    webhookSecretKey,
     stop,
   };
 }
@@ -107,8 +114,22 @@ async function migrateDirectly(url: string, logger: Logger): Promise<void> {
  * when two commands start together on one DATA_DIR, the second reads the first one's key.
  */
 async function embeddedAdminKey(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'admin-api-key');
-  const fresh = `fwadmin_${randomBytes(24).toString('base64url')}`;
+  return keptInDataDir(dataDir, 'admin-api-key', `fwadmin_${randomBytes(24).toString('base64url')}`);
+}
+
+/**
+ * DATA_DIR/webhook-secret-key (32 bytes, base64), made on first use like the admin key. It sits
+ * beside the embedded cluster's data, so it protects nothing there: embedded mode is for development.
+ */
+async function embeddedWebhookSecretKey(dataDir: string): Promise<Buffer> {
+  const key = Buffer.from(await keptInDataDir(dataDir, 'webhook-secret-key', randomBytes(32).toString('base64')), 'base64');
+  if (key.length !== 32) throw new Error(`${path.join(dataDir, 'webhook-secret-key')} does not hold 32 bytes in base64`);
+  return key;
+}
+
+/** The file's content, or `fresh` written there (mode 0600) when there is none. */
+async function keptInDataDir(dataDir: string, name: string, fresh: string): Promise<string> {
+  const file = path.join(dataDir, name);
   try {
     await fs.writeFile(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
     return fresh;

@@ -73,7 +73,7 @@ async function withInfrastructure(
   const infra = await startInfrastructure(config, logger);
   // The admin key may come from DATA_DIR (embedded mode): the infrastructure decided which one applies.
   const services = createServices({
-    config: { ...config, adminApiKey: infra.adminApiKey },
+    config: { ...config, adminApiKey: infra.adminApiKey, webhookSecretKey: infra.webhookSecretKey },
     db: infra.db,
     storage: infra.storage,
     logger,
@@ -81,6 +81,7 @@ async function withInfrastructure(
   });
   let running: { stop(): Promise<void> } | void;
   try {
+    await prepareWebhookSecrets(services, logger);
     running = await work(infra, services);
   } catch (error) {
     await infra.stop();
@@ -104,6 +105,17 @@ async function withInfrastructure(
     logger.error({ err: error }, 'shutdown failed');
     process.exit(1);
   }
+}
+
+/**
+ * After the migrations, before any work: refuses a WEBHOOK_SECRET_KEY that does not open the stored
+ * secrets, and encrypts those still in plain text (from before encryption; a migration cannot, it
+ * has no key). Once they are sealed this only reads, so every start runs it.
+ */
+async function prepareWebhookSecrets(services: Services, logger: Logger): Promise<void> {
+  await services.webhooks.checkSecretKey();
+  const sealed = await services.webhooks.sealPlainSecrets();
+  if (sealed > 0) logger.info({ count: sealed }, 'encrypted webhook signing secrets that were stored in plain text');
 }
 
 async function runServer(roles: { api: boolean; worker: boolean }): Promise<void> {
@@ -138,7 +150,6 @@ async function startWorkerRole(config: Config, infra: Infrastructure, services: 
     credits: services.credits,
     webhooks: services.webhooks,
     deliveryConcurrency: config.webhooks.concurrency,
-    allowPrivateWebhookNetworks: config.webhooks.allowPrivateNetworks,
     flows,
     logger,
     concurrency: config.worker.concurrency,
@@ -148,6 +159,7 @@ async function startWorkerRole(config: Config, infra: Infrastructure, services: 
     uploads: services.uploads,
     workflows: services.workflows,
     errorLogs: services.errorLogs,
+    webhooks: services.webhooks,
     logger,
   });
   return { drain: () => runner.stop(config.shutdownGraceSeconds * 1000), stopSweeps: () => maintenance.stop() };

@@ -21,7 +21,8 @@ export interface Services {
 }
 
 export interface ServiceDeps {
-  config: Pick<Config, 'adminApiKey' | 'limits'> & { webhooks?: WebhookConfig };
+  /** webhookSecretKey: WEBHOOK_SECRET_KEY, or on the embedded PostgreSQL the one in DATA_DIR (the infrastructure decides). */
+  config: Pick<Config, 'adminApiKey' | 'limits'> & { webhooks?: WebhookConfig; webhookSecretKey: Buffer };
   db: Database;
   storage: Storage;
   logger: Logger;
@@ -44,6 +45,8 @@ export function createServices({ config, db, storage, logger, clock = () => new 
     storage,
     logger,
     clock,
+    secretKey: config.webhookSecretKey,
+    rateLimitStore,
     settings: {
       ...webhookConfig,
       // The contract's cap; URLs in a delivery stay valid a day, for receivers that fetch later.
@@ -51,6 +54,8 @@ export function createServices({ config, db, storage, logger, clock = () => new 
       urlSeconds: 24 * 3600,
       maxPageSize: config.limits.maxPageSize,
       defaultPageSize: config.limits.defaultPageSize,
+      // Within a delivery's 10 s, and short enough for a mutation to wait on.
+      dnsTimeoutMs: 5000,
     },
   });
   const inspectionRate: KeyRateLimiter = rateLimitStore

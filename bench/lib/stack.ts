@@ -50,6 +50,7 @@ export async function startStack(): Promise<Stack> {
     ...s3Env,
     DATABASE_URL: databaseUrl,
     ADMIN_API_KEY: adminKey,
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     DATA_DIR: path.join(dir, 'service-data'),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',

@@ -2,8 +2,8 @@ import type { Database } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { Logger } from '../logger.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from '../modules/webhooks/signature.ts';
-import { postWebhook } from '../modules/webhooks/webhook-http.ts';
-import type { AttemptOutcome, WebhooksService } from '../modules/webhooks/webhooks.service.ts';
+import type { AttemptOutcome } from '../modules/webhooks/webhook.ts';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import * as queue from '../queue/jobs.ts';
 
 export interface DeliveryDeps {
@@ -13,7 +13,6 @@ export interface DeliveryDeps {
   workerId: string;
   /** A receiver has this long to answer 2xx (10 s); past it the attempt failed. */
   timeoutMs: number;
-  allowPrivateNetworks: boolean;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'lost' | 'released';
@@ -38,11 +37,11 @@ export async function deliverWebhook(job: JobRow, deps: DeliveryDeps, stopSignal
     'content-type': 'application/json',
     'user-agent': 'Framewright-Webhooks/1',
     [EVENT_ID_HEADER]: outgoing.eventId,
-    [SIGNATURE_HEADER]: signatureHeader(outgoing.signingSecret, outgoing.body, timestamp),
+    // One v1 per live secret: a receiver still on the rotated-out one verifies it too.
+    [SIGNATURE_HEADER]: signatureHeader(outgoing.signingSecrets, outgoing.body, timestamp),
   };
-  const answer = await postWebhook(outgoing.url, outgoing.body, headers, {
+  const answer = await deps.webhooks.post(outgoing, headers, {
     timeoutMs: deps.timeoutMs,
-    allowPrivateNetworks: deps.allowPrivateNetworks,
     maxResponseBytes: MAX_RESPONSE_BYTES,
     signal: stopSignal,
   });

@@ -33,7 +33,6 @@ export interface JobRunnerOptions {
   deliveryConcurrency?: number;
   /** A receiver has this long to answer (10 s). */
   deliveryTimeoutMs?: number;
-  allowPrivateWebhookNetworks?: boolean;
   /** Polling is the fallback when a wake-up is missed (e.g. while the notifier's connection reconnects). */
   pollIntervalMs?: number;
   heartbeatMs?: number;
@@ -63,7 +62,6 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     logger,
     workerId,
     timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-    allowPrivateNetworks: options.allowPrivateWebhookNetworks ?? false,
   };
   // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
   const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);

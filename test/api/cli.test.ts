@@ -59,6 +59,7 @@ beforeAll(async () => {
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
     AWS_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     DATA_DIR: dataDir,
   };
 });

@@ -72,6 +72,7 @@ test('three `framewright migrate` processes started at once all exit 0', async (
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
     AWS_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
   };
   const bin = path.resolve(import.meta.dirname, '../../bin/framewright.js');

@@ -49,6 +49,7 @@ type Documents = {
     "\n  query WebhookEndpoints($first: Int, $after: String) {\n    webhookEndpoints {\n      id\n      url\n      events\n      deliveries(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            eventId\n            eventType\n            workflowId\n            status\n            attempts\n            lastStatusCode\n            lastError\n            nextAttemptAt\n            deliveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.WebhookEndpointsDocument,
     "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id) {\n      __typename\n      ... on WebhookEndpoint {\n        id\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.DeleteWebhookEndpointDocument,
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      __typename\n      ... on WebhookDelivery {\n        id\n        status\n        attempts\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RedeliverWebhookDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!, $expireOldAfterSeconds: Int) {\n    rotateWebhookSecret(id: $id, expireOldAfterSeconds: $expireOldAfterSeconds) {\n      __typename\n      ... on RotateWebhookSecretPayload {\n        signingSecret\n        previousSecretExpiresAt\n        endpoint {\n          id\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.RotateWebhookSecretDocument,
 };
 const documents: Documents = {
     "\n  query ModelIds {\n    models {\n      id\n    }\n  }\n": types.ModelIdsDocument,
@@ -86,6 +87,7 @@ const documents: Documents = {
     "\n  query WebhookEndpoints($first: Int, $after: String) {\n    webhookEndpoints {\n      id\n      url\n      events\n      deliveries(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            eventId\n            eventType\n            workflowId\n            status\n            attempts\n            lastStatusCode\n            lastError\n            nextAttemptAt\n            deliveredAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.WebhookEndpointsDocument,
     "\n  mutation DeleteWebhookEndpoint($id: ID!) {\n    deleteWebhookEndpoint(id: $id) {\n      __typename\n      ... on WebhookEndpoint {\n        id\n      }\n      ...ErrorFields\n    }\n  }\n": types.DeleteWebhookEndpointDocument,
     "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      __typename\n      ... on WebhookDelivery {\n        id\n        status\n        attempts\n      }\n      ...ErrorFields\n    }\n  }\n": types.RedeliverWebhookDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!, $expireOldAfterSeconds: Int) {\n    rotateWebhookSecret(id: $id, expireOldAfterSeconds: $expireOldAfterSeconds) {\n      __typename\n      ... on RotateWebhookSecretPayload {\n        signingSecret\n        previousSecretExpiresAt\n        endpoint {\n          id\n        }\n      }\n      ...ErrorFields\n    }\n  }\n": types.RotateWebhookSecretDocument,
 };
 
 /**
@@ -242,6 +244,10 @@ export function graphql(source: "\n  mutation DeleteWebhookEndpoint($id: ID!) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      __typename\n      ... on WebhookDelivery {\n        id\n        status\n        attempts\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RedeliverWebhook($deliveryId: ID!) {\n    redeliverWebhook(deliveryId: $deliveryId) {\n      __typename\n      ... on WebhookDelivery {\n        id\n        status\n        attempts\n      }\n      ...ErrorFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateWebhookSecret($id: ID!, $expireOldAfterSeconds: Int) {\n    rotateWebhookSecret(id: $id, expireOldAfterSeconds: $expireOldAfterSeconds) {\n      __typename\n      ... on RotateWebhookSecretPayload {\n        signingSecret\n        previousSecretExpiresAt\n        endpoint {\n          id\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWebhookSecret($id: ID!, $expireOldAfterSeconds: Int) {\n    rotateWebhookSecret(id: $id, expireOldAfterSeconds: $expireOldAfterSeconds) {\n      __typename\n      ... on RotateWebhookSecretPayload {\n        signingSecret\n        previousSecretExpiresAt\n        endpoint {\n          id\n        }\n      }\n      ...ErrorFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

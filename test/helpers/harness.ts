@@ -18,6 +18,8 @@ import { adminQuery, withDatabase } from './databases.ts';
 import { trackRunning } from './leaks.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+/** WEBHOOK_SECRET_KEY of every test app and its child processes (32 bytes). */
+export const WEBHOOK_SECRET_KEY = Buffer.from('test-webhook-secret-key-32-bytes');
 
 export interface GraphQLResponse<T> {
   status: number;
@@ -107,7 +109,7 @@ export async function startTestApp(
   const appLimits = { ...limits, ...options.limits };
   const webhooks: WebhookConfig = { ...defaultWebhookConfig, allowPrivateNetworks: true, retryBaseSeconds: 1, ...options.webhooks };
   const services = createServices({
-    config: { adminApiKey: ADMIN_KEY, limits: appLimits, webhooks },
+    config: { adminApiKey: ADMIN_KEY, limits: appLimits, webhooks, webhookSecretKey: WEBHOOK_SECRET_KEY },
     db,
     storage,
     logger,
@@ -126,7 +128,6 @@ export async function startTestApp(
       storage,
       credits: services.credits,
       webhooks: services.webhooks,
-      allowPrivateWebhookNetworks: webhooks.allowPrivateNetworks,
       logger,
       flows,
       concurrency: 2,
@@ -151,6 +152,7 @@ export async function startTestApp(
     AWS_ACCESS_KEY_ID: inject('s3AccessKeyId'),
     AWS_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
     ADMIN_API_KEY: ADMIN_KEY,
+    WEBHOOK_SECRET_KEY: WEBHOOK_SECRET_KEY.toString('base64'),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',

@@ -61,7 +61,7 @@ export class OwnPostgresStack {
     });
     await this.storage.ensureBucket();
     this.services = createServices({
-      config: { adminApiKey: undefined, limits },
+      config: { adminApiKey: undefined, limits, webhookSecretKey: randomBytes(32) },
       db: this.db,
       storage: this.storage,
       logger: options.logger,

@@ -205,7 +205,7 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
     );
   });
 
-  test('createUpload, createWebhookEndpoint, createApiKey and revokeApiKey', async () => {
+  test('createUpload, createWebhookEndpoint, createApiKey, revokeApiKey and rotateWebhookSecret', async () => {
     const operation = fc.oneof(
       fc.record({ filename: nasty, contentType: fc.oneof(nasty, fc.constant('image/png')), size: int }).map((input) => ({
         query: 'mutation($input: CreateUploadInput!) { createUpload(input: $input) { __typename } }',
@@ -223,6 +223,11 @@ describe('no input reaches INTERNAL_SERVER_ERROR, and a refused one writes nothi
         field: 'createApiKey',
       })),
       ids.map((id) => ({ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }', variables: { id }, field: 'revokeApiKey' })),
+      fc.record({ id: ids, seconds: optional(int) }).map(({ id, seconds }) => ({
+        query: 'mutation($id: ID!, $s: Int) { rotateWebhookSecret(id: $id, expireOldAfterSeconds: $s) { __typename } }',
+        variables: { id, s: seconds },
+        field: 'rotateWebhookSecret',
+      })),
     );
     await fc.assert(
       fc.asyncProperty(operation, async ({ query, variables, field }) => {

@@ -75,3 +75,43 @@ describe('the settings of the limits', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/a value not shown/);
   });
 });
+
+describe('the webhook settings', () => {
+  const key = Buffer.from('0123456789abcdef0123456789abcdef');
+
+  test('have defaults, and are read from the environment', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ endpointCreationsPerMinute: 20, redeliveriesPerMinute: 60, eventRetentionDays: 30 });
+    expect(loadConfig({}).webhookSecretKey).toBeUndefined();
+    const config = loadConfig({
+      WEBHOOK_CREATIONS_PER_MINUTE: '5',
+      WEBHOOK_REDELIVERIES_PER_MINUTE: '7',
+      WEBHOOK_EVENT_RETENTION_DAYS: '90',
+      WEBHOOK_SECRET_KEY: key.toString('base64'),
+    });
+    expect(config.webhooks).toMatchObject({ endpointCreationsPerMinute: 5, redeliveriesPerMinute: 7, eventRetentionDays: 90 });
+    expect(config.webhookSecretKey).toEqual(key);
+  });
+
+  test('WEBHOOK_SECRET_KEY must be 32 bytes in base64, and is never echoed', () => {
+    for (const value of ['short', key.toString('hex'), Buffer.alloc(31).toString('base64'), 'not base64 at all!']) {
+      expect(() => loadConfig({ WEBHOOK_SECRET_KEY: value })).toThrow(
+        /^WEBHOOK_SECRET_KEY must be 32 bytes in base64 .*\(got a value not shown\)$/,
+      );
+    }
+  });
+
+  test('WEBHOOK_SECRET_KEY is required with DATABASE_URL (only the embedded PostgreSQL makes its own)', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db.example/app' })).toThrow(/^WEBHOOK_SECRET_KEY is required with DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/app', WEBHOOK_SECRET_KEY: key.toString('base64') }).webhookSecretKey).toEqual(
+      key,
+    );
+  });
+
+  test.each([
+    ['WEBHOOK_CREATIONS_PER_MINUTE', '0'],
+    ['WEBHOOK_REDELIVERIES_PER_MINUTE', 'many'],
+    ['WEBHOOK_EVENT_RETENTION_DAYS', '0'],
+  ])('a bad %s is one clear error naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+});

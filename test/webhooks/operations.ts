@@ -73,3 +73,19 @@ export const RedeliverWebhook = graphql(`
     }
   }
 `);
+
+export const RotateWebhookSecret = graphql(`
+  mutation RotateWebhookSecret($id: ID!, $expireOldAfterSeconds: Int) {
+    rotateWebhookSecret(id: $id, expireOldAfterSeconds: $expireOldAfterSeconds) {
+      __typename
+      ... on RotateWebhookSecretPayload {
+        signingSecret
+        previousSecretExpiresAt
+        endpoint {
+          id
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);

@@ -210,3 +210,35 @@ describe('deduplication', () => {
     }
   });
 });
+
+describe('a rotated endpoint', () => {
+  test('a delivery carrying one v1 per live secret verifies when any of them is the listener’s', async () => {
+    const lines: string[] = [];
+    const server = await listenForWebhooks({ port: 0, host: '127.0.0.1', secret: SECRET }, (line) => lines.push(line));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const send = (id: string, secrets: string[]) => {
+        const body = eventBody(id);
+        return fetch(url, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'framewright-signature': signatureHeader(secrets, body, Math.floor(Date.now() / 1000)),
+          },
+        });
+      };
+      // The listener still on the old secret, then already on the new one: both verify.
+      expect((await send('evt-old-listener', ['whsec_new', SECRET])).status).toBe(200);
+      expect((await send('evt-new-listener', [SECRET, 'whsec_old'])).status).toBe(200);
+      expect((await send('evt-neither', ['whsec_new', 'whsec_old'])).status).toBe(400);
+      expect(lines.slice(1)).toEqual([
+        expect.stringMatching(/\(event evt-old-listener, verified\)/),
+        expect.stringMatching(/\(event evt-new-listener, verified\)/),
+        expect.stringMatching(/^refused .*: the signature does not verify/),
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

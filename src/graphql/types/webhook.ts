@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
-import type { WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint } from '../../modules/webhooks/webhooks.service.ts';
+import type { RotatedSecret, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint } from '../../modules/webhooks/webhook.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { PageInfoType, pageInfoOf } from './page-info.ts';
@@ -87,6 +87,20 @@ const CreateWebhookEndpointPayload = builder
     }),
   });
 
+const RotateWebhookSecretPayload = builder.objectRef<RotatedSecret>('RotateWebhookSecretPayload').implement({
+  fields: (t) => ({
+    endpoint: t.field({ type: WebhookEndpointType, resolve: (payload) => payload.endpoint }),
+    signingSecret: t.exposeString('signingSecret', {
+      description: 'Shown once: the new signing secret. Deliveries carry a v1 signature for each live secret.',
+    }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the previous secret stops signing; null when it stopped at once.',
+    }),
+  }),
+});
+
 builder.queryField('webhookEndpoints', (t) =>
   t.field({
     type: [WebhookEndpointType],
@@ -116,5 +130,12 @@ builder.mutationFields((t) => ({
     args: { deliveryId: t.arg.id({ required: true }) },
     errors: { types: [NotFoundError, ValidationError], union: { name: 'RedeliverWebhookResult' } },
     resolve: (_root, { deliveryId }, ctx) => ctx.services.webhooks.redeliver(ctx.viewer, deliveryId),
+  }),
+  rotateWebhookSecret: t.field({
+    type: RotateWebhookSecretPayload,
+    description: 'A new signing secret; the old one keeps signing for expireOldAfterSeconds (0 to 86400, default 86400).',
+    args: { id: t.arg.id({ required: true }), expireOldAfterSeconds: t.arg.int() },
+    errors: { types: [NotFoundError, ValidationError], union: { name: 'RotateWebhookSecretResult' } },
+    resolve: (_root, { id, expireOldAfterSeconds }, ctx) => ctx.services.webhooks.rotateSecret(ctx.viewer, id, expireOldAfterSeconds),
   }),
 }));

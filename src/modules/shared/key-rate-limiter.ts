@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CompiledQuery } from 'kysely';
-import { type RateLimiterAbstract, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import { TokenBuckets } from './token-buckets.ts';
@@ -18,8 +18,11 @@ export function inProcessRateLimiter(ratePerSecond: number, now: () => number): 
   return { take: async (key) => buckets.take(key) };
 }
 
-/** Where counts shared by every process are kept: PostgreSQL (the rate_limits table) or Redis. */
-export type RateLimitStore = { kind: 'postgres'; db: Database } | { kind: 'redis'; client: Redis };
+/**
+ * Where counts shared by every process are kept: PostgreSQL (the rate_limits table) or Redis; or
+ * this process's memory, for one process (and tests), with the same windows.
+ */
+export type RateLimitStore = { kind: 'postgres'; db: Database } | { kind: 'redis'; client: Redis } | { kind: 'memory' };
 
 /**
  * Counted in PostgreSQL or Redis, so the limit holds for a key however many API processes it calls
@@ -32,19 +35,21 @@ export function sharedRateLimiter(
 ): KeyRateLimiter {
   const common = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds };
   const limiter: RateLimiterAbstract =
-    store.kind === 'redis'
-      ? new RateLimiterRedis({ ...common, storeClient: store.client })
-      : new RateLimiterPostgres({
-          ...common,
-          // The table comes with the migrations. Statements go through our pool unnamed: the
-          // library names its prepared statements, which PgBouncer in transaction mode cannot keep.
-          tableName: 'rate_limits',
-          tableCreated: true,
-          storeType: 'pool',
-          storeClient: {
-            query: (q: { text: string; values?: unknown[] }) => store.db.executeQuery(CompiledQuery.raw(q.text, q.values ?? [])),
-          },
-        });
+    store.kind === 'memory'
+      ? new RateLimiterMemory(common)
+      : store.kind === 'redis'
+        ? new RateLimiterRedis({ ...common, storeClient: store.client })
+        : new RateLimiterPostgres({
+            ...common,
+            // The table comes with the migrations. Statements go through our pool unnamed: the
+            // library names its prepared statements, which PgBouncer in transaction mode cannot keep.
+            tableName: 'rate_limits',
+            tableCreated: true,
+            storeType: 'pool',
+            storeClient: {
+              query: (q: { text: string; values?: unknown[] }) => store.db.executeQuery(CompiledQuery.raw(q.text, q.values ?? [])),
+            },
+          });
   return {
     take: async (key) => {
       try {

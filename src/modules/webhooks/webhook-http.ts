@@ -1,11 +1,11 @@
-import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { HostResolutionError, type ResolvedAddress, type ResolveHost } from './webhook-dns.ts';
 
 // The network side of webhooks: which URLs may be called, and one POST to one of them. A URL that
 // names or resolves to a private address would let a customer probe our own network, so it is
-// refused at creation and again at every attempt, by the same lookup the socket connects with
+// refused at creation and again at every attempt, by the same resolution the socket connects with
 // (a name that changes its answer between the check and the connection gains nothing).
 
 const privateRanges = new BlockList();
@@ -72,38 +72,56 @@ export function parseWebhookUrl(raw: string, allowPrivateNetworks: boolean): URL
   return url;
 }
 
-/** Resolves the host like the connection will, refusing private addresses unless allowed. */
-function safeLookup(allowPrivateNetworks: boolean): LookupFunction {
+/** How webhook URLs are checked: whether private networks are allowed, and how hosts resolve. */
+export interface WebhookTargets {
+  allowPrivateNetworks: boolean;
+  resolveHost: ResolveHost;
+}
+
+/**
+ * The host's addresses, refused when any is private (unless allowed): the one check made at
+ * creation and, through lookupFor, by every attempt's connection.
+ */
+async function checkedAddresses(host: string, targets: WebhookTargets): Promise<ResolvedAddress[]> {
+  let addresses: ResolvedAddress[];
+  try {
+    addresses = await targets.resolveHost(host);
+  } catch (error) {
+    if (error instanceof HostResolutionError) throw new UnsafeWebhookUrlError(error.message);
+    throw error;
+  }
+  const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+  const refused = targets.allowPrivateNetworks ? undefined : addresses.find((entry) => isPrivateAddress(entry.address));
+  if (refused)
+    throw new UnsafeWebhookUrlError(
+      literal ? `is a private address (${refused.address})` : `resolves to a private address (${refused.address})`,
+    );
+  if (addresses.length === 0) throw new UnsafeWebhookUrlError('resolves to no address');
+  return addresses;
+}
+
+/** The socket's lookup: it connects only to addresses that passed the check. */
+function lookupFor(targets: WebhookTargets): LookupFunction {
   return (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
-      const refused = allowPrivateNetworks ? undefined : list.find((entry) => isPrivateAddress(entry.address));
-      if (refused) return callback(new UnsafeWebhookUrlError(`resolves to a private address (${refused.address})`), '', 0);
-      if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
-      const first = list[0];
-      if (!first) return callback(new UnsafeWebhookUrlError('resolves to no address'), '', 0);
-      callback(null, first.address, first.family);
-    });
+    checkedAddresses(hostname, targets).then(
+      (addresses) => {
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const wanted = family ? addresses.filter((entry) => entry.family === family) : addresses;
+        if (options.all) return (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, wanted);
+        const first = wanted[0];
+        if (!first) return callback(new UnsafeWebhookUrlError(`resolves to no IPv${family} address`), '', 0);
+        callback(null, first.address, first.family);
+      },
+      (error: Error) => callback(error, '', 0),
+    );
   };
 }
 
 /** Checks the URL's form and that its host resolves only to addresses we may call. */
-export async function checkWebhookUrl(raw: string, allowPrivateNetworks: boolean): Promise<URL> {
-  const url = parseWebhookUrl(raw, allowPrivateNetworks);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) {
-    if (!allowPrivateNetworks && isPrivateAddress(host)) throw new UnsafeWebhookUrlError(`is a private address (${host})`);
-    return url;
-  }
-  await new Promise<void>((resolve, reject) =>
-    safeLookup(allowPrivateNetworks)(host, { all: true }, (error) => (error ? reject(asUnsafe(error, host)) : resolve())),
-  );
+export async function checkWebhookUrl(raw: string, targets: WebhookTargets): Promise<URL> {
+  const url = parseWebhookUrl(raw, targets.allowPrivateNetworks);
+  await checkedAddresses(url.hostname, targets);
   return url;
-}
-
-function asUnsafe(error: Error, host: string): Error {
-  return error instanceof UnsafeWebhookUrlError ? error : new UnsafeWebhookUrlError(`has a host that does not resolve (${host})`);
 }
 
 export interface PostResult {
@@ -114,7 +132,7 @@ export interface PostResult {
 
 export interface PostOptions {
   timeoutMs: number;
-  allowPrivateNetworks: boolean;
+  targets: WebhookTargets;
   /** Response bytes read at most; the rest is not waited for. */
   maxResponseBytes: number;
   /** Aborts the request (a worker shutting down). */
@@ -130,12 +148,12 @@ export async function postWebhook(
 ): Promise<PostResult> {
   let url: URL;
   try {
-    url = parseWebhookUrl(rawUrl, options.allowPrivateNetworks);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !options.allowPrivateNetworks && isPrivateAddress(host))
-      throw new UnsafeWebhookUrlError(`is a private address (${host})`);
+    url = parseWebhookUrl(rawUrl, options.targets.allowPrivateNetworks);
+    // The socket skips its lookup for a literal address: checked here instead.
+    if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) await checkedAddresses(url.hostname, options.targets);
   } catch (error) {
-    return { error: `the URL ${(error as Error).message}` };
+    if (!(error instanceof UnsafeWebhookUrlError)) throw error;
+    return { error: `the URL ${error.message}` };
   }
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise<PostResult>((resolve) => {
@@ -151,7 +169,7 @@ export async function postWebhook(
     const request = send(url, {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      lookup: safeLookup(options.allowPrivateNetworks),
+      lookup: lookupFor(options.targets),
       agent: false,
     });
     const timer = setTimeout(() => finish({ error: `no answer within ${options.timeoutMs / 1000} s` }), options.timeoutMs);

@@ -7,13 +7,14 @@ type FileSnapshot = Omit<MediaFile, 'workflowId' | 'role' | 'updatedAt'> & { upd
 
 export interface WorkflowSnapshot {
   id: string;
-  title: string;
+  /** Null (with the other owner fields) once the workflow is deleted: see scrubbed(). */
+  title: string | null;
   description: string | null;
   visibilityStatus: Workflow['visibility'];
   model: string;
   options: { aspectRatio: string; pipelineMode: Workflow['pipelineMode'] };
-  primaryUserId: string;
-  customerId: string;
+  primaryUserId: string | null;
+  customerId: string | null;
   processingStatus: Workflow['processingStatus'];
   progressPercentage: number;
   completions: Array<{
@@ -72,6 +73,27 @@ export function snapshotOf(workflow: Workflow, completions: Completion[], files:
     version: workflow.version,
     createdAt: workflow.createdAt.toISOString(),
     updatedAt: workflow.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * The snapshot a deleted workflow leaves in its events: what it was (id, model, options, states,
+ * times, cost) without what its owner put in or got out. Null: the title, description,
+ * primaryUserId, customerId and source (the fields the API hides from non-owners), and the error
+ * texts (they may quote the input); empty: the media lists (their keys carry the uploaded file's
+ * name, and the objects are gone).
+ */
+export function scrubbed(snapshot: WorkflowSnapshot): WorkflowSnapshot {
+  return {
+    ...snapshot,
+    title: null,
+    description: null,
+    primaryUserId: null,
+    customerId: null,
+    source: null,
+    error: null,
+    mediaResult: [],
+    completions: snapshot.completions.map((completion) => ({ ...completion, error: null, result: [] })),
   };
 }
 

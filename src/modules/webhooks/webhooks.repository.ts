@@ -1,7 +1,12 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor, Trx } from '../../db/database.ts';
 import type { NewWebhookDeliveryRow, WebhookDeliveryRow, WebhookDeliveryRowUpdate } from '../../db/schema/webhook-deliveries.ts';
-import type { NewWebhookEndpointRow, WebhookEndpointRow, WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
+import type {
+  NewWebhookEndpointRow,
+  WebhookEndpointRow,
+  WebhookEndpointRowUpdate,
+  WebhookEventType,
+} from '../../db/schema/webhook-endpoints.ts';
 import type { NewWebhookEventRow, WebhookEventRow } from '../../db/schema/webhook-events.ts';
 
 /** First key of the advisory lock that serializes endpoint creation per customer (the cap of 10). */
@@ -38,6 +43,50 @@ export function findEndpoint(db: Executor, id: string): Promise<WebhookEndpointR
   return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export function lockEndpoint(trx: Trx, id: string): Promise<WebhookEndpointRow | undefined> {
+  return trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function updateEndpoint(trx: Trx, id: string, patch: WebhookEndpointRowUpdate): Promise<WebhookEndpointRow> {
+  return trx.updateTable('webhook_endpoints').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The sealed values start with this (secret-box.ts); the rest are plain, from before encryption. */
+const SEALED_PATTERN = 'enc1:%';
+
+/**
+ * Endpoints whose secret is still plain, locked: a second process doing the same waits, then finds
+ * them sealed (the WHERE is checked again on the rows it waited for) and skips them.
+ */
+export function lockPlainSecrets(trx: Trx): Promise<Array<Pick<WebhookEndpointRow, 'id' | 'signing_secret'>>> {
+  return trx
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'signing_secret'])
+    .where('signing_secret', 'not like', SEALED_PATTERN)
+    .forUpdate()
+    .execute();
+}
+
+export async function anySealedSecret(db: Executor): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select('signing_secret')
+    .where('signing_secret', 'like', SEALED_PATTERN)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.signing_secret;
+}
+
+/** Previous secrets past their expiry are dropped (they no longer sign); returns how many. */
+export async function forgetExpiredPreviousSecrets(db: Executor, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ previous_signing_secret: null, previous_secret_expires_at: null })
+    .where('previous_secret_expires_at', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Its deliveries and their jobs go with it (ON DELETE CASCADE): nothing more is sent there. */
 export async function deleteEndpoint(trx: Trx, id: string): Promise<void> {
   await trx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
@@ -62,6 +111,28 @@ export function endpointsSubscribedExist(type: WebhookEventType): RawBuilder<boo
 
 export function insertEvent(trx: Trx, row: NewWebhookEventRow): Promise<WebhookEventRow> {
   return trx.insertInto('webhook_events').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Every event of a workflow, locked (a redelivery or a sweep waits for the scrub to commit). */
+export function lockEventsOfWorkflow(trx: Trx, workflowId: string): Promise<Array<Pick<WebhookEventRow, 'id' | 'workflow'>>> {
+  return trx.selectFrom('webhook_events').select(['id', 'workflow']).where('workflow_id', '=', workflowId).forUpdate().execute();
+}
+
+export async function replaceEventWorkflow(trx: Trx, id: string, workflow: string): Promise<void> {
+  await trx.updateTable('webhook_events').set({ workflow }).where('id', '=', id).execute();
+}
+
+/**
+ * Removes up to `limit` events recorded before `before`, with their deliveries and those
+ * deliveries' jobs (ON DELETE CASCADE); returns how many went. In batches, so no statement holds
+ * many locks for long.
+ */
+export async function deleteEventsBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('webhook_events')
+    .where('id', 'in', (eb) => eb.selectFrom('webhook_events').select('id').where('created_at', '<', before).limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export function insertDelivery(trx: Trx, row: NewWebhookDeliveryRow): Promise<WebhookDeliveryRow> {

@@ -1,88 +1,43 @@
 import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
-import type { WebhookDeliveryRow } from '../../db/schema/webhook-deliveries.ts';
-import type { WebhookEndpointRow, WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
-import type { WorkflowRow } from '../../db/schema/workflows.ts';
+import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
 import type { Logger } from '../../logger.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { requireCustomer, type Viewer } from '../auth/viewer.ts';
-import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../shared/errors.ts';
+import { type KeyRateLimiter, type RateLimitStore, sharedRateLimiter } from '../shared/key-rate-limiter.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import { finalFlow, toCompletion, toMediaFile, toWorkflow } from '../workflows/workflow.ts';
 import * as workflows from '../workflows/workflows.repository.ts';
+import { liveSecrets, MAX_PREVIOUS_SECRET_SECONDS, rotatedSecrets, sealed } from './endpoint-secrets.ts';
+import { openSecret, sealSecret } from './secret-box.ts';
 import { generateSigningSecret } from './signature.ts';
-import { checkWebhookUrl, UnsafeWebhookUrlError } from './webhook-http.ts';
-import { snapshotOf, type WorkflowSnapshot, withSignedUrls } from './webhook-payload.ts';
+import {
+  type AttemptOutcome,
+  type EndedWorkflow,
+  type OutgoingDelivery,
+  type RotatedSecret,
+  toDelivery,
+  toEndpoint,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookDelivery,
+  type WebhookDeliveryPage,
+  type WebhookEndpoint,
+  type WebhookSettings,
+  wireEventType,
+} from './webhook.ts';
+import { hostResolver } from './webhook-dns.ts';
+import {
+  checkWebhookUrl,
+  type PostOptions,
+  type PostResult,
+  postWebhook,
+  UnsafeWebhookUrlError,
+  type WebhookTargets,
+} from './webhook-http.ts';
+import { scrubbed, snapshotOf, type WorkflowSnapshot, withSignedUrls } from './webhook-payload.ts';
 import * as webhooks from './webhooks.repository.ts';
-
-export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
-  'WORKFLOW_SUCCEEDED',
-  'WORKFLOW_FAILED',
-  'WORKFLOW_CANCELED',
-  'WORKFLOW_DELETED',
-];
-
-/** The `type` of a delivery's body: "workflow.succeeded" for WORKFLOW_SUCCEEDED. */
-export function wireEventType(type: WebhookEventType): string {
-  return `workflow.${type.slice('WORKFLOW_'.length).toLowerCase()}`;
-}
-
-export interface WebhookEndpoint {
-  id: string;
-  customerId: string;
-  url: string;
-  events: WebhookEventType[];
-  createdAt: Date;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventId: string;
-  eventType: WebhookEventType;
-  workflowId: string;
-  status: WebhookDeliveryRow['status'];
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: Date | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-}
-
-export interface WebhookDeliveryPage {
-  deliveries: WebhookDelivery[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-}
-
-/** What a worker sends for one delivery: where, the body, and the secret to sign it with. */
-export interface OutgoingDelivery {
-  deliveryId: string;
-  eventId: string;
-  url: string;
-  signingSecret: string;
-  body: string;
-}
-
-export type AttemptOutcome = { ok: true; statusCode: number } | { ok: false; statusCode?: number; error: string };
-
-export interface WebhookSettings {
-  maxEndpointsPerCustomer: number;
-  maxAttempts: number;
-  retryBaseSeconds: number;
-  allowPrivateNetworks: boolean;
-  /** How long the media URLs in a delivery stay valid. */
-  urlSeconds: number;
-  maxPageSize: number;
-  defaultPageSize: number;
-}
-
-/** A workflow's row as the statement that ended its run left it, and whether any endpoint listens to that end. */
-export interface EndedWorkflow {
-  row: WorkflowRow;
-  anySubscribed: boolean;
-}
 
 export interface WebhooksDeps {
   db: Database;
@@ -90,7 +45,16 @@ export interface WebhooksDeps {
   logger: Logger;
   settings: WebhookSettings;
   clock: () => Date;
+  /** The AES-256 key the signing secrets are stored under (WEBHOOK_SECRET_KEY). */
+  secretKey: Buffer;
+  /** Name servers for endpoint hosts ("127.0.0.1:5353"); the system's when omitted. */
+  dnsServers?: readonly string[];
+  /** Where the per-customer call limits are counted; this process's memory when omitted. */
+  rateLimitStore?: RateLimitStore;
 }
+
+/** Events go in batches of this many, so a long backlog never holds one statement's locks for long. */
+const PRUNE_BATCH = 1000;
 
 const createInput = z.object({
   url: z.string().trim().min(1, 'must not be empty').max(2048, 'must be at most 2,048 characters'),
@@ -102,17 +66,36 @@ const createInput = z.object({
 
 export class WebhooksService {
   private readonly deps: WebhooksDeps;
+  /** Which URLs may be called: the one check at creation and at every attempt. */
+  private readonly targets: WebhookTargets;
+  private readonly limits: { createEndpoint: KeyRateLimiter; redeliver: KeyRateLimiter };
   constructor(deps: WebhooksDeps) {
     this.deps = deps;
+    const { settings } = deps;
+    this.targets = {
+      allowPrivateNetworks: settings.allowPrivateNetworks,
+      resolveHost: hostResolver({ timeoutMs: settings.dnsTimeoutMs, servers: deps.dnsServers, localNames: settings.allowPrivateNetworks }),
+    };
+    const store = deps.rateLimitStore ?? { kind: 'memory' };
+    const perMinute = (keyPrefix: string, points: number) =>
+      sharedRateLimiter(store, { keyPrefix, points, durationSeconds: 60, logger: deps.logger });
+    this.limits = {
+      createEndpoint: perMinute('createWebhookEndpoint', settings.endpointCreationsPerMinute),
+      redeliver: perMinute('redeliverWebhook', settings.redeliveriesPerMinute),
+    };
   }
 
-  /** A new endpoint of the caller's customer, with its signing secret (returned this once). */
+  /**
+   * A new endpoint of the caller's customer, with its signing secret (returned this once). The cap
+   * is checked before the host is resolved, so a customer at it costs no name server a query.
+   */
   async createEndpoint(viewer: Viewer, input: { url: string; events?: readonly WebhookEventType[] | null }) {
     const customerId = requireCustomer(viewer);
+    await this.takeCall('createEndpoint', customerId, 'createWebhookEndpoint', this.deps.settings.endpointCreationsPerMinute);
     const valid = parseInput(createInput, input, 'input');
-    const { settings } = this.deps;
+    await this.checkEndpointCap(this.deps.db, customerId);
     try {
-      await checkWebhookUrl(valid.url, settings.allowPrivateNetworks);
+      await checkWebhookUrl(valid.url, this.targets);
     } catch (error) {
       if (error instanceof UnsafeWebhookUrlError) throw ValidationError.field('input.url', error.message);
       throw error;
@@ -120,17 +103,40 @@ export class WebhooksService {
     const signingSecret = generateSigningSecret();
     const row = await this.deps.db.transaction().execute(async (trx) => {
       await webhooks.lockEndpointsOf(trx, customerId);
-      if ((await webhooks.countEndpoints(trx, customerId)) >= settings.maxEndpointsPerCustomer) {
-        throw ValidationError.field(
-          'input.url',
-          `a customer may have at most ${settings.maxEndpointsPerCustomer} endpoints; delete one first`,
-        );
-      }
+      // Again under the lock: two creations that both passed the first check must not both get in.
+      await this.checkEndpointCap(trx, customerId);
       const events = [...new Set(valid.events ?? WEBHOOK_EVENT_TYPES)];
-      return webhooks.insertEndpoint(trx, { customer_id: customerId, url: valid.url, events, signing_secret: signingSecret });
+      return webhooks.insertEndpoint(trx, {
+        customer_id: customerId,
+        url: valid.url,
+        events,
+        signing_secret: sealSecret(this.deps.secretKey, signingSecret),
+      });
     });
     this.deps.logger.info({ customerId, endpointId: row.id }, 'webhook endpoint created');
     return { endpoint: toEndpoint(row), signingSecret };
+  }
+
+  /**
+   * A new signing secret (returned this once); the current one goes on signing beside it for
+   * `expireOldAfterSeconds` (0 to 86,400, default 86,400), so receivers can switch without a gap.
+   */
+  async rotateSecret(viewer: Viewer, id: string, expireOldAfterSeconds?: number | null): Promise<RotatedSecret> {
+    const customerId = requireCustomer(viewer);
+    const endpointId = assertUuid(id, 'id');
+    const seconds = expireOldAfterSeconds ?? MAX_PREVIOUS_SECRET_SECONDS;
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_PREVIOUS_SECRET_SECONDS) {
+      throw ValidationError.field('expireOldAfterSeconds', `must be a whole number of seconds from 0 to ${MAX_PREVIOUS_SECRET_SECONDS}`);
+    }
+    const signingSecret = generateSigningSecret();
+    const previousSecretExpiresAt = seconds > 0 ? new Date(this.deps.clock().getTime() + seconds * 1000) : null;
+    const row = await this.deps.db.transaction().execute(async (trx) => {
+      const current = await webhooks.lockEndpoint(trx, endpointId);
+      if (!current || current.customer_id !== customerId) throw new NotFoundError('WebhookEndpoint', id);
+      return webhooks.updateEndpoint(trx, endpointId, rotatedSecrets(current, this.deps.secretKey, signingSecret, previousSecretExpiresAt));
+    });
+    this.deps.logger.info({ customerId, endpointId, previousSecretExpiresAt }, 'webhook signing secret rotated');
+    return { endpoint: toEndpoint(row), signingSecret, previousSecretExpiresAt };
   }
 
   async listEndpoints(viewer: Viewer): Promise<WebhookEndpoint[]> {
@@ -169,6 +175,7 @@ export class WebhooksService {
   /** Sends a delivery again now, with a fresh attempt budget, whatever it ended in. */
   async redeliver(viewer: Viewer, deliveryId: string): Promise<WebhookDelivery> {
     const customerId = requireCustomer(viewer);
+    await this.takeCall('redeliver', customerId, 'redeliverWebhook', this.deps.settings.redeliveriesPerMinute);
     const id = assertUuid(deliveryId, 'deliveryId');
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await webhooks.lockDelivery(trx, id);
@@ -181,10 +188,11 @@ export class WebhooksService {
 
   /**
    * The outbox write: called in the transaction that ends (or deletes) a workflow, before its rows
-   * go, it records the event with the workflow as it stands and queues one delivery per endpoint
-   * subscribed to it. Nothing is recorded when no endpoint listens. `ended` is what the statement
-   * that ended the run returned (see endpointsSubscribedExist), when the caller has it: the row
-   * need not be read again, nor the endpoints when none was subscribed.
+   * go, it records the event with the workflow as it stands (scrubbed of its owner's fields for a
+   * deletion) and queues one delivery per endpoint subscribed to it. Nothing is recorded when no
+   * endpoint listens. `ended` is what the statement that ended the run returned (see
+   * endpointsSubscribedExist), when the caller has it: the row need not be read again, nor the
+   * endpoints when none was subscribed.
    */
   async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, ended?: EndedWorkflow): Promise<void> {
     if (ended && !ended.anySubscribed) return;
@@ -199,12 +207,60 @@ export class WebhooksService {
       customer_id: row.customer_id,
       workflow_id: workflowId,
       type,
-      workflow: JSON.stringify(snapshot),
+      workflow: JSON.stringify(type === 'WORKFLOW_DELETED' ? scrubbed(snapshot) : snapshot),
     });
     for (const endpoint of endpoints) {
       const delivery = await webhooks.insertDelivery(trx, { event_id: event.id, endpoint_id: endpoint.id });
       await queue.enqueueDelivery(trx, delivery.id);
     }
+  }
+
+  /**
+   * In the transaction that deletes a workflow: its earlier events (delivered or not) are scrubbed
+   * of its owner's fields, so neither the table nor a redelivery keeps them, and the deletion is
+   * recorded, scrubbed too.
+   */
+  async recordWorkflowDeleted(trx: Trx, workflowId: string): Promise<void> {
+    for (const event of await webhooks.lockEventsOfWorkflow(trx, workflowId)) {
+      await webhooks.replaceEventWorkflow(trx, event.id, JSON.stringify(scrubbed(event.workflow as WorkflowSnapshot)));
+    }
+    await this.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_DELETED');
+  }
+
+  /** Removes events older than the retention, with their deliveries (pending ones too); returns how many. */
+  async pruneEvents(): Promise<number> {
+    const before = new Date(this.deps.clock().getTime() - this.deps.settings.eventRetentionDays * 24 * 3600 * 1000);
+    let removed = 0;
+    for (;;) {
+      const batch = await webhooks.deleteEventsBefore(this.deps.db, before, PRUNE_BATCH);
+      removed += batch;
+      if (batch < PRUNE_BATCH) return removed;
+    }
+  }
+
+  /**
+   * Encrypts the secrets stored in plain text before encryption existed; returns how many. Every
+   * process runs it once at start (after the migrations, which cannot: they do not get the key),
+   * and the worker's maintenance now and then; with none left it only reads.
+   */
+  async sealPlainSecrets(): Promise<number> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const plain = await webhooks.lockPlainSecrets(trx);
+      for (const row of plain)
+        await webhooks.updateEndpoint(trx, row.id, { signing_secret: sealed(row.signing_secret, this.deps.secretKey) });
+      return plain.length;
+    });
+  }
+
+  /** Throws SecretKeyMismatchError when the stored secrets were sealed under another key (every delivery would fail). */
+  async checkSecretKey(): Promise<void> {
+    const stored = await webhooks.anySealedSecret(this.deps.db);
+    if (stored) openSecret(this.deps.secretKey, stored);
+  }
+
+  /** Drops rotated-out secrets past their expiry; they sign nothing any more. Returns how many. */
+  forgetExpiredSecrets(): Promise<number> {
+    return webhooks.forgetExpiredPreviousSecrets(this.deps.db, this.deps.clock());
   }
 
   /** The request a worker sends for a delivery; undefined when it is gone (its endpoint was deleted). */
@@ -221,7 +277,18 @@ export class WebhooksService {
       createdAt: event.created_at.toISOString(),
       data: { workflow },
     });
-    return { deliveryId: delivery.id, eventId: event.id, url: endpoint.url, signingSecret: endpoint.signing_secret, body };
+    return {
+      deliveryId: delivery.id,
+      eventId: event.id,
+      url: endpoint.url,
+      signingSecrets: liveSecrets(endpoint, this.deps.secretKey, this.deps.clock()),
+      body,
+    };
+  }
+
+  /** One attempt's POST, through the same address check as the endpoint's creation. */
+  post(outgoing: OutgoingDelivery, headers: Record<string, string>, options: Omit<PostOptions, 'targets'>): Promise<PostResult> {
+    return postWebhook(outgoing.url, outgoing.body, headers, { ...options, targets: this.targets });
   }
 
   /**
@@ -256,24 +323,22 @@ export class WebhooksService {
     });
     return next;
   }
-}
 
-function toEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
-  return { id: row.id, customerId: row.customer_id, url: row.url, events: row.events, createdAt: row.created_at };
-}
+  private async checkEndpointCap(db: Database | Trx, customerId: string): Promise<void> {
+    const { maxEndpointsPerCustomer } = this.deps.settings;
+    if ((await webhooks.countEndpoints(db, customerId)) >= maxEndpointsPerCustomer) {
+      throw ValidationError.field('input.url', `a customer may have at most ${maxEndpointsPerCustomer} endpoints; delete one first`);
+    }
+  }
 
-function toDelivery(row: webhooks.DeliveryListRow): WebhookDelivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.type,
-    workflowId: row.workflow_id,
-    status: row.status,
-    attempts: row.attempts,
-    lastStatusCode: row.last_status_code,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-  };
+  /** Per customer, whichever of its keys calls: more keys buy no more calls. */
+  private async takeCall(limit: keyof WebhooksService['limits'], customerId: string, operation: string, perMinute: number): Promise<void> {
+    const taken = await this.limits[limit].take(`customer:${customerId}`);
+    if (!taken.ok) {
+      throw new RateLimitedError(
+        `Too many ${operation} calls for this customer (at most ${perMinute} a minute); retry in ${taken.retryAfterSeconds} s`,
+        taken.retryAfterSeconds,
+      );
+    }
+  }
 }

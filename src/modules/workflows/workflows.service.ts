@@ -204,8 +204,9 @@ export class WorkflowsService {
         workflows.mediaFilesOf(trx, [workflowId]),
       ]);
       if (isUnfinished(row.processing_status)) await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
-      // Recorded while the rows still stand: the event carries the workflow as it was.
-      await this.deps.webhooks.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_DELETED');
+      // Recorded while the rows still stand (the event carries the workflow as it was, less its
+      // owner's fields); its earlier events are scrubbed of them in this same transaction.
+      await this.deps.webhooks.recordWorkflowDeleted(trx, workflowId);
       const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
       await workflows.deleteWorkflow(trx, workflowId);
       await notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
