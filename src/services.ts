@@ -8,6 +8,7 @@ import { inProcessRateLimiter, type KeyRateLimiter, type RateLimitStore, sharedR
 import { UploadsService } from './modules/uploads/uploads.service.ts';
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { SourceInspections } from './modules/workflows/source-inspections.ts';
+import { type WorkflowSnapshot, withSignedUrls } from './modules/workflows/workflow-snapshot.ts';
 import { WorkflowsService } from './modules/workflows/workflows.service.ts';
 import type { Storage } from './storage/s3.ts';
 
@@ -47,6 +48,7 @@ export function createServices({ config, db, storage, logger, clock = () => new 
     clock,
     secretKey: config.webhookSecretKey,
     rateLimitStore,
+    withSignedUrls: (document, sign) => withSignedUrls(document as WorkflowSnapshot, sign),
     settings: {
       ...webhookConfig,
       // The contract's cap; URLs in a delivery stay valid a day, for receivers that fetch later.
@@ -73,7 +75,8 @@ export function createServices({ config, db, storage, logger, clock = () => new 
     credits,
     customers,
     uploads,
-    webhooks,
+    // The outbox hears of every end: the one tie between the two domains, made here.
+    endListener: webhooks,
     sourceInspections,
     logger,
     limits: config.limits,

@@ -211,13 +211,13 @@ class JobRun {
     change: runs.RunStateChange,
   ): Promise<StartedFlow | 'done'> {
     if (!next) {
-      const ended = await runs.endRun(
+      await runs.endRun(
         trx,
         this.workflowId,
         { ...change, processing_status: 'SUCCESS', progress_exactly: 100, error: null },
-        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, event: 'WORKFLOW_SUCCEEDED' },
+        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, end: 'WORKFLOW_SUCCEEDED' },
+        this.deps.webhooks,
       );
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_SUCCEEDED', ended);
       return 'done';
     }
     const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
@@ -308,14 +308,14 @@ class JobRun {
   private fail(target: RunTarget, flow: FlowName, flowError: string, workflowError: string): Promise<void> {
     return this.guarded(async (trx, { workflow: current }) => {
       await runs.finishFlow(trx, this.workflowId, flow, { status: 'FAILED', error: flowError });
-      const ended = await runs.endRun(
+      await runs.endRun(
         trx,
         this.workflowId,
         { processing_status: 'FAILED', error: workflowError },
-        { jobId: this.job.id, jobStatus: 'FAILED', jobError: flowError, event: 'WORKFLOW_FAILED' },
+        { jobId: this.job.id, jobStatus: 'FAILED', jobError: flowError, end: 'WORKFLOW_FAILED' },
+        this.deps.webhooks,
       );
       await this.deps.credits.refund(trx, current.customer_id, current.credit_cost, target.workflow.id);
-      await this.deps.webhooks.recordWorkflowEvent(trx, this.workflowId, 'WORKFLOW_FAILED', ended);
     });
   }
 

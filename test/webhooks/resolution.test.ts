@@ -6,6 +6,7 @@ import { defaultWebhookConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ValidationError } from '../../src/modules/shared/errors.ts';
 import { WebhooksService } from '../../src/modules/webhooks/webhooks.service.ts';
+import { type WorkflowSnapshot, withSignedUrls } from '../../src/modules/workflows/workflow-snapshot.ts';
 import { startTestApp, type TestApp, WEBHOOK_SECRET_KEY } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 import { CreateWebhookEndpoint, RedeliverWebhook, WebhookEndpoints } from './operations.ts';
@@ -49,6 +50,7 @@ function serviceAsking(nameServer: string): WebhooksService {
     clock: () => new Date(),
     secretKey: WEBHOOK_SECRET_KEY,
     dnsServers: [nameServer],
+    withSignedUrls: (document, sign) => withSignedUrls(document as WorkflowSnapshot, sign),
     settings: {
       ...defaultWebhookConfig,
       endpointCreationsPerMinute: 1000,

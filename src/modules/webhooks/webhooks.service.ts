@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
@@ -8,14 +9,11 @@ import { requireCustomer, type Viewer } from '../auth/viewer.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../shared/errors.ts';
 import { type KeyRateLimiter, type RateLimitStore, sharedRateLimiter } from '../shared/key-rate-limiter.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
-import { finalFlow, toCompletion, toMediaFile, toWorkflow } from '../workflows/workflow.ts';
-import * as workflows from '../workflows/workflows.repository.ts';
 import { liveSecrets, MAX_PREVIOUS_SECRET_SECONDS, rotatedSecrets, sealed } from './endpoint-secrets.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 import { generateSigningSecret } from './signature.ts';
 import {
   type AttemptOutcome,
-  type EndedWorkflow,
   type OutgoingDelivery,
   type RotatedSecret,
   toDelivery,
@@ -36,7 +34,6 @@ import {
   UnsafeWebhookUrlError,
   type WebhookTargets,
 } from './webhook-http.ts';
-import { scrubbed, snapshotOf, type WorkflowSnapshot, withSignedUrls } from './webhook-payload.ts';
 import * as webhooks from './webhooks.repository.ts';
 
 export interface WebhooksDeps {
@@ -51,7 +48,12 @@ export interface WebhooksDeps {
   dnsServers?: readonly string[];
   /** Where the per-customer call limits are counted; this process's memory when omitted. */
   rateLimitStore?: RateLimitStore;
+  /** The workflow document of an event with a signed URL on each of its files (the workflows module's, wired in services.ts). */
+  withSignedUrls(document: WorkflowDocument, sign: (key: string) => Promise<string>): Promise<Record<string, unknown>>;
 }
+
+/** A workflow as an event keeps it: JSON the workflows module made, carried as it is. */
+type WorkflowDocument = object;
 
 /** Events go in batches of this many, so a long backlog never holds one statement's locks for long. */
 const PRUNE_BATCH = 1000;
@@ -187,27 +189,32 @@ export class WebhooksService {
   }
 
   /**
-   * The outbox write: called in the transaction that ends (or deletes) a workflow, before its rows
-   * go, it records the event with the workflow as it stands (scrubbed of its owner's fields for a
-   * deletion) and queues one delivery per endpoint subscribed to it. Nothing is recorded when no
-   * endpoint listens. `ended` is what the statement that ended the run returned (see
-   * endpointsSubscribedExist), when the caller has it: the row need not be read again, nor the
-   * endpoints when none was subscribed.
+   * SQL for the statement that ends a run: whether any endpoint of the workflow's customer is
+   * subscribed to this end (see WorkflowEndListener in the workflows module, wired in services.ts).
    */
-  async recordWorkflowEvent(trx: Trx, workflowId: string, type: WebhookEventType, ended?: EndedWorkflow): Promise<void> {
-    if (ended && !ended.anySubscribed) return;
-    const row = ended?.row ?? (await workflows.findWorkflow(trx, workflowId));
-    if (!row) return;
-    const endpoints = await webhooks.endpointsSubscribedTo(trx, row.customer_id, type);
+  listensFor(end: WebhookEventType): RawBuilder<boolean> {
+    return webhooks.endpointsSubscribedExist(end);
+  }
+
+  /**
+   * The outbox write, in the transaction that ends (or deletes) a workflow, before its rows go: the
+   * event with the workflow's document, and one delivery per endpoint subscribed to it. Nothing is
+   * recorded, and the document is not read, when no endpoint listens.
+   */
+  async ended(
+    trx: Trx,
+    end: WebhookEventType,
+    customerId: string,
+    workflowId: string,
+    document: () => Promise<WorkflowDocument>,
+  ): Promise<void> {
+    const endpoints = await webhooks.endpointsSubscribedTo(trx, customerId, end);
     if (endpoints.length === 0) return;
-    const [completions, files] = await Promise.all([workflows.completionsOf(trx, [workflowId]), workflows.mediaFilesOf(trx, [workflowId])]);
-    const workflow = toWorkflow(row);
-    const snapshot = snapshotOf(workflow, completions.map(toCompletion), files.map(toMediaFile), finalFlow(workflow.pipelineMode));
     const event = await webhooks.insertEvent(trx, {
-      customer_id: row.customer_id,
+      customer_id: customerId,
       workflow_id: workflowId,
-      type,
-      workflow: JSON.stringify(type === 'WORKFLOW_DELETED' ? scrubbed(snapshot) : snapshot),
+      type: end,
+      workflow: JSON.stringify(await document()),
     });
     for (const endpoint of endpoints) {
       const delivery = await webhooks.insertDelivery(trx, { event_id: event.id, endpoint_id: endpoint.id });
@@ -216,15 +223,13 @@ export class WebhooksService {
   }
 
   /**
-   * In the transaction that deletes a workflow: its earlier events (delivered or not) are scrubbed
-   * of its owner's fields, so neither the table nor a redelivery keeps them, and the deletion is
-   * recorded, scrubbed too.
+   * In the transaction that deletes a workflow: its earlier events (delivered or not) pass through
+   * `scrub`, so neither the table nor a redelivery keeps its owner's fields.
    */
-  async recordWorkflowDeleted(trx: Trx, workflowId: string): Promise<void> {
+  async forgetOwner<D extends WorkflowDocument>(trx: Trx, workflowId: string, scrub: (document: D) => D): Promise<void> {
     for (const event of await webhooks.lockEventsOfWorkflow(trx, workflowId)) {
-      await webhooks.replaceEventWorkflow(trx, event.id, JSON.stringify(scrubbed(event.workflow as WorkflowSnapshot)));
+      await webhooks.replaceEventWorkflow(trx, event.id, JSON.stringify(scrub(event.workflow as D)));
     }
-    await this.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_DELETED');
   }
 
   /** Removes events older than the retention, with their deliveries (pending ones too); returns how many. */
@@ -268,7 +273,7 @@ export class WebhooksService {
     const found = await webhooks.findDeliveryToSend(this.deps.db, deliveryId);
     if (!found) return undefined;
     const { delivery, event, endpoint } = found;
-    const workflow = await withSignedUrls(event.workflow as WorkflowSnapshot, (key) =>
+    const workflow = await this.deps.withSignedUrls(event.workflow as WorkflowDocument, (key) =>
       this.deps.storage.signGetUrl(key, this.deps.settings.urlSeconds),
     );
     const body = JSON.stringify({

@@ -4,12 +4,10 @@ import type { Database, Trx } from '../../db/database.ts';
 import type { FlowName } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
-import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from '../../queue/channels.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
-import type { EndedWorkflow } from '../webhooks/webhook.ts';
-import { endpointsSubscribedExist } from '../webhooks/webhooks.repository.ts';
+import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.
@@ -30,21 +28,27 @@ export async function changeWorkflow(trx: Trx, workflowId: string, change: RunSt
   return row;
 }
 
-/** How a run ends: its job's end, and the webhook event that reports it. */
+/** How a run ends: its job's end, and the end others are told of. */
 export interface RunEnding {
   jobId: string;
   jobStatus: JobEnd;
   jobError: string | null;
-  event: WebhookEventType;
+  end: Exclude<WorkflowEnd, 'WORKFLOW_DELETED'>;
 }
 
 /**
  * changeWorkflow for the change that ends a run, in one statement with the end of its job (the
- * job follows the workflow's status, see queue/jobs.ts), saying whether any endpoint listens to
- * the event. Its snapshot is as fresh as a query of the endpoints right after it would be: the
- * statement starts after the locks of the transaction.
+ * job follows the workflow's status, see queue/jobs.ts) and the question whether anyone listens
+ * for that end; if anyone does, the listener is told in the same transaction. The answer is as
+ * fresh as a query right after it would be: the statement starts after the locks of the transaction.
  */
-export async function endRun(trx: Trx, workflowId: string, change: RunStateChange, ending: RunEnding): Promise<EndedWorkflow> {
+export async function endRun(
+  trx: Trx,
+  workflowId: string,
+  change: RunStateChange,
+  ending: RunEnding,
+  listener: WorkflowEndListener,
+): Promise<WorkflowRow> {
   // The CTE's name is never referred to: seen as the plain schema, the creator builds the same UPDATE.
   const creator = trx.with('ended_job', (db) =>
     finishJobQuery(db, ending.jobId, ending.jobStatus, ending.jobError),
@@ -52,13 +56,14 @@ export async function endRun(trx: Trx, workflowId: string, change: RunStateChang
   const byNotify = await publishesByNotify(trx);
   const {
     notified: _,
-    any_subscribed,
+    any_listening,
     ...row
   } = await changeQuery(creator, workflowId, change, byNotify)
-    .returning(endpointsSubscribedExist(ending.event).as('any_subscribed'))
+    .returning(listener.listensFor(ending.end).as('any_listening'))
     .executeTakeFirstOrThrow();
   if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
-  return { row, anySubscribed: any_subscribed };
+  if (any_listening) await announceEnd(trx, listener, ending.end, row);
+  return row;
 }
 
 /** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */

@@ -12,7 +12,6 @@ import { BadRequestError, NotFoundError, ValidationError } from '../shared/error
 import { signedDownloadUrl } from '../shared/signed-url.ts';
 import { assertUuid, parseInput } from '../shared/validation.ts';
 import type { UploadsService } from '../uploads/uploads.service.ts';
-import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import { type CreateWorkflowInput, descriptionField, primaryUserIdField, titleField, WorkflowCreator } from './create-workflow.ts';
 import type { SourceInspections } from './source-inspections.ts';
 import {
@@ -26,7 +25,9 @@ import {
   type Workflow,
   workflowPrefix,
 } from './workflow.ts';
+import { announceEnd, type WorkflowEndListener } from './workflow-ended.ts';
 import * as runs from './workflow-runs.repository.ts';
+import { scrubbed } from './workflow-snapshot.ts';
 import { requireVisible, showsPrivateFields } from './workflow-visibility.ts';
 import * as workflows from './workflows.repository.ts';
 
@@ -84,7 +85,8 @@ export interface WorkflowsServiceDeps {
   credits: CreditsService;
   customers: CustomersService;
   uploads: UploadsService;
-  webhooks: WebhooksService;
+  /** Told, in the same transaction, of every workflow that ends or is deleted (the webhooks' outbox). */
+  endListener: WorkflowEndListener;
   /** Reads source images' headers under a per-key rate and a per-process concurrency cap. */
   sourceInspections: SourceInspections;
   logger: Logger;
@@ -204,9 +206,10 @@ export class WorkflowsService {
         workflows.mediaFilesOf(trx, [workflowId]),
       ]);
       if (isUnfinished(row.processing_status)) await credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
-      // Recorded while the rows still stand (the event carries the workflow as it was, less its
-      // owner's fields); its earlier events are scrubbed of them in this same transaction.
-      await this.deps.webhooks.recordWorkflowDeleted(trx, workflowId);
+      // Told while the rows still stand (the workflow as it was, less its owner's fields); what was
+      // kept of it earlier loses them in this same transaction.
+      await this.deps.endListener.forgetOwner(trx, workflowId, scrubbed);
+      await announceEnd(trx, this.deps.endListener, 'WORKFLOW_DELETED', row, scrubbed);
       const deletedObjects = await storage.deletePrefix(workflowPrefix(workflowId));
       await workflows.deleteWorkflow(trx, workflowId);
       await notifyWorkflowChanged(trx, { workflowId, version: row.version + 1, deleted: true });
@@ -235,7 +238,7 @@ export class WorkflowsService {
       await runs.resetRunningFlows(trx, workflowId, 'canceled');
       await this.deps.credits.refund(trx, row.customer_id, row.credit_cost, workflowId);
       const changed = await runs.changeWorkflow(trx, workflowId, { processing_status: 'CANCELED', error: null });
-      await this.deps.webhooks.recordWorkflowEvent(trx, workflowId, 'WORKFLOW_CANCELED');
+      await announceEnd(trx, this.deps.endListener, 'WORKFLOW_CANCELED', changed);
       this.deps.logger.info({ workflowId }, 'workflow canceled');
       return toWorkflow(changed);
     });

@@ -1,6 +1,7 @@
-import type { Completion, MediaFile, Workflow } from '../workflows/workflow.ts';
+import type { Completion, MediaFile, Workflow } from './workflow.ts';
 
-// A delivery carries the workflow as the GraphQL Workflow type shows it to its owner. The outbox
+// A workflow as the GraphQL Workflow type shows it to its owner, as JSON: what a webhook delivery
+// carries (see workflow-ended.ts). The outbox
 // keeps it without URLs (signed URLs expire); they are signed afresh each time it is sent.
 
 type FileSnapshot = Omit<MediaFile, 'workflowId' | 'role' | 'updatedAt'> & { updatedAt: string };
