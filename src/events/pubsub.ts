@@ -1,7 +1,7 @@
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
+import { parseWorkflowChangeNotice, WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../modules/workflows/workflow-events.ts';
 import type { Notifier } from '../notifier/index.ts';
-import { WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../queue/channels.ts';
 import { createNotifierEventTarget } from './notifier-event-target.ts';
 
 export type { WorkflowChangeNotice };
@@ -23,22 +23,10 @@ export function createWorkflowPubSub(options: { notifier: Notifier; logger: Logg
     channel: WORKFLOW_EVENTS_CHANNEL,
     logger,
     toEvent: (payload) => {
-      const change = parseChange(payload);
+      const change = parseWorkflowChangeNotice(payload);
       return change && new CustomEvent(`workflowChanged:${change.workflowId}`, { detail: change });
     },
     listeningEvent: () => new CustomEvent('workflowEventsResync', { detail: undefined }),
   });
   return { pubsub: createPubSub<WorkflowTopics>({ eventTarget }), stop: () => eventTarget.stop() };
-}
-
-function parseChange(payload: string): WorkflowChangeNotice | undefined {
-  try {
-    const value: unknown = JSON.parse(payload);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const { workflowId, version, deleted } = value as Record<string, unknown>;
-    if (typeof workflowId !== 'string' || typeof version !== 'number') return undefined;
-    return { workflowId, version, deleted: deleted === true };
-  } catch {
-    return undefined;
-  }
 }

@@ -6,10 +6,10 @@ import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { WebhookEventType } from '../../db/schema/webhook-endpoints.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
-import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from '../../queue/channels.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
 import { endpointsSubscribedExist } from '../webhooks/webhooks.repository.ts';
 import type { EndedWorkflow } from '../webhooks/webhooks.service.ts';
+import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.

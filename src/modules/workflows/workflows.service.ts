@@ -4,7 +4,6 @@ import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
 import { type ImageInfo, InvalidImageError } from '../../media/image.ts';
-import { notifyWorkflowChanged } from '../../queue/channels.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { type AuthenticatedViewer, canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
@@ -30,6 +29,7 @@ import {
   type Workflow,
   workflowPrefix,
 } from './workflow.ts';
+import { notifyWorkflowChanged } from './workflow-events.ts';
 import * as runs from './workflow-runs.repository.ts';
 import * as workflows from './workflows.repository.ts';
 
