@@ -10,7 +10,7 @@ export interface WorkersTable {
   last_seen_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-/** Open workflowProgress subscriptions of one key in one API process (src/events/subscription-counts.ts). */
+/** Open workflowProgress subscriptions of one key in one API process (src/progress/subscription-counts.ts). */
 export interface SubscriptionCountsTable {
   process_id: string;
   key: string;
