@@ -23,7 +23,6 @@ import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import type { Notifier } from './notifier/index.ts';
 import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
 import { WorkflowProgressFeed } from './progress/feed.ts';
-import { createWorkflowPubSub } from './progress/pubsub.ts';
 import { SubscriptionCounts } from './progress/subscription-counts.ts';
 import { queueStats } from './queue/stats.ts';
 import type { Services } from './services.ts';
@@ -59,12 +58,11 @@ export function buildApp(deps: AppDeps): App {
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
   const notifier = deps.notifier ?? createPostgresNotifier({ listenUrl: deps.databaseUrl, logger });
-  const events = createWorkflowPubSub({ notifier, logger });
   const keyRevocations = followKeyRevocations({ notifier, customers: services.customers, logger });
   const sharedCounts = new SubscriptionCounts(deps.db, logger);
   const feed = new WorkflowProgressFeed({
     sharedCounts,
-    pubsub: events.pubsub,
+    notifier,
     workflows: services.workflows,
     keys: services.customers,
     limits: deps.limits,
@@ -98,9 +96,9 @@ export function buildApp(deps: AppDeps): App {
     stop: async () => {
       stopSweeping();
       // Open SSE streams would hold server.close() for the whole grace period; their clients resubscribe.
-      feed.stop();
+      const feedStopped = feed.stop();
       await closeGracefully(server, wsServer, deps);
-      await events.stop();
+      await feedStopped;
       await keyRevocations.stop();
       await sharedCounts.stop();
     },

@@ -1,57 +1,21 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from '../modules/auth/viewer.ts';
-import { RateLimitedError, UnauthenticatedError } from '../modules/shared/errors.ts';
-import {
-  type Completion,
-  type FlowName,
-  type FlowStatus,
-  type MediaFile,
-  type ProcessingStatus,
-  TERMINAL_STATUSES,
-  type Workflow,
-} from '../modules/workflows/workflow.ts';
+import { parseWorkflowChangeNotice, WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../modules/workflows/workflow-events.ts';
 import type { WorkflowLiveState, WorkflowsService } from '../modules/workflows/workflows.service.ts';
-import type { WorkflowChangeNotice, WorkflowPubSub } from './pubsub.ts';
+import type { Notifier, NotifierSubscription } from '../notifier/index.ts';
+import { progressMetrics } from './progress-metrics.ts';
+import { deletedSnapshot, ProgressStream, type Snapshot, type WorkflowProgressEvent } from './progress-stream.ts';
+import { type KeyChecker, RevokedKeySweep } from './revoked-keys.ts';
 import type { SubscriptionCounts } from './subscription-counts.ts';
+import { type SlotRequest, type SubscriptionLimits, SubscriptionSlots } from './subscription-slots.ts';
 
-/** One event of the workflowProgress subscription (schema: WorkflowProgressEvent). */
-export interface WorkflowProgressEvent {
-  workflowId: string;
-  processingStatus: ProcessingStatus;
-  progressPercentage: number;
-  flow: FlowName | null;
-  flowStatus: FlowStatus | null;
-  version: number;
-  workflow: Workflow;
-  /** Read with the workflow, so `workflow { completions ... }` needs no query of its own. */
-  completions: Completion[];
-  mediaFiles: MediaFile[];
-  emittedAt: Date;
-}
-
-export interface SubscriptionLimits {
-  maxSubscriptionsPerConnection: number;
-  maxSubscriptionsPerKey: number;
-}
-
-export interface WatchRequest {
-  viewer: Viewer;
+export interface WatchRequest extends SlotRequest {
   /** Already checked (WorkflowsService.watchId). */
   workflowId: string;
-  /** The WebSocket (or the HTTP request, for SSE) the subscription runs on. */
-  connection: object;
-  /** Counts for the per-key limit when there is no key. */
-  remoteAddress: string | undefined;
 }
 
 type Reader = Pick<WorkflowsService, 'liveStates' | 'authorizeWatch'>;
-type KeyChecker = { revokedKeys(keyIds: readonly string[]): Promise<string[]> };
-
-/** A state as the feed holds it: what was read, or what a delete left behind. */
-interface Snapshot extends WorkflowLiveState {
-  deleted: boolean;
-}
 
 /** Everything this process knows about one followed workflow, shared by all its subscribers here. */
 interface Watch {
@@ -67,11 +31,7 @@ interface Watch {
   dirty: boolean;
   retryTimer: NodeJS.Timeout | undefined;
   closed: boolean;
-  unsubscribe(): void;
 }
-
-/** Open subscriptions check that their API keys still stand this often: a revoked key's end within 5 s. */
-const KEY_CHECK_MS = 2000;
 
 /** After a failed read (the database restarting, say) the feed tries again this often while anyone follows. */
 const READ_RETRY_MS = 1000;
@@ -82,7 +42,8 @@ const READ_RETRY_MS = 1000;
 const SAFETY_RESYNC_MS = 30_000;
 
 interface FeedDependencies {
-  pubsub: WorkflowPubSub;
+  /** Carries the workflows module's change notices (WORKFLOW_EVENTS_CHANNEL) from every process. */
+  notifier: Notifier;
   workflows: Reader;
   keys: KeyChecker;
   limits: SubscriptionLimits;
@@ -93,23 +54,20 @@ interface FeedDependencies {
 }
 
 /**
- * Live workflow progress for one API process. Notifications come through the pubsub (Postgres
- * LISTEN/NOTIFY); each is turned into at most one read of the workflow's state, shared by every
+ * Live workflow progress for one API process. It holds one notifier subscription to the workflow
+ * events; each notice is turned into at most one read of the workflow's state, shared by every
  * subscriber of that workflow here, and reads of the same tick are batched into one query. An event
- * carries the state read at emit time, never the notification, so a subscriber that falls behind
- * skips versions but always ends on the latest one.
+ * carries the state read at emit time, never the notice, so a subscriber that falls behind skips
+ * versions but always ends on the latest one.
  */
 export class WorkflowProgressFeed {
   private readonly watches = new Map<string, Watch>();
   private readonly pendingReads = new Set<Watch>();
   private flushScheduled = false;
-  private readonly perConnection = new WeakMap<object, number>();
-  private readonly perKey = new Map<string, number>();
-  private readonly stopResync: () => void;
+  private readonly slots: SubscriptionSlots;
+  private readonly revokedKeys: RevokedKeySweep;
+  private readonly changes: NotifierSubscription;
   private readonly safetyResync: NodeJS.Timeout;
-  private readonly keyCheck: NodeJS.Timeout;
-  /** Open streams by the API key they were opened with. */
-  private readonly streamsByKey = new Map<string, Set<ProgressStream>>();
   private stopped = false;
   private readonly reads: Counter;
   private readonly open: Gauge;
@@ -117,22 +75,17 @@ export class WorkflowProgressFeed {
   private readonly deps: FeedDependencies;
   constructor(deps: FeedDependencies) {
     this.deps = deps;
-    const registers = deps.registry ? [deps.registry] : [];
-    this.reads = new Counter({
-      name: 'framewright_workflow_progress_reads_total',
-      help: 'Workflow states read for progress subscribers (one per workflow per batch, however many follow it)',
-      registers,
+    ({ reads: this.reads, open: this.open } = progressMetrics(deps.registry));
+    this.slots = new SubscriptionSlots(deps.limits, deps.sharedCounts);
+    this.revokedKeys = new RevokedKeySweep(deps.keys, deps.logger);
+    // Resynced each time the subscription is (re)established, the first time too: notices sent
+    // while it was down are lost.
+    this.changes = deps.notifier.subscribe([WORKFLOW_EVENTS_CHANNEL], {
+      onMessage: (_channel, payload) => this.onMessage(payload),
+      onResync: () => this.resync(),
     });
-    this.open = new Gauge({ name: 'framewright_workflow_progress_subscriptions', help: 'Open workflowProgress subscriptions', registers });
-    const resync = deps.pubsub.subscribe('workflowEventsResync');
-    void (async () => {
-      for await (const _ of resync) this.resync();
-    })();
-    this.stopResync = () => void resync.return();
     this.safetyResync = setInterval(() => this.resync(), SAFETY_RESYNC_MS);
     this.safetyResync.unref();
-    this.keyCheck = setInterval(() => void this.endRevokedKeys(), KEY_CHECK_MS);
-    this.keyCheck.unref();
   }
 
   /**
@@ -141,7 +94,7 @@ export class WorkflowProgressFeed {
    */
   async subscribe(request: WatchRequest): Promise<AsyncIterableIterator<WorkflowProgressEvent>> {
     if (this.stopped) throw new Error('the progress feed is stopped');
-    const release = await this.acquire(request);
+    const release = await this.slots.acquire(request);
     try {
       const watch = this.watch(request.workflowId);
       watch.waiting++;
@@ -152,22 +105,7 @@ export class WorkflowProgressFeed {
       }
       const snapshot = watch.snapshot;
       this.deps.workflows.authorizeWatch(request.viewer, request.workflowId, snapshot?.deleted ? undefined : snapshot?.workflow);
-      const keyId = request.viewer.kind === 'customer' ? request.viewer.keyId : undefined;
-      const stream = new ProgressStream(
-        snapshot!,
-        (s) => this.mayStillSee(request.viewer, s),
-        () => {
-          watch.streams.delete(stream);
-          if (keyId) this.untrackKey(keyId, stream);
-          this.open.dec();
-          release();
-          this.dropIfUnused(watch);
-        },
-      );
-      watch.streams.add(stream);
-      if (keyId) this.streamsByKey.set(keyId, (this.streamsByKey.get(keyId) ?? new Set()).add(stream));
-      this.open.inc();
-      return stream;
+      return this.openStream(watch, snapshot!, request.viewer, release);
     } catch (error) {
       release();
       const watch = this.watches.get(request.workflowId);
@@ -176,74 +114,39 @@ export class WorkflowProgressFeed {
     }
   }
 
-  /** Ends every open stream with an error (clients reconnect elsewhere) and stops listening. */
-  stop(): void {
+  /**
+   * Ends every open stream with an error (clients reconnect elsewhere) at once, then stops
+   * listening (resolves when the subscription's connection is closed).
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
-    this.stopResync();
     clearInterval(this.safetyResync);
-    clearInterval(this.keyCheck);
+    this.revokedKeys.stop();
     for (const watch of [...this.watches.values()]) {
       for (const stream of [...watch.streams]) stream.fail(new Error('the server is shutting down; subscribe again'));
       this.close(watch);
     }
+    await this.changes.stop();
   }
 
-  private async acquire({ viewer, connection, remoteAddress }: WatchRequest): Promise<() => void> {
-    const { maxSubscriptionsPerConnection, maxSubscriptionsPerKey } = this.deps.limits;
-    // Every key of a customer shares its budget; callers with no key are counted by address.
-    const key =
-      viewer.kind === 'customer'
-        ? `customer:${viewer.customerId}`
-        : viewer.kind === 'admin'
-          ? 'admin'
-          : `anonymous:${remoteAddress ?? '?'}`;
-    const elsewhere = (await this.deps.sharedCounts?.others(key)) ?? 0;
-    const onConnection = this.perConnection.get(connection) ?? 0;
-    if (onConnection >= maxSubscriptionsPerConnection) {
-      throw new RateLimitedError(
-        `At most ${maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete one first`,
-        1,
-      );
-    }
-    const ofKey = this.perKey.get(key) ?? 0;
-    if (ofKey + elsewhere >= maxSubscriptionsPerKey) {
-      throw new RateLimitedError(`At most ${maxSubscriptionsPerKey} subscriptions may be open for one API key; complete one first`, 1);
-    }
-    this.perConnection.set(connection, onConnection + 1);
-    this.perKey.set(key, ofKey + 1);
-    this.deps.sharedCounts?.set(key, ofKey + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.perConnection.set(connection, (this.perConnection.get(connection) ?? 1) - 1);
-      const left = (this.perKey.get(key) ?? 1) - 1;
-      if (left > 0) this.perKey.set(key, left);
-      else this.perKey.delete(key);
-      this.deps.sharedCounts?.set(key, left);
-    };
-  }
-
-  /** Ends, with UNAUTHENTICATED, every stream whose API key was revoked since it opened. */
-  private async endRevokedKeys(): Promise<void> {
-    if (this.streamsByKey.size === 0) return;
-    let revoked: string[];
-    try {
-      revoked = await this.deps.keys.revokedKeys([...this.streamsByKey.keys()]);
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not check the API keys of open subscriptions; trying again');
-      return;
-    }
-    for (const keyId of revoked) {
-      for (const stream of [...(this.streamsByKey.get(keyId) ?? [])])
-        stream.fail(new UnauthenticatedError('The API key of this subscription was revoked'));
-    }
-  }
-
-  private untrackKey(keyId: string, stream: ProgressStream): void {
-    const streams = this.streamsByKey.get(keyId);
-    streams?.delete(stream);
-    if (streams?.size === 0) this.streamsByKey.delete(keyId);
+  private openStream(watch: Watch, first: Snapshot, viewer: Viewer, release: () => void): ProgressStream {
+    let untrackKey = () => {};
+    const stream = new ProgressStream(
+      first,
+      (snapshot) => this.mayStillSee(viewer, snapshot),
+      () => {
+        watch.streams.delete(stream);
+        untrackKey();
+        this.open.dec();
+        release();
+        this.dropIfUnused(watch);
+      },
+    );
+    watch.streams.add(stream);
+    const keyId = viewer.kind === 'customer' ? viewer.keyId : undefined;
+    if (keyId) untrackKey = this.revokedKeys.track(keyId, stream);
+    this.open.inc();
+    return stream;
   }
 
   private mayStillSee(viewer: Viewer, snapshot: Snapshot): boolean {
@@ -256,7 +159,7 @@ export class WorkflowProgressFeed {
     }
   }
 
-  /** The workflow's watch, created (listening first, then reading) when nobody here follows it yet. */
+  /** The workflow's watch, created (and read) when nobody here follows it yet. */
   private watch(id: string): Watch {
     const existing = this.watches.get(id);
     if (existing) return existing;
@@ -264,7 +167,6 @@ export class WorkflowProgressFeed {
     const firstRead = new Promise<void>((resolve, reject) => (settleFirstRead = { resolve, reject }));
     // Nobody may be waiting when it fails (everyone left): never an unhandled rejection.
     firstRead.catch(() => {});
-    const changes = this.deps.pubsub.subscribe('workflowChanged', id);
     const watch: Watch = {
       id,
       snapshot: undefined,
@@ -276,15 +178,21 @@ export class WorkflowProgressFeed {
       dirty: false,
       retryTimer: undefined,
       closed: false,
-      unsubscribe: () => void changes.return(),
     };
+    // Followed before the first read starts: a notice that arrives meanwhile marks it for a re-read.
     this.watches.set(id, watch);
-    // The loop's first next() registers the listener synchronously, before the first read starts.
-    void (async () => {
-      for await (const change of changes) if (change) this.onChange(watch, change);
-    })();
     this.scheduleRead(watch);
     return watch;
+  }
+
+  private onMessage(payload: string): void {
+    const change = parseWorkflowChangeNotice(payload);
+    if (!change) {
+      this.deps.logger.warn({ channel: WORKFLOW_EVENTS_CHANNEL, payload }, 'dropped a message that is not a workflow change');
+      return;
+    }
+    const watch = this.watches.get(change.workflowId);
+    if (watch) this.onChange(watch, change);
   }
 
   private onChange(watch: Watch, change: WorkflowChangeNotice): void {
@@ -300,7 +208,7 @@ export class WorkflowProgressFeed {
     this.scheduleRead(watch);
   }
 
-  /** After LISTEN came back: re-read every followed workflow, since notifications were lost meanwhile. */
+  /** After LISTEN came back (and every 30 s): re-read every followed workflow, since notices may have been lost. */
   private resync(): void {
     for (const watch of this.watches.values()) if (!watch.snapshot?.deleted) this.scheduleRead(watch);
   }
@@ -339,19 +247,19 @@ export class WorkflowProgressFeed {
     for (const watch of batch) {
       watch.reading = false;
       if (watch.closed || watch.snapshot?.deleted) continue;
-      if (!states) {
-        this.readFailed(watch, failure);
-        continue;
-      }
-      const state = states.get(watch.id);
-      if (state) this.apply(watch, { ...state, deleted: false });
-      // Gone without the delete's notification (it was sent while LISTEN was down).
-      else if (watch.snapshot) this.apply(watch, deletedSnapshot(watch.snapshot, watch.snapshot.workflow.version + 1));
-      else watch.settleFirstRead.resolve();
-      if (watch.dirty && !watch.closed) {
-        watch.dirty = false;
-        this.scheduleRead(watch);
-      }
+      if (states) this.readDone(watch, states.get(watch.id));
+      else this.readFailed(watch, failure);
+    }
+  }
+
+  private readDone(watch: Watch, state: WorkflowLiveState | undefined): void {
+    if (state) this.apply(watch, { ...state, deleted: false });
+    // Gone without the delete's notice (it was sent while LISTEN was down).
+    else if (watch.snapshot) this.apply(watch, deletedSnapshot(watch.snapshot, watch.snapshot.workflow.version + 1));
+    else watch.settleFirstRead.resolve();
+    if (watch.dirty && !watch.closed) {
+      watch.dirty = false;
+      this.scheduleRead(watch);
     }
   }
 
@@ -370,6 +278,7 @@ export class WorkflowProgressFeed {
     }, READ_RETRY_MS);
   }
 
+  /** Hands a newer state to every subscriber of the workflow here. */
   private apply(watch: Watch, snapshot: Snapshot): void {
     const current = watch.snapshot;
     if (!current || snapshot.workflow.version > current.workflow.version) {
@@ -377,7 +286,6 @@ export class WorkflowProgressFeed {
       for (const stream of watch.streams) stream.offer(snapshot);
     }
     watch.settleFirstRead.resolve();
-    if (snapshot.deleted) watch.unsubscribe();
   }
 
   private dropIfUnused(watch: Watch): void {
@@ -390,125 +298,7 @@ export class WorkflowProgressFeed {
     // Anyone still waiting for the first read (the feed stopping) gets an error, not a hang.
     watch.settleFirstRead.reject(new Error('the progress feed stopped following this workflow'));
     if (watch.retryTimer) clearTimeout(watch.retryTimer);
-    watch.unsubscribe();
     this.pendingReads.delete(watch);
     if (this.watches.get(watch.id) === watch) this.watches.delete(watch.id);
-  }
-}
-
-function deletedSnapshot(last: Snapshot, version: number): Snapshot {
-  return { ...last, deleted: true, workflow: { ...last.workflow, processingStatus: 'CANCELED', version } };
-}
-
-function isFinal(snapshot: Snapshot): boolean {
-  return snapshot.deleted || TERMINAL_STATUSES.includes(snapshot.workflow.processingStatus);
-}
-
-/**
- * The flow of an event: the running one; between two flows (or while a failed flow waits for its
- * retry) the one that ran last, with its status. None while queued or once the run has ended.
- */
-function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStatus } | { flow: null; flowStatus: null } {
-  if (snapshot.deleted || snapshot.workflow.processingStatus !== 'PROCESSING') return { flow: null, flowStatus: null };
-  const running = snapshot.completions.find((c) => c.status === 'RUNNING');
-  const latest =
-    running ??
-    snapshot.completions
-      .filter((c) => c.startedAt !== null)
-      .sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime() || a.position - b.position)
-      .at(-1);
-  return latest ? { flow: latest.flow, flowStatus: latest.status } : { flow: null, flowStatus: null };
-}
-
-/**
- * One subscriber's stream. It holds only the newest state it was offered (a slow reader skips the
- * versions in between, never the last one), and ends after handing out a final status.
- */
-class ProgressStream implements AsyncIterableIterator<WorkflowProgressEvent> {
-  private latest: Snapshot;
-  private sentVersion = Number.NEGATIVE_INFINITY;
-  private sentProgress = 0;
-  private ended = false;
-  private error: unknown;
-  private wake: (() => void) | undefined;
-
-  private readonly mayStillSee: (snapshot: Snapshot) => boolean;
-  private readonly onEnd: () => void;
-  constructor(first: Snapshot, mayStillSee: (snapshot: Snapshot) => boolean, onEnd: () => void) {
-    this.mayStillSee = mayStillSee;
-    this.onEnd = onEnd;
-    this.latest = first;
-  }
-
-  offer(snapshot: Snapshot): void {
-    if (this.ended) return;
-    if (!this.mayStillSee(snapshot)) {
-      // Made PRIVATE under an anonymous follower, say: the stream stops, telling nothing more.
-      this.end();
-      return;
-    }
-    if (snapshot.workflow.version > this.latest.workflow.version) this.latest = snapshot;
-    this.notify();
-  }
-
-  fail(error: unknown): void {
-    if (this.ended) return;
-    this.error = error;
-    this.end();
-  }
-
-  async next(): Promise<IteratorResult<WorkflowProgressEvent>> {
-    while (!this.ended && this.latest.workflow.version <= this.sentVersion) {
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    if (this.error) {
-      const error = this.error;
-      this.error = undefined;
-      throw error;
-    }
-    if (this.ended) return { done: true, value: undefined };
-    const snapshot = this.latest;
-    this.sentVersion = snapshot.workflow.version;
-    this.sentProgress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
-    if (isFinal(snapshot)) this.end();
-    return { done: false, value: this.toEvent(snapshot) };
-  }
-
-  async return(): Promise<IteratorResult<WorkflowProgressEvent>> {
-    this.end();
-    return { done: true, value: undefined };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<WorkflowProgressEvent> {
-    return this;
-  }
-
-  private toEvent(snapshot: Snapshot): WorkflowProgressEvent {
-    const { workflow } = snapshot;
-    return {
-      workflowId: workflow.id,
-      processingStatus: workflow.processingStatus,
-      // Never lower than what this subscriber was already told.
-      progressPercentage: this.sentProgress,
-      ...currentFlow(snapshot),
-      version: workflow.version,
-      workflow,
-      completions: snapshot.completions,
-      mediaFiles: snapshot.mediaFiles,
-      emittedAt: new Date(),
-    };
-  }
-
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.notify();
-    this.onEnd();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
   }
 }
