@@ -7,9 +7,6 @@ import type { WebSocketServer } from 'ws';
 import { type limits as contractLimits, defaultHttpSettings, type HttpSettings } from './config.ts';
 import { createContext, type GraphQLContext, type ServerContext } from './context.ts';
 import type { Database } from './db/database.ts';
-import { createWorkflowPubSub } from './events/pubsub.ts';
-import { SubscriptionCounts } from './events/subscription-counts.ts';
-import { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import { useCompiledQueries } from './graphql/compiled-execution.ts';
 import { schema } from './graphql/schema.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
@@ -25,6 +22,8 @@ import type { Logger } from './logger.ts';
 import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import type { Notifier } from './notifier/index.ts';
 import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
+import { WorkflowProgressFeed } from './progress/feed.ts';
+import { SubscriptionCounts } from './progress/subscription-counts.ts';
 import { queueStats } from './queue/stats.ts';
 import type { Services } from './services.ts';
 import type { Storage } from './storage/s3.ts';
@@ -59,12 +58,11 @@ export function buildApp(deps: AppDeps): App {
   const httpSettings = deps.http ?? defaultHttpSettings;
   const registry = new Registry();
   const notifier = deps.notifier ?? createPostgresNotifier({ listenUrl: deps.databaseUrl, logger });
-  const events = createWorkflowPubSub({ notifier, logger });
   const keyRevocations = followKeyRevocations({ notifier, customers: services.customers, logger });
   const sharedCounts = new SubscriptionCounts(deps.db, logger);
   const feed = new WorkflowProgressFeed({
     sharedCounts,
-    pubsub: events.pubsub,
+    notifier,
     workflows: services.workflows,
     keys: services.customers,
     limits: deps.limits,
@@ -98,9 +96,9 @@ export function buildApp(deps: AppDeps): App {
     stop: async () => {
       stopSweeping();
       // Open SSE streams would hold server.close() for the whole grace period; their clients resubscribe.
-      feed.stop();
+      const feedStopped = feed.stop();
       await closeGracefully(server, wsServer, deps);
-      await events.stop();
+      await feedStopped;
       await keyRevocations.stop();
       await sharedCounts.stop();
     },

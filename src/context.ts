@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import DataLoader from 'dataloader';
 import type { WebSocket } from 'ws';
-import type { WorkflowProgressFeed } from './events/workflow-progress.ts';
 import type { Viewer } from './modules/auth/viewer.ts';
 import type { Completion, MediaFile } from './modules/workflows/workflow.ts';
+import type { WorkflowProgressFeed } from './progress/feed.ts';
 import type { Services } from './services.ts';
 
 export interface Loaders {

@@ -2,7 +2,7 @@ import { CompiledQuery, type QueryCreator, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
 import type { DB } from '../db/schema/index.ts';
 import type { JobKind, JobRow } from '../db/schema/jobs.ts';
-import { notifyJobQueued } from './channels.ts';
+import { notifyJobQueued } from './jobs-channel.ts';
 
 // Every statement on the jobs table, one small function per queue operation (graphile-worker's
 // habit): the runner's loop and the workflows module hold no SQL of the queue.

@@ -3,10 +3,9 @@ import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { createWorkflowPubSub } from '../../src/events/pubsub.ts';
-import { WorkflowProgressFeed } from '../../src/events/workflow-progress.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
+import { WorkflowProgressFeed } from '../../src/progress/feed.ts';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 import { expectWellFormed, type Subscription, subscribeSse, subscribeWs, until, WorkflowProgress, wsClient } from './clients.ts';
@@ -289,9 +288,8 @@ describe('many subscribers', () => {
   test('a subscriber that falls behind skips the versions in between and gets the latest state', async () => {
     // The feed itself, on its own LISTEN connection to the app's database: the slow reader is one
     // that simply does not ask for its next event for a while.
-    const events = createWorkflowPubSub({ notifier: app.notifier, logger: createLogger('silent') });
     const feed = new WorkflowProgressFeed({
-      pubsub: events.pubsub,
+      notifier: app.notifier,
       workflows: app.services.workflows,
       keys: app.services.customers,
       limits: { maxSubscriptionsPerConnection: 10, maxSubscriptionsPerKey: 10 },
@@ -318,8 +316,7 @@ describe('many subscribers', () => {
       expect(await slow.next()).toEqual({ done: true, value: undefined });
       await fast.return?.();
     } finally {
-      feed.stop();
-      await events.stop();
+      await feed.stop();
     }
   });
 });

@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** Open workflowProgress subscriptions of one key in one API process (src/events/subscription-counts.ts). */
+/** Open workflowProgress subscriptions of one key in one API process (src/progress/subscription-counts.ts). */
 export interface SubscriptionCountsTable {
   process_id: string;
   key: string;

@@ -1,5 +1,5 @@
-import type { WorkflowProgressEvent } from '../../events/workflow-progress.ts';
 import { ValidationError } from '../../modules/shared/errors.ts';
+import type { WorkflowProgressEvent } from '../../progress/progress-stream.ts';
 import { builder } from '../builder.ts';
 import { FlowEnum, FlowStatusEnum, ProcessingStatusEnum } from './enums.ts';
 import { WorkflowType } from './workflow.ts';

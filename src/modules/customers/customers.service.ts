@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import { notifyApiKeyRevoked } from '../../queue/channels.ts';
 import { type AuthenticatedViewer, canActFor, requireAdmin, requireAuthenticated, requireCustomer, type Viewer } from '../auth/viewer.ts';
 import type { CreditsService } from '../credits/credits.service.ts';
 import { BadRequestError, NotFoundError, UnauthenticatedError, ValidationError } from '../shared/errors.ts';
@@ -10,6 +9,7 @@ import { ApiKeyCache, type KnownKey } from './api-key-cache.ts';
 import { generateApiKey, hashApiKey, keyPrefix, sameSecret } from './api-keys.ts';
 import { type Customer, toCustomer } from './customer.ts';
 import * as customers from './customers.repository.ts';
+import { notifyApiKeyRevoked } from './key-revocations.ts';
 
 const createCustomerInput = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),

@@ -5,9 +5,9 @@ import type { FlowName } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
-import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from '../../queue/channels.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
 import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
+import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
 
 // The state changes of a run. Each bumps workflows.version in the same statement, so a
 // subscriber that saw version v knows exactly whether anything changed since.

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
 import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
-import { notifyWorkflowChanged } from '../../queue/channels.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
 import { canActFor, requireAuthenticated, type Viewer } from '../auth/viewer.ts';
@@ -26,6 +25,7 @@ import {
   workflowPrefix,
 } from './workflow.ts';
 import { announceEnd, type WorkflowEndListener } from './workflow-ended.ts';
+import { notifyWorkflowChanged } from './workflow-events.ts';
 import * as runs from './workflow-runs.repository.ts';
 import { scrubbed } from './workflow-snapshot.ts';
 import { requireVisible, showsPrivateFields } from './workflow-visibility.ts';

@@ -1,0 +1,148 @@
+import {
+  type Completion,
+  type FlowName,
+  type FlowStatus,
+  type MediaFile,
+  type ProcessingStatus,
+  TERMINAL_STATUSES,
+  type Workflow,
+} from '../modules/workflows/workflow.ts';
+import type { WorkflowLiveState } from '../modules/workflows/workflows.service.ts';
+
+/** One event of the workflowProgress subscription (schema: WorkflowProgressEvent). */
+export interface WorkflowProgressEvent {
+  workflowId: string;
+  processingStatus: ProcessingStatus;
+  progressPercentage: number;
+  flow: FlowName | null;
+  flowStatus: FlowStatus | null;
+  version: number;
+  workflow: Workflow;
+  /** Read with the workflow, so `workflow { completions ... }` needs no query of its own. */
+  completions: Completion[];
+  mediaFiles: MediaFile[];
+  emittedAt: Date;
+}
+
+/** A state as the feed holds it: what was read, or what a delete left behind. */
+export interface Snapshot extends WorkflowLiveState {
+  deleted: boolean;
+}
+
+/** The last state read before a delete, ended as CANCELED at the delete's version. */
+export function deletedSnapshot(last: Snapshot, version: number): Snapshot {
+  return { ...last, deleted: true, workflow: { ...last.workflow, processingStatus: 'CANCELED', version } };
+}
+
+function isFinal(snapshot: Snapshot): boolean {
+  return snapshot.deleted || TERMINAL_STATUSES.includes(snapshot.workflow.processingStatus);
+}
+
+/**
+ * The flow of an event: the running one; between two flows (or while a failed flow waits for its
+ * retry) the one that ran last, with its status. None while queued or once the run has ended.
+ */
+function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStatus } | { flow: null; flowStatus: null } {
+  if (snapshot.deleted || snapshot.workflow.processingStatus !== 'PROCESSING') return { flow: null, flowStatus: null };
+  const running = snapshot.completions.find((c) => c.status === 'RUNNING');
+  const latest =
+    running ??
+    snapshot.completions
+      .filter((c) => c.startedAt !== null)
+      .sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime() || a.position - b.position)
+      .at(-1);
+  return latest ? { flow: latest.flow, flowStatus: latest.status } : { flow: null, flowStatus: null };
+}
+
+/**
+ * One subscriber's stream. It holds only the newest state it was offered (a slow reader skips the
+ * versions in between, never the last one), and ends after handing out a final status.
+ */
+export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEvent> {
+  private latest: Snapshot;
+  private sentVersion = Number.NEGATIVE_INFINITY;
+  private sentProgress = 0;
+  private ended = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+
+  private readonly mayStillSee: (snapshot: Snapshot) => boolean;
+  private readonly onEnd: () => void;
+  constructor(first: Snapshot, mayStillSee: (snapshot: Snapshot) => boolean, onEnd: () => void) {
+    this.mayStillSee = mayStillSee;
+    this.onEnd = onEnd;
+    this.latest = first;
+  }
+
+  offer(snapshot: Snapshot): void {
+    if (this.ended) return;
+    if (!this.mayStillSee(snapshot)) {
+      // Made PRIVATE under an anonymous follower, say: the stream stops, telling nothing more.
+      this.end();
+      return;
+    }
+    if (snapshot.workflow.version > this.latest.workflow.version) this.latest = snapshot;
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.error = error;
+    this.end();
+  }
+
+  async next(): Promise<IteratorResult<WorkflowProgressEvent>> {
+    while (!this.ended && this.latest.workflow.version <= this.sentVersion) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.error) {
+      const error = this.error;
+      this.error = undefined;
+      throw error;
+    }
+    if (this.ended) return { done: true, value: undefined };
+    const snapshot = this.latest;
+    this.sentVersion = snapshot.workflow.version;
+    this.sentProgress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
+    if (isFinal(snapshot)) this.end();
+    return { done: false, value: this.toEvent(snapshot) };
+  }
+
+  async return(): Promise<IteratorResult<WorkflowProgressEvent>> {
+    this.end();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<WorkflowProgressEvent> {
+    return this;
+  }
+
+  private toEvent(snapshot: Snapshot): WorkflowProgressEvent {
+    const { workflow } = snapshot;
+    return {
+      workflowId: workflow.id,
+      processingStatus: workflow.processingStatus,
+      // Never lower than what this subscriber was already told.
+      progressPercentage: this.sentProgress,
+      ...currentFlow(snapshot),
+      version: workflow.version,
+      workflow,
+      completions: snapshot.completions,
+      mediaFiles: snapshot.mediaFiles,
+      emittedAt: new Date(),
+    };
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.notify();
+    this.onEnd();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
