@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { FlowInput, FlowOutput } from '../src/jobs/flows/flow.ts';
-import { flows } from '../src/jobs/flows/index.ts';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { listModels, type ModelDefinition } from '../src/modules/models/models.ts';
 import { type FlowName, PIPELINES, type PipelineMode } from '../src/modules/workflows/workflow.ts';
+import type { FlowInput, FlowOutput } from '../src/worker/flows/flow.ts';
+import { flows } from '../src/worker/flows/index.ts';
 
 // import.meta.dirname needs Node 20.11; the engines field allows 20.9.
 const OUT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'gallery');

@@ -138,9 +138,9 @@ async function runServer(roles: { api: boolean; worker: boolean }): Promise<void
 /** The job runner and the maintenance sweeps. drain: stop taking jobs, let running ones finish within the grace period. */
 async function startWorkerRole(config: Config, infra: Infrastructure, services: Services, logger: Logger) {
   const [{ startJobRunner }, { flows }, { startMaintenance }] = await Promise.all([
-    import('./jobs/runner.ts'),
-    import('./jobs/flows/index.ts'),
-    import('./jobs/maintenance.ts'),
+    import('./worker/runner.ts'),
+    import('./worker/flows/index.ts'),
+    import('./worker/maintenance.ts'),
   ]);
   const runner = startJobRunner({
     db: infra.db,

@@ -3,10 +3,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlowInput } from '../../src/jobs/flows/flow.ts';
-import { flows } from '../../src/jobs/flows/index.ts';
 import { findModel } from '../../src/modules/models/models.ts';
 import type { FlowName, PipelineMode } from '../../src/modules/workflows/workflow.ts';
+import type { FlowInput } from '../../src/worker/flows/flow.ts';
+import { flows } from '../../src/worker/flows/index.ts';
 import { nowMs } from './stats.ts';
 
 const FLOWS: Record<PipelineMode, FlowName[]> = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startMaintenance } from '../../src/jobs/maintenance.ts';
 import { createLogger } from '../../src/logger.ts';
+import { startMaintenance } from '../../src/worker/maintenance.ts';
 import { LogError } from '../error-logs/operations.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';

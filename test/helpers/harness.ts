@@ -7,13 +7,13 @@ import { buildApp } from '../../src/app.ts';
 import { defaultHttpSettings, defaultWebhookConfig, type HttpSettings, limits, type WebhookConfig } from '../../src/config.ts';
 import type { Publisher } from '../../src/db/after-commit.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
-import { flows } from '../../src/jobs/flows/index.ts';
-import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { createNotifier, type Notifier } from '../../src/notifier/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { Storage } from '../../src/storage/s3.ts';
+import { flows } from '../../src/worker/flows/index.ts';
+import { type JobRunner, type JobRunnerOptions, startJobRunner } from '../../src/worker/runner.ts';
 import { adminQuery, withDatabase } from './databases.ts';
 import { trackRunning } from './leaks.ts';
 

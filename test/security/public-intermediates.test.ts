@@ -66,7 +66,7 @@ const ProgressOutputs = graphql(`
   }
 `);
 
-/** Where the pipeline keeps what is not final media (src/jobs/flows, docs/api.md "Objects"). */
+/** Where the pipeline keeps what is not final media (src/worker/flows, docs/api.md "Objects"). */
 const INTERMEDIATE_FOLDERS = ['/source/', '/crop_to_content/', '/replace_alpha_with_gray/', '/upscale/'];
 
 let app: TestApp;

@@ -1,9 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { flows } from '../../src/jobs/flows/index.ts';
-import { type JobRunner, startJobRunner } from '../../src/jobs/runner.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
+import { flows } from '../../src/worker/flows/index.ts';
+import { type JobRunner, startJobRunner } from '../../src/worker/runner.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { OwnPostgresStack } from '../helpers/own-postgres.ts';
 import { expectWellFormed, subscribeSse, subscribeWs, until, wsClient } from './clients.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { flows } from '../../src/jobs/flows/index.ts';
-import { runJob } from '../../src/jobs/run-job.ts';
 import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { claimJobs } from '../../src/queue/jobs.ts';
+import { flows } from '../../src/worker/flows/index.ts';
+import { runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { errorSummary } from '../../src/jobs/error-summary.ts';
 import { FfmpegError, MediaAbortedError, MediaError } from '../../src/media/errors.ts';
+import { errorSummary } from '../../src/worker/error-summary.ts';
 
 describe('the error a customer reads', () => {
   test("keeps ffmpeg's stderr and paths out", () => {
