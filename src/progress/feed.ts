@@ -1,8 +1,9 @@
 import type { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from '../modules/auth/viewer.ts';
+import type { WorkflowLiveState } from '../modules/workflows/workflow.ts';
 import { parseWorkflowChangeNotice, WORKFLOW_EVENTS_CHANNEL, type WorkflowChangeNotice } from '../modules/workflows/workflow-events.ts';
-import type { WorkflowLiveState, WorkflowsService } from '../modules/workflows/workflows.service.ts';
+import type { WorkflowsService } from '../modules/workflows/workflows.service.ts';
 import type { Notifier, NotifierSubscription } from '../notifier/index.ts';
 import { progressMetrics } from './progress-metrics.ts';
 import { deletedSnapshot, ProgressStream, type Snapshot, type WorkflowProgressEvent } from './progress-stream.ts';

@@ -1,3 +1,4 @@
+import type { WorkflowLiveState } from '../modules/workflows/workflow.ts';
 import {
   type Completion,
   type FlowName,
@@ -7,7 +8,6 @@ import {
   TERMINAL_STATUSES,
   type Workflow,
 } from '../modules/workflows/workflow.ts';
-import type { WorkflowLiveState } from '../modules/workflows/workflows.service.ts';
 
 /** One event of the workflowProgress subscription (schema: WorkflowProgressEvent). */
 export interface WorkflowProgressEvent {

@@ -1,8 +1,8 @@
 import { mapMaybePromise } from 'graphql-yoga';
 import type { GraphQLContext } from '../../context.ts';
 import { BadRequestError, InsufficientCreditError, NotFoundError, ValidationError } from '../../modules/shared/errors.ts';
+import type { DeletedWorkflow, WorkflowChildren, WorkflowPage } from '../../modules/workflows/workflow.ts';
 import { finalFlow, type MediaFile, type Workflow } from '../../modules/workflows/workflow.ts';
-import type { DeletedWorkflow, WorkflowChildren, WorkflowPage } from '../../modules/workflows/workflows.service.ts';
 import { builder } from '../builder.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { CompletionType, type CompletionView } from './completion.ts';

@@ -111,3 +111,40 @@ export function toMediaFile(row: MediaFileRow): MediaFile {
     updatedAt: row.updated_at,
   };
 }
+
+// What the service hands out besides a Workflow: pages, the children read with a workflow, live states.
+
+export interface WorkflowPage {
+  workflows: Workflow[];
+  /** The completions and media of each workflow of the page, read with it. */
+  children: WorkflowChildren[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** What hangs off a workflow, read in the same statement as its row. */
+export interface WorkflowChildren {
+  workflowId: string;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
+}
+
+/** What a progress subscriber is sent: the row and its nested data, read in one snapshot. */
+export interface WorkflowLiveState {
+  workflow: Workflow;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
+}
+
+export interface DeletedWorkflow {
+  workflow: Workflow;
+  completions: Completion[];
+  mediaFiles: MediaFile[];
+  deletedObjects: string[];
+}
+
+/** The keyset position a page starts after: the (created_at, id) of the last row of the page before. */
+export interface WorkflowCursor {
+  createdAt: Date;
+  id: string;
+}

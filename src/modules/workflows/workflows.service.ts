@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Database, Trx } from '../../db/database.ts';
-import type { WorkflowRow, WorkflowRowUpdate } from '../../db/schema/workflows.ts';
+import type { WorkflowRow } from '../../db/schema/workflows.ts';
 import type { Logger } from '../../logger.ts';
 import * as queue from '../../queue/jobs.ts';
 import type { Storage } from '../../storage/s3.ts';
@@ -9,19 +8,24 @@ import type { CreditsService } from '../credits/credits.service.ts';
 import type { CustomersService } from '../customers/customers.service.ts';
 import { BadRequestError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { signedDownloadUrl } from '../shared/signed-url.ts';
-import { assertUuid, parseInput } from '../shared/validation.ts';
+import { assertUuid } from '../shared/validation.ts';
 import type { UploadsService } from '../uploads/uploads.service.ts';
-import { type CreateWorkflowInput, descriptionField, primaryUserIdField, titleField, WorkflowCreator } from './create-workflow.ts';
+import { type CreateWorkflowInput, WorkflowCreator } from './create-workflow.ts';
 import type { SourceInspections } from './source-inspections.ts';
+import { patchOf, type UpdateWorkflowInput } from './update-workflow.ts';
 import {
   type Completion,
+  type DeletedWorkflow,
   type MediaFile,
   type ProcessingStatus,
   toCompletion,
   toMediaFile,
   toWorkflow,
-  type Visibility,
   type Workflow,
+  type WorkflowChildren,
+  type WorkflowCursor,
+  type WorkflowLiveState,
+  type WorkflowPage,
   workflowPrefix,
 } from './workflow.ts';
 import { announceEnd, type WorkflowEndListener } from './workflow-ended.ts';
@@ -30,54 +34,6 @@ import * as runs from './workflow-runs.repository.ts';
 import { scrubbed } from './workflow-snapshot.ts';
 import { requireVisible, showsPrivateFields } from './workflow-visibility.ts';
 import * as workflows from './workflows.repository.ts';
-
-export interface UpdateWorkflowInput {
-  title?: string | null;
-  description?: string | null;
-  visibilityStatus?: Visibility | null;
-  primaryUserId?: string | null;
-}
-
-export interface WorkflowPage {
-  workflows: Workflow[];
-  /** The completions and media of each workflow of the page, read with it. */
-  children: WorkflowChildren[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-}
-
-/** What hangs off a workflow, read in the same statement as its row. */
-export interface WorkflowChildren {
-  workflowId: string;
-  completions: Completion[];
-  mediaFiles: MediaFile[];
-}
-
-/** What a progress subscriber is sent: the row and its nested data, read in one snapshot. */
-export interface WorkflowLiveState {
-  workflow: Workflow;
-  completions: Completion[];
-  mediaFiles: MediaFile[];
-}
-
-export interface DeletedWorkflow {
-  workflow: Workflow;
-  completions: Completion[];
-  mediaFiles: MediaFile[];
-  deletedObjects: string[];
-}
-
-const updateFields = z.object({
-  title: titleField.nullish(),
-  description: descriptionField,
-  primaryUserId: primaryUserIdField.nullish(),
-});
-
-/** The keyset position a page starts after: the (created_at, id) of the last row of the page before. */
-export interface WorkflowCursor {
-  createdAt: Date;
-  id: string;
-}
 
 export interface WorkflowsServiceDeps {
   db: Database;
@@ -166,20 +122,7 @@ export class WorkflowsService {
   async update(viewer: Viewer, id: string, input: UpdateWorkflowInput): Promise<Workflow> {
     requireAuthenticated(viewer);
     const workflowId = assertUuid(id, 'id');
-    const given = Object.entries(input).filter(([, value]) => value !== undefined);
-    if (given.length === 0) {
-      throw new BadRequestError('Give at least one field to change: title, description, visibilityStatus or primaryUserId');
-    }
-    const nulls = given.filter(([key, value]) => value === null && key !== 'description');
-    if (nulls.length > 0) {
-      throw new ValidationError(nulls.map(([key]) => ({ field: `input.${key}`, message: 'must not be null' })));
-    }
-    const fields = parseInput(updateFields, input, 'input');
-    const patch: WorkflowRowUpdate = {};
-    if (fields.title) patch.title = fields.title;
-    if (input.description !== undefined) patch.description = fields.description ?? null;
-    if (input.visibilityStatus) patch.visibility = input.visibilityStatus;
-    if (fields.primaryUserId) patch.primary_user_id = fields.primaryUserId;
+    const patch = patchOf(input);
     return this.deps.db.transaction().execute(async (trx) => {
       await this.lockOwned(trx, viewer, workflowId);
       const row = await workflows.updateWorkflow(trx, workflowId, patch, this.deps.clock());
