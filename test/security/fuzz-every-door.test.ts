@@ -21,7 +21,7 @@ import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { type RoleProcess, spawnApiProcess } from '../helpers/processes.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
-import { openRawSocket, type ProtocolMessage, type RawSocket } from './raw-clients.ts';
+import { openRawSocket, type ProtocolMessage, type RawSocket, readSseToFirstEvent } from './raw-clients.ts';
 
 // Generated operations and variables, built from the printed schema, through every door of a real
 // API process: HTTP POST, SSE, graphql-ws and multipart. Whatever arrives, the answer is a typed
@@ -234,24 +234,8 @@ test(`HTTP POST: ${CASES_PER_DOOR} generated operations`, async () => {
 test(`SSE: ${CASES_PER_DOOR} generated operations, each read to its first event or its end`, async () => {
   await fc.assert(
     fc.asyncProperty(generated, async ({ op, key }) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorization(key) },
-        body: JSON.stringify({ query: op.query, variables: op.variables }),
-        signal: AbortSignal.timeout(20_000),
-      });
-      expect(response.status, describeCase(op)).toBeLessThan(500);
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let text = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        // A live subscription keeps streaming: its first event is the answer that matters.
-        if (/event: next\ndata: .*\n/.test(text)) break;
-      }
-      await reader.cancel();
+      const { status, text } = await readSseToFirstEvent(url, { query: op.query, variables: op.variables }, authorization(key));
+      expect(status, describeCase(op)).toBeLessThan(500);
       for (const [, data] of text.matchAll(/^data: (.*)$/gm)) expect(internalCodes(parsed(data!)), describeCase(op)).toEqual([]);
       if (!text.includes('event:')) expect(internalCodes(parsed(text)), describeCase(op)).toEqual([]);
     }),

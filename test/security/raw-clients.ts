@@ -90,16 +90,17 @@ export async function firstAnswer(
   return socket.next((m) => m.id === id && (m.type === 'next' || m.type === 'error'));
 }
 
-/** Reads an SSE response until the first `next` event; returns its data. */
-export async function firstSseEvent(
+/** Reads an SSE response until its first `next` event or its end; returns the status and the text read. */
+export async function readSseToFirstEvent(
   url: string,
   payload: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; data: unknown }> {
+): Promise<{ status: number; text: string }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
     body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(20_000),
   });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
@@ -108,11 +109,20 @@ export async function firstSseEvent(
     const { value, done } = await reader.read();
     if (done) break;
     text += decoder.decode(value, { stream: true });
-    const match = /event: next\ndata: (.*)\n/.exec(text);
-    if (match) {
-      await reader.cancel();
-      return { status: response.status, data: JSON.parse(match[1]!) };
-    }
+    // A live subscription keeps streaming: its first event is the answer that matters.
+    if (/event: next\ndata: .*\n/.test(text)) break;
   }
-  return { status: response.status, data: text };
+  await reader.cancel();
+  return { status: response.status, text };
+}
+
+/** Reads an SSE response until the first `next` event; returns its data. */
+export async function firstSseEvent(
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; data: unknown }> {
+  const { status, text } = await readSseToFirstEvent(url, payload, headers);
+  const match = /event: next\ndata: (.*)\n/.exec(text);
+  return { status, data: match ? JSON.parse(match[1]!) : text };
 }
