@@ -75,7 +75,16 @@ export function buildApp(deps: AppDeps): App {
   const caps = new ConnectionCaps(deps.limits);
   const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
   const server = http.createServer(
-    routeRequests({ yoga, deps, registry, httpSettings, caps, uploads, maxConcurrentUploads: deps.limits.maxConcurrentUploads }),
+    routeRequests({
+      yoga,
+      deps,
+      registry,
+      httpSettings,
+      caps,
+      uploads,
+      maxConcurrentUploads: deps.limits.maxConcurrentUploads,
+      maxRequestBytes: deps.limits.maxRequestBytes,
+    }),
   );
   caps.attach(server);
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.

@@ -5,6 +5,7 @@ import type { HttpSettings } from '../config.ts';
 import type { GraphQLContext, ServerContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import { handleRest, isRestPath } from '../rest/routes.ts';
 import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
 import { isDemoPath, serveDemo } from './demo.ts';
@@ -23,6 +24,8 @@ export interface RouteOptions {
   caps: ConnectionCaps;
   uploads: UploadSlots;
   maxConcurrentUploads: number;
+  /** The body limit of both doors. */
+  maxRequestBytes: number;
 }
 
 /**
@@ -59,6 +62,11 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
         deps.logger.error({ err: error }, 'collecting metrics failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'collecting metrics failed' });
       });
+    }
+    if (isRestPath(path)) {
+      const { services, logger } = deps;
+      const { uploads, maxConcurrentUploads, maxRequestBytes } = options;
+      return void handleRest(req, res, path, { services, logger, uploads, maxConcurrentUploads, maxRequestBytes });
     }
     void handleGraphQL(req, res, options);
   };

@@ -1,0 +1,107 @@
+import type http from 'node:http';
+import { isLargeBody, LARGE_BODY_BYTES, logBadKey, type UploadSlots } from '../http/request-guards.ts';
+import type { Logger } from '../logger.ts';
+import type { Viewer } from '../modules/auth/viewer.ts';
+import { UnauthenticatedError } from '../modules/shared/errors.ts';
+import type { Services } from '../services.ts';
+import { isDocsPath, serveDocs } from './docs.ts';
+import { PayloadTooLargeError, type RestError, toRestError } from './errors.ts';
+import {
+  createWorkflow,
+  deleteWorkflow,
+  getWorkflow,
+  listWorkflows,
+  logError,
+  type RestAnswer,
+  type RestCall,
+  updateWorkflow,
+} from './handlers.ts';
+import { openApiJson } from './openapi.ts';
+
+/** The REST door (../shared/contract/REST.md): the routes under /v1, onto the services GraphQL calls. */
+export const REST_PREFIX = '/v1';
+
+export interface RestDeps {
+  services: Services;
+  logger: Logger;
+  maxRequestBytes: number;
+  uploads: UploadSlots;
+  maxConcurrentUploads: number;
+}
+
+type Handler = (call: RestCall) => Promise<RestAnswer>;
+
+const WORKFLOW_BY_ID = /^\/v1\/workflows\/([^/]+)$/;
+
+const collectionRoutes: Record<string, Record<string, Handler>> = {
+  '/v1/workflows': { POST: createWorkflow, GET: listWorkflows },
+  '/v1/error-logs': { POST: logError },
+};
+const byIdRoutes: Record<string, Handler> = { GET: getWorkflow, PATCH: updateWorkflow, DELETE: deleteWorkflow };
+
+export function isRestPath(path: string | undefined): path is string {
+  return path === REST_PREFIX || path?.startsWith(`${REST_PREFIX}/`) === true;
+}
+
+function routeOf(method: string, path: string): { handler?: Handler; id?: string; known: boolean } {
+  const collection = collectionRoutes[path];
+  if (collection) return { handler: collection[method], known: true };
+  const match = WORKFLOW_BY_ID.exec(path);
+  if (match) return { handler: byIdRoutes[method], id: decodeURIComponent(match[1]!), known: true };
+  return { known: false };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+}
+
+/** An error answer; an unread body is dropped with the connection rather than drained. */
+function sendError(req: http.IncomingMessage, res: http.ServerResponse, { status, body, headers }: RestError): void {
+  if (!req.complete) res.shouldKeepAlive = false;
+  send(res, status, body, { ...headers, ...(req.complete ? {} : { connection: 'close' }) });
+}
+
+async function authenticate(deps: RestDeps, req: http.IncomingMessage): Promise<Viewer> {
+  try {
+    return await deps.services.customers.authenticate(req.headers.authorization);
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) logBadKey(deps.logger, error.message, req.socket.remoteAddress);
+    throw error;
+  }
+}
+
+/** The GraphQL door's guards before a byte of the body is read: the key, then the size of an anonymous body, then an upload slot. */
+async function admit(deps: RestDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<Viewer | RestError> {
+  const viewer = await authenticate(deps, req);
+  if (viewer.kind === 'anonymous' && isLargeBody(req)) {
+    throw new PayloadTooLargeError(`Requests without an API key are limited to ${LARGE_BODY_BYTES} bytes (with a known Content-Length).`);
+  }
+  if (!deps.uploads.admit(req, res)) {
+    const message = `Too many large requests are being received (at most ${deps.maxConcurrentUploads}); try again shortly.`;
+    return { status: 503, body: { error: { code: 'service_unavailable', message } }, headers: { 'retry-after': '5' } };
+  }
+  return viewer;
+}
+
+/** Serves a request under /v1; every error of every route becomes its status in toRestError. */
+export async function handleRest(req: http.IncomingMessage, res: http.ServerResponse, path: string, deps: RestDeps): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && path === `${REST_PREFIX}/openapi.json`) {
+    return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(openApiJson());
+  }
+  if (method === 'GET' && isDocsPath(path) && (await serveDocs(path, res))) return;
+  const { handler, id, known } = routeOf(method, path);
+  if (!handler) {
+    const code = known ? 'bad_request' : 'not_found';
+    return send(res, known ? 405 : 404, { error: { code, message: known ? `${method} is not allowed on ${path}` : `No route ${path}` } });
+  }
+  try {
+    const admitted = await admit(deps, req, res);
+    if ('status' in admitted) return sendError(req, res, admitted);
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const answer = await handler({ req, viewer: admitted, services: deps.services, maxRequestBytes: deps.maxRequestBytes, id, query });
+    send(res, answer.status, answer.body);
+  } catch (error) {
+    sendError(req, res, toRestError(error, deps.logger));
+  }
+}
