@@ -97,7 +97,7 @@ export function buildOpenApiDocument() {
       title: 'Framewright REST API',
       version: '1.0.0',
       description:
-        'The REST door to the same services as GraphQL (/graphql): same keys, credits, rules and webhooks. Authorization: Bearer <key>.',
+        'The REST door to the same services as GraphQL (/graphql): same keys, credits, rules and webhooks. Send `Authorization: Bearer <key>`.',
     },
     servers: [{ url: '/' }],
     security: bearer,
