@@ -18,7 +18,7 @@ import {
 } from './handlers.ts';
 import { openApiJson } from './openapi.ts';
 
-/** The REST door (../shared/contract/REST.md): the routes under /v1, onto the services GraphQL calls. */
+/** The REST door: the routes of the API as first specified, under /v1, onto the services GraphQL calls. */
 export const REST_PREFIX = '/v1';
 
 export interface RestDeps {
