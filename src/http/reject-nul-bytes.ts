@@ -37,9 +37,9 @@ function nulError(where: string): GraphQLError {
   });
 }
 
-/** Iterative: variables may nest deeper than the call stack (JSON values, say). */
-function nulInVariables(variables: unknown): string | undefined {
-  const pending: Array<{ value: unknown; path: string }> = [{ value: variables, path: 'variables' }];
+/** Iterative: variables may nest deeper than the call stack (JSON values, say). The REST door checks its bodies with it too. */
+export function nulInVariables(variables: unknown, root = 'variables'): string | undefined {
+  const pending: Array<{ value: unknown; path: string }> = [{ value: variables, path: root }];
   while (pending.length > 0) {
     const { value, path } = pending.pop()!;
     if (typeof value === 'string') {

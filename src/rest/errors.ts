@@ -32,7 +32,13 @@ function restError(status: number, code: Code, message: string, details?: FieldE
 }
 
 /** The services name fields as GraphQL's input does ("input.options.aspectRatio"); REST names them as its body does. */
-const RENAMED: Record<string, string> = { source: 'image', first: 'limit', after: 'cursor', uploadId: 'upload_id' };
+const RENAMED: Record<string, string> = {
+  source: 'image',
+  first: 'limit',
+  after: 'cursor',
+  uploadId: 'upload_id',
+  idempotencyKey: 'Idempotency-Key',
+};
 
 export function restFieldName(field: string): string {
   return field

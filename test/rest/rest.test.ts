@@ -151,6 +151,17 @@ describe('POST /v1/workflows', () => {
     expect(badModel.status).toBe(422);
     expect(badModel.body.error.details).toEqual([{ field: 'model', message: 'is not a model' }]);
 
+    const nul = await rest(app, 'POST', '/v1/workflows', { key: apiKey, json: { ...jsonCreate, title: 'a\u0000b', upload_id: 'x' } });
+    expect(nul.status).toBe(422);
+    expect(nul.body.error.details).toEqual([{ field: 'title', message: expect.stringContaining('NUL') }]);
+    const longKey = await rest(app, 'POST', '/v1/workflows', {
+      key: apiKey,
+      form: imageForm(),
+      headers: { 'idempotency-key': 'k'.repeat(256) },
+    });
+    expect(longKey.status).toBe(422);
+    expect(longKey.body.error.details).toEqual([{ field: 'Idempotency-Key', message: 'must be at most 255 characters' }]);
+
     const noKey = await rest(app, 'POST', '/v1/workflows', { form: imageForm() });
     expect(noKey.status).toBe(401);
     expect(noKey.body.error.code).toBe('unauthenticated');
