@@ -66,7 +66,8 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
     if (isRestPath(path)) {
       const { services, logger } = deps;
       const { uploads, maxConcurrentUploads, maxRequestBytes } = options;
-      return void handleRest(req, res, path, { services, logger, uploads, maxConcurrentUploads, maxRequestBytes });
+      const corsOrigins = httpSettings.corsOrigins;
+      return void handleRest(req, res, path, { services, logger, uploads, maxConcurrentUploads, maxRequestBytes, corsOrigins });
     }
     void handleGraphQL(req, res, options);
   };

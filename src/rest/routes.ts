@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Viewer } from '../modules/auth/viewer.ts';
 import { UnauthenticatedError } from '../modules/shared/errors.ts';
 import type { Services } from '../services.ts';
+import { applyCors } from './cors.ts';
 import { isDocsPath, serveDocs } from './docs.ts';
 import { PayloadTooLargeError, type RestError, toRestError } from './errors.ts';
 import {
@@ -27,6 +28,8 @@ export interface RestDeps {
   maxRequestBytes: number;
   uploads: UploadSlots;
   maxConcurrentUploads: number;
+  /** CORS_ORIGINS, as for GraphQL. */
+  corsOrigins: readonly string[];
 }
 
 type Handler = (call: RestCall) => Promise<RestAnswer>;
@@ -86,6 +89,7 @@ async function admit(deps: RestDeps, req: http.IncomingMessage, res: http.Server
 /** Serves a request under /v1; every error of every route becomes its status in toRestError. */
 export async function handleRest(req: http.IncomingMessage, res: http.ServerResponse, path: string, deps: RestDeps): Promise<void> {
   const method = req.method ?? 'GET';
+  if (applyCors(req, res, deps.corsOrigins)) return;
   if (method === 'GET' && path === `${REST_PREFIX}/openapi.json`) {
     return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(openApiJson());
   }

@@ -265,3 +265,24 @@ describe('POST /v1/error-logs', () => {
     ]);
   });
 });
+
+describe('CORS, on the GraphQL door terms', () => {
+  test('a preflight is answered, and answers carry the allowed origin', async () => {
+    const base = app.url.replace(/\/graphql$/, '');
+    const preflight = await fetch(`${base}/v1/workflows`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'idempotency-key',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
+    const refused = await rest(app, 'GET', '/v1/workflows', { headers: { origin: 'https://app.example' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
