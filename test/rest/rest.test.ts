@@ -69,14 +69,15 @@ async function waitForEnd(id: string, key: string) {
 describe('POST /v1/workflows', () => {
   test('multipart with a real image: 201, then the run ends success, read over REST in the contract formats', async () => {
     const { apiKey, customerId } = await app.createCustomer(10);
-    const created = await rest(app, 'POST', '/v1/workflows', { key: apiKey, form: imageForm() });
+    // The contract's own example: a video run, five flows.
+    const created = await rest(app, 'POST', '/v1/workflows', { key: apiKey, form: imageForm({ 'options[pipeline_mode]': 'video' }) });
     expect(created.status).toBe(201);
     expect(created.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(Object.keys(created.body.data).sort()).toEqual(WORKFLOW_KEYS);
     expect(created.body.data).toMatchObject({
       title: 'My Animated Video',
       visibility_status: '1',
-      options: { aspect_ratio: '16:9', pipeline_mode: 'image' },
+      options: { aspect_ratio: '16:9', pipeline_mode: 'video' },
       primary_user_id: 'user@example.com',
       customer_id: customerId,
       processing_status: 'queued',
@@ -95,6 +96,7 @@ describe('POST /v1/workflows', () => {
       'replace_alpha_with_gray',
       'upscale',
       'create_media',
+      'video_overlay',
     ]);
     for (const completion of done.completions) expect(completion.result.length).toBeGreaterThan(0);
     expect(done.result).toHaveLength(1);
@@ -103,6 +105,7 @@ describe('POST /v1/workflows', () => {
     expect(done.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00$/);
     const media = await fetch(done.result[0]);
     expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('video/mp4');
     expect(Number(media.headers.get('content-length'))).toBe(done.media_result[0].size);
 
     // Another customer may read a PUBLIC workflow, without its owner's fields.
