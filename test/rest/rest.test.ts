@@ -182,6 +182,22 @@ describe('POST /v1/workflows', () => {
     const tooLarge = await rest(app, 'POST', '/v1/error-logs', { key: apiKey, json: { message: 'x'.repeat(600 * 1024) } });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.code).toBe('payload_too_large');
+    // Chunked, no Content-Length: counted as it streams.
+    const chunks = [new TextEncoder().encode('{"message":"'), new Uint8Array(600 * 1024).fill(120), new TextEncoder().encode('"}')];
+    const streamed = await fetch(`${app.url.replace(/\/graphql$/, '')}/v1/error-logs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        pull(controller) {
+          const chunk = chunks.shift();
+          if (chunk) controller.enqueue(chunk);
+          else controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 });
 
