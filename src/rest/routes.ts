@@ -46,12 +46,22 @@ export function isRestPath(path: string | undefined): path is string {
   return path === REST_PREFIX || path?.startsWith(`${REST_PREFIX}/`) === true;
 }
 
-function routeOf(method: string, path: string): { handler?: Handler; id?: string; known: boolean } {
+/** The path's handler for the method, and the methods the path allows (none: no such route). */
+function routeOf(method: string, path: string): { handler?: Handler; id?: string; allowed?: string } {
   const collection = collectionRoutes[path];
-  if (collection) return { handler: collection[method], known: true };
+  if (collection) return { handler: collection[method], allowed: Object.keys(collection).join(', ') };
   const match = WORKFLOW_BY_ID.exec(path);
-  if (match) return { handler: byIdRoutes[method], id: decodeURIComponent(match[1]!), known: true };
-  return { known: false };
+  if (!match) return {};
+  return { handler: byIdRoutes[method], id: decodedSegment(match[1]!), allowed: Object.keys(byIdRoutes).join(', ') };
+}
+
+/** A malformed escape names no workflow: left as it is, for the service's own check of the id to refuse. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -88,24 +98,29 @@ async function admit(deps: RestDeps, req: http.IncomingMessage, res: http.Server
 
 /** Serves a request under /v1; every error of every route becomes its status in toRestError. */
 export async function handleRest(req: http.IncomingMessage, res: http.ServerResponse, path: string, deps: RestDeps): Promise<void> {
+  try {
+    await serve(req, res, path, deps);
+  } catch (error) {
+    if (res.headersSent) res.destroy();
+    else sendError(req, res, toRestError(error, deps.logger));
+  }
+}
+
+async function serve(req: http.IncomingMessage, res: http.ServerResponse, path: string, deps: RestDeps): Promise<void> {
   const method = req.method ?? 'GET';
   if (applyCors(req, res, deps.corsOrigins)) return;
   if (method === 'GET' && path === `${REST_PREFIX}/openapi.json`) {
     return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(openApiJson());
   }
   if (method === 'GET' && isDocsPath(path) && (await serveDocs(path, res))) return;
-  const { handler, id, known } = routeOf(method, path);
+  const { handler, id, allowed } = routeOf(method, path);
   if (!handler) {
-    const code = known ? 'bad_request' : 'not_found';
-    return send(res, known ? 405 : 404, { error: { code, message: known ? `${method} is not allowed on ${path}` : `No route ${path}` } });
+    if (!allowed) return send(res, 404, { error: { code: 'not_found', message: `No route ${path}` } });
+    return send(res, 405, { error: { code: 'bad_request', message: `${method} is not allowed on ${path}` } }, { allow: allowed });
   }
-  try {
-    const admitted = await admit(deps, req, res);
-    if ('status' in admitted) return sendError(req, res, admitted);
-    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
-    const answer = await handler({ req, viewer: admitted, services: deps.services, maxRequestBytes: deps.maxRequestBytes, id, query });
-    send(res, answer.status, answer.body);
-  } catch (error) {
-    sendError(req, res, toRestError(error, deps.logger));
-  }
+  const admitted = await admit(deps, req, res);
+  if ('status' in admitted) return sendError(req, res, admitted);
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const answer = await handler({ req, viewer: admitted, services: deps.services, maxRequestBytes: deps.maxRequestBytes, id, query });
+  send(res, answer.status, answer.body);
 }

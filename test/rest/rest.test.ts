@@ -222,6 +222,15 @@ describe('one workflow', () => {
     const patched = await rest(app, 'PATCH', path, { key: other.apiKey, template, json: { title: 'mine now' } });
     expect(patched.status).toBe(404);
     expect((await rest(app, 'GET', at('nope').path, { key: owner.apiKey, template })).status).toBe(404);
+    for (const malformed of ['%E0%A4%A', '%E0', '%']) {
+      expect((await rest(app, 'GET', at(malformed).path, { key: owner.apiKey, template })).status).toBe(404);
+    }
+    const wrongMethod = await fetch(`${app.url.replace(/\/graphql$/, '')}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${owner.apiKey}` },
+    });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, PATCH, DELETE');
   });
 
   test('PATCH changes the fields given; an empty one is 400; an unknown field 422', async () => {
