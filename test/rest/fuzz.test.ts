@@ -83,3 +83,41 @@ test('GET /v1/workflows and /v1/workflows/{id} with any query and id', async () 
     { numRuns: RUNS },
   );
 });
+
+test('POST /v1/workflows (multipart): any parts, and bodies that only claim to be multipart', async () => {
+  const partName = fc.oneof(
+    fc.constantFrom(...createFields, 'image', 'options[aspect_ratio]', 'options[pipeline_mode]', 'options[x]'),
+    fc.string(),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(partName, text, fc.boolean()), { maxLength: 8 }), async (parts) => {
+      const form = new FormData();
+      for (const [name, content, asFile] of parts) {
+        if (asFile) form.append(name, new Blob([content]), 'part.bin');
+        else form.append(name, content);
+      }
+      const response = await fetch(`${app.url.replace(/\/graphql$/, '')}/v1/workflows`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        body: form,
+      });
+      const answer = await response.text();
+      expect(response.status, answer).toBeLessThan(500);
+      expectDocumentedResponse('POST', '/v1/workflows', response.status, JSON.parse(answer));
+    }),
+    { numRuns: RUNS },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.string(), fc.string(), async (boundary, raw) => {
+      const response = await fetch(`${app.url.replace(/\/graphql$/, '')}/v1/workflows`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${encodeURIComponent(boundary)}` },
+        body: raw,
+      });
+      const answer = await response.text();
+      expect(response.status, answer).toBeLessThan(500);
+      expectDocumentedResponse('POST', '/v1/workflows', response.status, JSON.parse(answer));
+    }),
+    { numRuns: RUNS },
+  );
+});
