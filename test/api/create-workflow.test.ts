@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CreateWorkflowInput } from '../gql/graphql.ts';
 import { countRows, startTestApp, type TestApp, type UploadPart } from '../helpers/harness.ts';
 import { jpeg, pngWithTransparentBorder } from '../helpers/images.ts';
+import { customerLedger } from '../helpers/workflow-fixtures.ts';
 import { CreateWorkflow, Me } from '../operations.ts';
 import { waitForWorkflow } from '../pipeline/wait.ts';
 
@@ -415,13 +416,7 @@ describe('an image whose header is fine but whose pixels cannot be used', () => 
       expect(done.completions.slice(1).every((c) => c.status === 'PENDING')).toBe(true);
       const job = await idle.db.selectFrom('jobs').selectAll().where('workflow_id', '=', created.id).executeTakeFirstOrThrow();
       expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
-      const ledger = await idle.db
-        .selectFrom('credit_ledger')
-        .select(['amount', 'reason'])
-        .where('customer_id', '=', customerId)
-        .orderBy('id')
-        .execute();
-      expect(ledger).toEqual([
+      expect(await customerLedger(idle, customerId)).toEqual([
         { amount: 5, reason: 'GRANT' },
         { amount: -5, reason: 'RESERVATION' },
         { amount: 5, reason: 'REFUND' },

@@ -32,3 +32,8 @@ export async function createWorkflowFor(
     },
   );
 }
+
+/** A customer's credit ledger, oldest first: each entry's amount and reason. */
+export function customerLedger(app: TestApp, customerId: string) {
+  return app.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
+}

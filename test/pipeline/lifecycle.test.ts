@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { ffmpegChildren } from '../helpers/media.ts';
 import { type RoleProcess, spawnRole } from '../helpers/processes.ts';
+import { customerLedger } from '../helpers/workflow-fixtures.ts';
 import { CreateWorkflow } from '../operations.ts';
 import { CancelWorkflow, RetryWorkflow } from './operations.ts';
 import { waitForWorkflow } from './wait.ts';
@@ -50,10 +51,6 @@ async function waitForRunningFlow(app: TestApp, workflowId: string, flow: FlowNa
   }
 }
 
-async function ledger(app: TestApp, customerId: string) {
-  return app.db.selectFrom('credit_ledger').select(['amount', 'reason']).where('customer_id', '=', customerId).orderBy('id').execute();
-}
-
 function workerEnv(app: TestApp, extra: Record<string, string> = {}): Record<string, string> {
   return { ...app.serviceEnv, WORKER_LEASE_SECONDS: '5', WORKER_CONCURRENCY: '2', SHUTDOWN_GRACE_SECONDS: '5', ...extra };
 }
@@ -93,7 +90,7 @@ describe('a worker killed with SIGKILL mid-flow', () => {
       ['CREATE_MEDIA', 'SUCCESS', 2],
       ['VIDEO_OVERLAY', 'SUCCESS', 1],
     ]);
-    expect(await ledger(app, customerId)).toEqual([
+    expect(await customerLedger(app, customerId)).toEqual([
       { amount: 8, reason: 'GRANT' },
       { amount: -8, reason: 'RESERVATION' },
     ]);
@@ -211,7 +208,7 @@ describe('cancel, retry and delete of a running workflow', () => {
     const afterCancel = await waitForWorkflow(app, created.id, apiKey, () => true);
     expect(afterCancel.processingStatus).toBe('CANCELED');
     expect(afterCancel.completions.find((c) => c.flow === 'CREATE_MEDIA')).toMatchObject({ status: 'PENDING' });
-    expect(await ledger(app, customerId)).toEqual([
+    expect(await customerLedger(app, customerId)).toEqual([
       { amount: 8, reason: 'GRANT' },
       { amount: -8, reason: 'RESERVATION' },
       { amount: 8, reason: 'REFUND' },
@@ -230,7 +227,7 @@ describe('cancel, retry and delete of a running workflow', () => {
     expect(done.processingStatus).toBe('SUCCESS');
     expect(done.progressPercentage).toBe(100);
     expect(done.completions.slice(0, 3).every((c) => c.attempts === 1)).toBe(true);
-    expect(await ledger(app, customerId)).toEqual([
+    expect(await customerLedger(app, customerId)).toEqual([
       { amount: 8, reason: 'GRANT' },
       { amount: -8, reason: 'RESERVATION' },
       { amount: 8, reason: 'REFUND' },

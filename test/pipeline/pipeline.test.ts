@@ -8,6 +8,7 @@ import { probeVideo } from '../../src/media/probe.ts';
 import { findModel } from '../../src/modules/models/models.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { decodeFrame, hex, near, pixelAt, type RawPixels, rawPixels } from '../helpers/media.ts';
+import { customerLedger } from '../helpers/workflow-fixtures.ts';
 import { CreateWorkflow } from '../operations.ts';
 import { waitForWorkflow } from './wait.ts';
 
@@ -201,13 +202,7 @@ describe('failures', () => {
   }
 
   async function expectRefunded(idle: TestApp, customerId: string, cost: number) {
-    const ledger = await idle.db
-      .selectFrom('credit_ledger')
-      .select(['amount', 'reason'])
-      .where('customer_id', '=', customerId)
-      .orderBy('id')
-      .execute();
-    expect(ledger).toEqual([
+    expect(await customerLedger(idle, customerId)).toEqual([
       { amount: cost, reason: 'GRANT' },
       { amount: -cost, reason: 'RESERVATION' },
       { amount: cost, reason: 'REFUND' },
