@@ -36,7 +36,8 @@ export function routeRequests(options: RouteOptions): http.RequestListener {
   const route = routeOne(options);
   return (req, res) => {
     const normalised = normaliseRequestTarget(req.url);
-    if (!tracingOn()) return route(req, res, normalised);
+    // An SSE subscription's request lasts as long as its stream: no span stays open for minutes.
+    if (!tracingOn() || req.headers.accept?.includes('text/event-stream')) return route(req, res, normalised);
     void inSpan(
       `${req.method} ${normalised?.path ?? ''}`.trim(),
       {

@@ -76,6 +76,8 @@ export function createOtelBackend(settings: TracingSettings, logger: Logger): Tr
         },
       ),
     recordSpan: (name, attributes, startedAt, endedAt, error) => {
+      // A statement outside any span (a claim loop's poll, a heartbeat) would be a trace of its own every few seconds.
+      if (!trace.getActiveSpan()) return;
       const span = tracer.startSpan(name, { kind: OtelSpanKind.CLIENT, attributes: attributesOf(attributes), startTime: startedAt });
       if (error !== undefined) markFailed(span, error);
       span.end(endedAt);

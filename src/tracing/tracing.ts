@@ -31,7 +31,7 @@ export interface TraceIds {
 /** What the SDK side (./otel.ts) provides once loaded. */
 export interface TracingBackend {
   inSpan<T>(name: string, options: SpanOptions, work: (span: ActiveSpan) => Promise<T>): Promise<T>;
-  /** A span for work already done (a database statement reported after it ran), under the active span. */
+  /** A span for work already done (a database statement reported after it ran), under the active span; none without one. */
   recordSpan(name: string, attributes: SpanAttributes, startedAt: number, endedAt: number, error?: unknown): void;
   activeIds(): TraceIds | undefined;
   activeTraceparent(): string | undefined;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { print } from 'graphql';
@@ -9,6 +11,7 @@ import { pngWithTransparentBorder } from '../helpers/images.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { childProcessesOf, eventually, type RoleProcess, spawnApiProcess, spawnRole } from '../helpers/processes.ts';
 import { CreateWorkflow } from '../operations.ts';
+import { CreateWebhookEndpoint } from '../webhooks/operations.ts';
 
 const VIDEO_FLOWS = ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA', 'VIDEO_OVERLAY'];
 
@@ -97,16 +100,35 @@ function byName(spans: ReceivedSpan[], name: string): ReceivedSpan[] {
   return spans.filter((span) => span.name === name);
 }
 
+/** A webhook receiver on loopback that answers 200 to every delivery. */
+async function startWebhookReceiver(): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 test('create → run → SUCCESS across an API and a worker process is one trace, every span under its parent', async () => {
   const worker = await startWorker();
+  const hooks = await startWebhookReceiver();
   const { apiKey } = await app.createCustomer(10);
+  const endpoint = await app.gql(CreateWebhookEndpoint, { input: { url: hooks.url, events: ['WORKFLOW_SUCCEEDED'] } }, { key: apiKey });
+  expect(endpoint.data?.createWebhookEndpoint.__typename).toBe('CreateWebhookEndpointPayload');
   const { workflowId, traceId, callerSpanId } = await createVideoWorkflow(apiKey);
   await waitForStatus(workflowId, 'SUCCESS');
-  // The worker exports in batches: its run span is the last to end.
-  const spans = await eventually('the run span exported', async () =>
-    byName(spansOf(traceId), 'workflow.run').length > 0 ? spansOf(traceId) : undefined,
+  // The worker exports in batches: the delivery, after the run, is the last span to end.
+  const spans = await eventually('the run and delivery spans exported', async () =>
+    byName(spansOf(traceId), 'workflow.run').length > 0 && byName(spansOf(traceId), 'webhook.delivery').length > 0
+      ? spansOf(traceId)
+      : undefined,
   );
   await worker.stop();
+  await hooks.stop();
 
   const httpSpan = byName(spans, 'POST /graphql')[0]!;
   expect(httpSpan).toMatchObject({ service: 'framewright-api', parentSpanId: callerSpanId });
@@ -132,6 +154,11 @@ test('create → run → SUCCESS across an API and a worker process is one trace
   expect(spans.filter((span) => span.name.startsWith('sharp ')).length).toBeGreaterThanOrEqual(3);
   // Outputs uploaded under the flows.
   expect(spans.filter((span) => span.name === 'S3.PutObject' && span.service === 'framewright-worker').length).toBeGreaterThan(0);
+
+  // The WORKFLOW_SUCCEEDED delivery was queued by the run's last step, and joins the trace there.
+  const delivery = byName(spans, 'webhook.delivery')[0]!;
+  expect(delivery.service).toBe('framewright-worker');
+  expect([run.spanId, ...flowIds]).toContain(delivery.parentSpanId);
 
   // No orphan: every span's parent is in the trace (or is the caller's span).
   const ids = new Set([callerSpanId, ...spans.map((span) => span.spanId)]);
