@@ -1,7 +1,7 @@
 import { Kysely, type LogEvent, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { recordSpan, tracingOn } from '../tracing/tracing.ts';
+import { activeSpanRecording, recordSpan, tracingOn } from '../tracing/tracing.ts';
 import { AfterCommitDialect, type Publisher } from './after-commit.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema/index.ts';
@@ -43,7 +43,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
       onQuery || traced
         ? (event) => {
             if (event.level === 'query') onQuery?.(event.query.sql);
-            if (traced) traceStatement(event);
+            // Unsampled requests (a ratio below 1) skip the span's making altogether.
+            if (traced && activeSpanRecording()) traceStatement(event);
           }
         : undefined,
   });

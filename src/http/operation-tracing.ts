@@ -16,7 +16,11 @@ export function useOperationTracing(): Plugin {
       const operation = getOperationAST(args.document, args.operationName);
       const source = (args.contextValue as { params?: { query?: string } }).params?.query;
       setExecuteFn((run) =>
-        inSpan(spanName(operation), { attributes: operationAttributes(operation, source) }, async () => executeFn(run)),
+        inSpan(spanName(operation), {}, async (span) => {
+          // The document's hash only for a sampled operation: at a low ratio most are not.
+          if (span.isRecording()) span.setAttributes(operationAttributes(operation, source));
+          return executeFn(run);
+        }),
       );
     },
   };

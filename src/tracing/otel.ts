@@ -82,6 +82,7 @@ export function createOtelBackend(settings: TracingSettings, logger: Logger): Tr
       if (error !== undefined) markFailed(span, error);
       span.end(endedAt);
     },
+    activeSpanRecording: () => trace.getActiveSpan()?.isRecording() ?? false,
     activeIds: () => {
       const spanContext = trace.getActiveSpan()?.spanContext();
       return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined;
@@ -131,6 +132,7 @@ function attributesOf(attributes: SpanAttributes | undefined): Attributes | unde
 
 function activeSpanOf(span: Span): ActiveSpan {
   return {
+    isRecording: () => span.isRecording(),
     setAttributes: (attributes) => void span.setAttributes(attributesOf(attributes) ?? {}),
     addEvent: (name, attributes) => void span.addEvent(name, attributesOf(attributes)),
   };

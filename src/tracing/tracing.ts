@@ -9,6 +9,8 @@ export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer
 export type SpanAttributes = Record<string, string | number | boolean | undefined>;
 
 export interface ActiveSpan {
+  /** False for a span the sampler dropped: attributes that cost something to compute can be skipped. */
+  isRecording(): boolean;
   setAttributes(attributes: SpanAttributes): void;
   addEvent(name: string, attributes?: SpanAttributes): void;
 }
@@ -34,6 +36,7 @@ export interface TracingBackend {
   /** A span for work already done (a database statement reported after it ran), under the active span; none without one. */
   recordSpan(name: string, attributes: SpanAttributes, startedAt: number, endedAt: number, error?: unknown): void;
   activeIds(): TraceIds | undefined;
+  activeSpanRecording(): boolean;
   activeTraceparent(): string | undefined;
   shutdown(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export interface TracingBackend {
 let backend: TracingBackend | undefined;
 
 const NOOP_SPAN: ActiveSpan = Object.freeze({
+  isRecording: () => false,
   setAttributes: () => {},
   addEvent: () => {},
 });
@@ -71,6 +75,11 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Activ
 
 export function recordSpan(name: string, attributes: SpanAttributes, startedAt: number, endedAt: number, error?: unknown): void {
   backend?.recordSpan(name, attributes, startedAt, endedAt, error);
+}
+
+/** Whether the active span is sampled: a child recorded now would be exported. */
+export function activeSpanRecording(): boolean {
+  return backend?.activeSpanRecording() ?? false;
 }
 
 /** The active span's ids, for log lines; undefined outside a span or with tracing off. */
