@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { eventually, type RoleProcess, spawnApiProcess } from '../helpers/processes.ts';
+import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 import { CreateCustomer } from '../operations.ts';
 
 const reportLoads = fileURLToPath(new URL('../helpers/report-opentelemetry-loads.mjs', import.meta.url));
@@ -78,6 +79,43 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     // The request's log line written inside the operation carries its ids.
     expect(api.output().some((line) => line.includes(`"trace_id":"${traceId}"`))).toBe(true);
     expect(receiver.rejected).toBe(0);
+  });
+});
+
+describe('a retried workflow', () => {
+  test("its job carries the retry request's trace context, so the run joins the retry's trace", async () => {
+    const api = await startApi({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    const owner = await app.createCustomer(10);
+    const workflow = await createWorkflowFor(app, owner.customerId);
+    const call = (query: string, traceparent: string) =>
+      fetch(`http://127.0.0.1:${api.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.apiKey}`, traceparent },
+        body: JSON.stringify({ query, variables: { id: workflow.id } }),
+      }).then((response) => response.json() as Promise<{ data?: Record<string, { __typename: string }> }>);
+    const traceparentOf = async () =>
+      (await app.db.selectFrom('jobs').select('trace_parent').where('workflow_id', '=', workflow.id).executeTakeFirstOrThrow())
+        .trace_parent;
+    // Created in-process without tracing: no context to carry.
+    expect(await traceparentOf()).toBeNull();
+
+    const cancelTrace = randomBytes(16).toString('hex');
+    const canceled = await call(
+      'mutation Cancel($id: ID!) { cancelWorkflow(id: $id) { __typename } }',
+      `00-${cancelTrace}-${randomBytes(8).toString('hex')}-01`,
+    );
+    expect(canceled.data?.['cancelWorkflow']?.__typename).toBe('Workflow');
+    const retryTrace = randomBytes(16).toString('hex');
+    const retried = await call(
+      'mutation Retry($id: ID!) { retryWorkflow(id: $id) { __typename } }',
+      `00-${retryTrace}-${randomBytes(8).toString('hex')}-01`,
+    );
+    expect(retried.data?.['retryWorkflow']?.__typename).toBe('Workflow');
+
+    const retryOperation = await eventually('the retry operation span exported', async () =>
+      receiver.spans.find((span) => span.traceId === retryTrace && span.name === 'mutation Retry'),
+    );
+    expect(await traceparentOf()).toBe(`00-${retryTrace}-${retryOperation.spanId}-01`);
   });
 });
 
