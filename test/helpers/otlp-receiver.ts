@@ -19,6 +19,8 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** Bodies that were not OTLP JSON (protobuf, say): a test expects none. */
   rejected: number;
+  /** Non-empty OTLP protobuf exports to /v1/traces, counted but not decoded (answered 415 like the rest). */
+  protobufExports: number;
   stop(): Promise<void>;
 }
 
@@ -60,13 +62,15 @@ function attributesOf(list: OtlpKeyValue[] | undefined): Record<string, string |
 
 /** A collector stand-in on loopback: a plain HTTP server taking OTLP/HTTP JSON trace exports. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
-  const receiver: OtlpReceiver = { endpoint: '', spans: [], rejected: 0, stop: async () => {} };
+  const receiver: OtlpReceiver = { endpoint: '', spans: [], rejected: 0, protobufExports: 0, stop: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.url !== '/v1/traces' || !req.headers['content-type']?.startsWith('application/json')) {
         receiver.rejected += 1;
+        const protobuf = req.url === '/v1/traces' && req.headers['content-type'] === 'application/x-protobuf';
+        if (protobuf && Buffer.concat(chunks).length > 0) receiver.protobufExports += 1;
         res.writeHead(415).end();
         return;
       }

@@ -82,6 +82,18 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   });
 });
 
+test('the default protocol is http/protobuf', async () => {
+  const protobuf = await startOtlpReceiver();
+  try {
+    const api = await startApi({ OTEL_EXPORTER_OTLP_ENDPOINT: protobuf.endpoint });
+    expect((await createCustomerAt(api.port)).status).toBe(200);
+    await eventually('a protobuf export', async () => (protobuf.protobufExports > 0 ? true : undefined));
+    expect(protobuf.spans).toEqual([]);
+  } finally {
+    await protobuf.stop();
+  }
+});
+
 describe('a retried workflow', () => {
   test("its job carries the retry request's trace context, so the run joins the retry's trace", async () => {
     const api = await startApi({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
