@@ -1,4 +1,6 @@
 // Reads: the API's two heaviest read queries against the bare graphql-yoga server, same run, same load generator.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type BenchRow, row } from './lib/bench-row.ts';
 import { createCustomer, createWorkflow, gql, inputImage, waitForSuccess } from './lib/client.ts';
@@ -109,6 +111,72 @@ export async function runReads(context: BenchContext): Promise<BenchRow[]> {
     }
   }
   await bare.child.stop();
+  rows.push(...(await tracingCost(context, api, cases[0]!.body, auth)));
   await api.child.stop();
   return rows;
+}
+
+/**
+ * workflow(id) @100 with tracing off (the API above) and on, at sampling ratios 1.0 and 0.01,
+ * measured one after the other. The spans go to a sink on loopback that reads and drops them
+ * (OTLP/HTTP protobuf, the default protocol), so the figures hold the SDK's and the export's
+ * cost in the API process, not a collector's.
+ */
+async function tracingCost(context: BenchContext, off: ApiProcess, body: string, auth: Record<string, string>): Promise<BenchRow[]> {
+  const sink = await startOtlpSink();
+  const rows: BenchRow[] = [];
+  try {
+    context.log('reads: workflow(id) @100, tracing off');
+    const baseline = await load(off, 100, context.loadSeconds, body, auth);
+    const base = (value: number) => ({ name: 'tracing off', value });
+    rows.push(row('reads: workflow(id) @100, tracing off: rps', baseline.rps, 'rps'));
+    rows.push(row('reads: workflow(id) @100, tracing off: p99', baseline.p99, 'ms'));
+    rows.push(row('reads: workflow(id) @100, tracing off: API CPU per request', baseline.cpuMsPerRequest, 'ms'));
+    for (const ratio of ['1.0', '0.01']) {
+      const traced = await startApi(context.stack, `reads-api-traced-${ratio}`, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: ratio,
+      });
+      try {
+        context.log(`reads: workflow(id) @100, tracing on at ratio ${ratio}`);
+        const result = await load(traced, 100, context.loadSeconds, body, auth);
+        rows.push(row(`reads: workflow(id) @100, tracing ${ratio}: rps`, result.rps, 'rps', base(baseline.rps)));
+        rows.push(row(`reads: workflow(id) @100, tracing ${ratio}: p99`, result.p99, 'ms', base(baseline.p99)));
+        rows.push(
+          row(
+            `reads: workflow(id) @100, tracing ${ratio}: API CPU per request`,
+            result.cpuMsPerRequest,
+            'ms',
+            base(baseline.cpuMsPerRequest),
+          ),
+        );
+      } finally {
+        await traced.child.stop();
+      }
+    }
+    context.log(`reads: the OTLP sink took ${sink.exports()} exports`);
+    if (sink.exports() === 0) throw new Error('reads: tracing on exported nothing; the figures would not measure tracing');
+  } finally {
+    await sink.stop();
+  }
+  return rows;
+}
+
+/** An OTLP/HTTP receiver on loopback that reads each export and drops it. */
+async function startOtlpSink(): Promise<{ endpoint: string; exports(): number; stop(): Promise<void> }> {
+  let exports = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    exports: () => exports,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -15,6 +15,7 @@ import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } fro
 import { attachGraphQLWs } from './http/graphql-ws.ts';
 import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
+import { useOperationTracing } from './http/operation-tracing.ts';
 import { useRejectNulBytes } from './http/reject-nul-bytes.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
@@ -156,6 +157,7 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
       useBoundedMetrics(registry),
       useRequestBodyLimit(deps.limits.maxRequestBytes),
       useCompiledQueries(),
+      useOperationTracing(),
     ],
   });
 }

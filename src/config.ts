@@ -108,6 +108,35 @@ const envSchema = z.object({
   WEBHOOK_REDELIVERIES_PER_MINUTE: integer(1, 100_000, 60),
   WEBHOOK_EVENT_RETENTION_DAYS: integer(1, 3650, 30),
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL such as http://127.0.0.1:4318' }).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    z.url({ message: 'must be a URL such as http://127.0.0.1:4318/v1/traces' }).optional(),
+  ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json' }).default('http/protobuf'),
+  ),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalString,
+  OTEL_SERVICE_NAME: z.preprocess(emptyAsUndefined, z.string().default('framewright')),
+  OTEL_RESOURCE_ATTRIBUTES: optionalString,
+  OTEL_TRACES_SAMPLER: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], {
+        message:
+          'must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio',
+      })
+      .default('parentbased_always_on'),
+  ),
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ message: 'must be a number from 0 to 1' })
+      .min(0, { message: 'must be at least 0' })
+      .max(1, { message: 'must be at most 1' })
+      .default(1),
+  ),
   CORS_ORIGINS: z.preprocess(
     emptyAsUndefined,
     z
@@ -155,6 +184,23 @@ export interface Config {
   limits: typeof limits;
   http: HttpSettings;
   webhooks: WebhookConfig;
+  /** OpenTelemetry tracing; undefined (off) unless an OTLP endpoint is set. */
+  tracing: TracingSettings | undefined;
+}
+
+/** The standard OTEL_* variables this service honours, read once here. */
+export interface TracingSettings {
+  /** Where spans are posted: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesEndpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_EXPORTER_OTLP_HEADERS: key=value pairs, comma-separated (a collector's token). */
+  headers: Readonly<Record<string, string>>;
+  serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES: key=value pairs, comma-separated. */
+  resourceAttributes: Readonly<Record<string, string>>;
+  sampler: z.infer<typeof envSchema>['OTEL_TRACES_SAMPLER'];
+  /** The ratio of the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG). */
+  samplerRatio: number;
 }
 
 export type NotifierConfig = { kind: 'postgres' } | { kind: 'redis'; redisUrl: string };
@@ -339,7 +385,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     limits: limitsFrom(e),
     http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
     webhooks: webhookConfigOf(e),
+    tracing: tracingSettingsOf(e),
   });
+}
+
+function tracingSettingsOf(e: z.infer<typeof envSchema>): TracingSettings | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesEndpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!tracesEndpoint) return undefined;
+  return Object.freeze({
+    tracesEndpoint,
+    protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+    headers: Object.freeze(keyValuePairs(e.OTEL_EXPORTER_OTLP_HEADERS)),
+    serviceName: e.OTEL_SERVICE_NAME,
+    resourceAttributes: Object.freeze(keyValuePairs(e.OTEL_RESOURCE_ATTRIBUTES)),
+    sampler: e.OTEL_TRACES_SAMPLER,
+    samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+  });
+}
+
+/** The OTEL_* list format: `k1=v1,k2=v2`, values percent-encoded. */
+function keyValuePairs(list: string | undefined): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const item of list?.split(',') ?? []) {
+    const at = item.indexOf('=');
+    if (at <= 0) continue;
+    pairs[item.slice(0, at).trim()] = decodeURIComponent(item.slice(at + 1).trim());
+  }
+  return pairs;
 }
 
 /** The limits: their defaults with the environment's values over them. */

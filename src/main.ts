@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import { OPERATOR } from './modules/auth/viewer.ts';
 import { ValidationError } from './modules/shared/errors.ts';
 import type { Services } from './services.ts';
+import { startTracing, stopTracing } from './tracing/tracing.ts';
 
 // Each command imports what only it uses when it runs: a worker never loads the HTTP stack (yoga,
 // graphql-ws, the schema: ~25 MB of a worker's resident memory), nor the API the job runner and
@@ -28,9 +29,9 @@ async function readConfig(): Promise<Config> {
   }
 }
 
-async function loggerAt(level: string): Promise<Logger> {
+async function loggerAt(level: string, options: { traceCorrelation?: boolean } = {}): Promise<Logger> {
   const { createLogger } = await import('./logger.ts');
-  return createLogger(level);
+  return createLogger(level, options);
 }
 
 /**
@@ -99,6 +100,8 @@ async function withInfrastructure(
     // First what uses the services (requests and flows drain), then the pool, then the services themselves.
     await running.stop();
     await infra.stop();
+    // The last spans (the shutdown's own statements) go out before the exit.
+    await stopTracing();
     logger.info('stopped');
     process.exit(0);
   } catch (error) {
@@ -120,7 +123,9 @@ async function prepareWebhookSecrets(services: Services, logger: Logger): Promis
 
 async function runServer(roles: { api: boolean; worker: boolean }): Promise<void> {
   const config = await readConfig();
-  const logger = await loggerAt(config.logLevel);
+  const logger = await loggerAt(config.logLevel, { traceCorrelation: config.tracing !== undefined });
+  // Before the infrastructure starts, so its clients run under the tracer from their first call.
+  await startTracing(config.tracing, logger);
   await withInfrastructure(config, logger, async (infra, services) => {
     const worker = roles.worker ? await startWorkerRole(config, infra, services, logger) : undefined;
     const api = roles.api ? await startApiRole(config, infra, services, logger) : undefined;

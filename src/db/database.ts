@@ -1,6 +1,7 @@
-import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import { activeSpanRecording, recordSpan, tracingOn } from '../tracing/tracing.ts';
 import { AfterCommitDialect, type Publisher } from './after-commit.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema/index.ts';
@@ -35,12 +36,37 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   // An idle client that loses its server (a restart) emits here; without a listener the process dies.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const { onQuery } = options;
+  const traced = tracingOn();
   const db = new Kysely<DB>({
     dialect: options.publisher ? new AfterCommitDialect({ pool }, options.publisher) : new PostgresDialect({ pool }),
-    log: onQuery ? (event) => void (event.level === 'query' && onQuery(event.query.sql)) : undefined,
+    log:
+      onQuery || traced
+        ? (event) => {
+            if (event.level === 'query') onQuery?.(event.query.sql);
+            // Unsampled requests (a ratio below 1) skip the span's making altogether.
+            if (traced && activeSpanRecording()) traceStatement(event);
+          }
+        : undefined,
   });
   poolSizes.set(db, pool.options.max);
   return db;
+}
+
+/**
+ * A span per statement, recorded once Kysely reports it (in the caller's async context, so under
+ * the request's or the flow's span). The text has placeholders, never the values.
+ */
+function traceStatement(event: LogEvent): void {
+  const endedAt = Date.now();
+  const operation = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toUpperCase() ?? 'SQL';
+  const attributes = { 'db.system.name': 'postgresql', 'db.operation.name': operation, 'db.query.text': event.query.sql };
+  recordSpan(
+    `pg ${operation}`,
+    attributes,
+    endedAt - event.queryDurationMillis,
+    endedAt,
+    event.level === 'error' ? event.error : undefined,
+  );
 }
 
 const poolSizes = new WeakMap<Executor, number>();

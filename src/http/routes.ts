@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { handleRest, isRestPath } from '../rest/routes.ts';
 import type { Services } from '../services.ts';
 import type { Storage } from '../storage/s3.ts';
+import { inSpan, tracingOn } from '../tracing/tracing.ts';
 import { isDemoPath, serveDemo } from './demo.ts';
 import { GRAPHIQL_ASSET_PATH, serveGraphiQLAsset } from './graphiql.ts';
 import { metricsAllowed, serveMetrics } from './metrics.ts';
@@ -35,9 +36,37 @@ export interface RouteOptions {
  * path another way.
  */
 export function routeRequests(options: RouteOptions): http.RequestListener {
-  const { deps, httpSettings, caps, registry } = options;
+  const route = routeOne(options);
   return (req, res) => {
     const normalised = normaliseRequestTarget(req.url);
+    // An SSE subscription's request lasts as long as its stream: no span stays open for minutes.
+    if (!tracingOn() || req.headers.accept?.includes('text/event-stream')) return route(req, res, normalised);
+    void inSpan(
+      `${req.method} ${normalised?.path ?? ''}`.trim(),
+      {
+        kind: 'server',
+        parent: headerValue(req.headers.traceparent),
+        attributes: { 'http.request.method': req.method, 'url.path': normalised?.path, 'client.address': req.socket.remoteAddress },
+      },
+      (span) =>
+        new Promise<void>((resolve) => {
+          res.once('close', () => {
+            span.setAttributes({ 'http.response.status_code': res.statusCode });
+            resolve();
+          });
+          route(req, res, normalised);
+        }),
+    );
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function routeOne(options: RouteOptions) {
+  const { deps, httpSettings, caps, registry } = options;
+  return (req: http.IncomingMessage, res: http.ServerResponse, normalised: ReturnType<typeof normaliseRequestTarget>) => {
     const path = normalised?.path;
     logRequest(req, res, path ?? req.url?.split('?')[0], deps.logger);
     const refusal = caps.refusal(req.socket);

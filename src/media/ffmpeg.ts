@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffprobeInstaller from '@ffprobe-installer/ffprobe';
+import { type ActiveSpan, inSpan } from '../tracing/tracing.ts';
 import { FfmpegError, MediaAbortedError, MediaError } from './errors.ts';
 import type { MediaRunOptions } from './types.ts';
 
@@ -32,10 +33,24 @@ export interface FfmpegRunOptions extends MediaRunOptions {
  * Runs ffmpeg to completion. Adds `-hide_banner -loglevel warning -nostats -progress pipe:1`, so
  * stdout carries only progress: never write an output to `pipe:1`.
  */
-export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions = {}): Promise<void> {
+export function runFfmpeg(args: readonly string[], options: FfmpegRunOptions = {}): Promise<void> {
+  return inSpan(
+    'ffmpeg',
+    { attributes: { 'process.executable.name': 'ffmpeg', 'framewright.media.duration_ms': options.durationMs } },
+    (span) => runFfmpegIn(span, args, options),
+  );
+}
+
+async function runFfmpegIn(span: ActiveSpan, args: readonly string[], options: FfmpegRunOptions): Promise<void> {
   const { durationMs, onProgress } = options;
   let reported = 0;
+  let tenthsTraced = 0;
   const report = (fraction: number) => {
+    // A span event per tenth done: enough to see where a slow render spent its time.
+    if (Math.floor(fraction * 10) > tenthsTraced) {
+      tenthsTraced = Math.floor(fraction * 10);
+      span.addEvent('progress', { fraction });
+    }
     if (!onProgress || fraction <= reported) return;
     reported = fraction;
     onProgress(fraction);

@@ -1,4 +1,4 @@
-import type { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Viewer } from '../modules/auth/viewer.ts';
 import type { WorkflowLiveState } from '../modules/workflows/workflow.ts';
@@ -72,11 +72,12 @@ export class WorkflowProgressFeed {
   private stopped = false;
   private readonly reads: Counter;
   private readonly open: Gauge;
+  private readonly eventAge: Histogram;
 
   private readonly deps: FeedDependencies;
   constructor(deps: FeedDependencies) {
     this.deps = deps;
-    ({ reads: this.reads, open: this.open } = progressMetrics(deps.registry));
+    ({ reads: this.reads, open: this.open, eventAge: this.eventAge } = progressMetrics(deps.registry));
     this.slots = new SubscriptionSlots(deps.limits, deps.sharedCounts);
     this.revokedKeys = new RevokedKeySweep(deps.keys, deps.logger);
     // Resynced each time the subscription is (re)established, the first time too: notices sent
@@ -142,6 +143,7 @@ export class WorkflowProgressFeed {
         release();
         this.dropIfUnused(watch);
       },
+      (seconds) => this.eventAge.observe(seconds),
     );
     watch.streams.add(stream);
     const keyId = viewer.kind === 'customer' ? viewer.keyId : undefined;

@@ -1,7 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The metric names are part of the operator's dashboards: unchanged since the feed began. */
-export function progressMetrics(registry: Registry | undefined): { reads: Counter; open: Gauge } {
+export function progressMetrics(registry: Registry | undefined): { reads: Counter; open: Gauge; eventAge: Histogram } {
   const registers = registry ? [registry] : [];
   return {
     reads: new Counter({
@@ -10,5 +10,12 @@ export function progressMetrics(registry: Registry | undefined): { reads: Counte
       registers,
     }),
     open: new Gauge({ name: 'framewright_workflow_progress_subscriptions', help: 'Open workflowProgress subscriptions', registers }),
+    // An event carries no span (a subscription lives for minutes): how late the fan-out is shows here.
+    eventAge: new Histogram({
+      name: 'framewright_workflow_progress_event_age_seconds',
+      help: 'Age of a workflowProgress event when handed to its subscriber: from the change (workflows.updated_at) to the send; the first event of a subscription (the state it found) is not counted',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
   };
 }

@@ -68,9 +68,16 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
 
   private readonly mayStillSee: (snapshot: Snapshot) => boolean;
   private readonly onEnd: () => void;
-  constructor(first: Snapshot, mayStillSee: (snapshot: Snapshot) => boolean, onEnd: () => void) {
+  private readonly observeAge: (seconds: number) => void;
+  constructor(
+    first: Snapshot,
+    mayStillSee: (snapshot: Snapshot) => boolean,
+    onEnd: () => void,
+    observeAge: (seconds: number) => void = () => {},
+  ) {
     this.mayStillSee = mayStillSee;
     this.onEnd = onEnd;
+    this.observeAge = observeAge;
     this.latest = first;
   }
 
@@ -102,6 +109,10 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
     }
     if (this.ended) return { done: true, value: undefined };
     const snapshot = this.latest;
+    // The first event is the state the subscriber found, however old: only changes since count.
+    if (this.sentVersion !== Number.NEGATIVE_INFINITY && !snapshot.deleted) {
+      this.observeAge(Math.max(0, Date.now() - snapshot.workflow.updatedAt.getTime()) / 1000);
+    }
     this.sentVersion = snapshot.workflow.version;
     this.sentProgress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
     if (isFinal(snapshot)) this.end();

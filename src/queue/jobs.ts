@@ -2,6 +2,7 @@ import { CompiledQuery, type QueryCreator, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
 import type { DB } from '../db/schema/index.ts';
 import type { JobKind, JobRow } from '../db/schema/jobs.ts';
+import { activeTraceparent } from '../tracing/tracing.ts';
 import { notifyJobQueued } from './jobs-channel.ts';
 
 // Every statement on the jobs table, one small function per queue operation (graphile-worker's
@@ -24,13 +25,19 @@ import { notifyJobQueued } from './jobs-channel.ts';
 
 /** Queues the run of a new workflow and wakes an idle worker (on commit). */
 export async function enqueueJob(trx: Trx, workflowId: string): Promise<void> {
-  await trx.insertInto('jobs').values({ workflow_id: workflowId }).execute();
+  await trx
+    .insertInto('jobs')
+    .values({ workflow_id: workflowId, trace_parent: activeTraceparent() ?? null })
+    .execute();
   await notifyJobQueued(trx, workflowId);
 }
 
 /** Queues the delivery of a webhook event (a second kind of job) and wakes an idle worker (on commit). */
 export async function enqueueDelivery(trx: Trx, deliveryId: string): Promise<void> {
-  await trx.insertInto('jobs').values({ kind: 'WEBHOOK_DELIVERY', delivery_id: deliveryId }).execute();
+  await trx
+    .insertInto('jobs')
+    .values({ kind: 'WEBHOOK_DELIVERY', delivery_id: deliveryId, trace_parent: activeTraceparent() ?? null })
+    .execute();
   await notifyJobQueued(trx, deliveryId);
 }
 
@@ -38,7 +45,14 @@ export async function enqueueDelivery(trx: Trx, deliveryId: string): Promise<voi
 export async function requeueDeliveryJob(trx: Trx, deliveryId: string): Promise<void> {
   await trx
     .updateTable('jobs')
-    .set({ status: 'QUEUED', run_at: sql`now()`, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .set({
+      status: 'QUEUED',
+      run_at: sql`now()`,
+      locked_by: null,
+      locked_until: null,
+      trace_parent: activeTraceparent() ?? null,
+      updated_at: sql`now()`,
+    })
     .where('delivery_id', '=', deliveryId)
     .execute();
   await notifyJobQueued(trx, deliveryId);
@@ -62,7 +76,16 @@ export async function cancelJobOf(trx: Trx, workflowId: string): Promise<void> {
 export async function requeueJobOf(trx: Trx, workflowId: string): Promise<void> {
   await trx
     .updateTable('jobs')
-    .set({ status: 'QUEUED', run_at: sql`now()`, attempts: 0, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .set({
+      status: 'QUEUED',
+      run_at: sql`now()`,
+      attempts: 0,
+      locked_by: null,
+      locked_until: null,
+      // The retry's run joins the trace of the request that asked for it.
+      trace_parent: activeTraceparent() ?? null,
+      updated_at: sql`now()`,
+    })
     .where('workflow_id', '=', workflowId)
     .execute();
   await notifyJobQueued(trx, workflowId);

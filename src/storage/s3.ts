@@ -11,6 +11,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { inSpan, tracingOn } from '../tracing/tracing.ts';
 import { UrlSigner } from './url-signer.ts';
 
 export interface StorageSettings {
@@ -160,7 +161,7 @@ export class Storage {
 
 /** The client this module uses for a bucket at `endpoint`; exported for tests of the URL signer. */
 export function clientFor(settings: StorageSettings, endpoint: string | undefined): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: settings.region,
     endpoint,
     forcePathStyle: settings.forcePathStyle,
@@ -172,6 +173,34 @@ export function clientFor(settings: StorageSettings, endpoint: string | undefine
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  if (tracingOn()) traceCommands(client);
+  return client;
+}
+
+/** A client span per bucket call (its retries inside), under the request's or the flow's span. */
+function traceCommands(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, { commandName }) =>
+      (args) => {
+        const input = args.input as { Bucket?: string; Key?: string };
+        const method = String(commandName).replace(/Command$/, '');
+        return inSpan(
+          `S3.${method}`,
+          {
+            kind: 'client',
+            attributes: {
+              'rpc.system': 'aws-api',
+              'rpc.service': 'S3',
+              'rpc.method': method,
+              'aws.s3.bucket': input.Bucket,
+              'aws.s3.key': input.Key,
+            },
+          },
+          () => next(args),
+        );
+      },
+    { step: 'initialize', name: 'framewrightTracing' },
+  );
 }
 
 /**

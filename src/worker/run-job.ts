@@ -15,6 +15,7 @@ import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
 import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
+import { inSpan } from '../tracing/tracing.ts';
 import { errorSummary } from './error-summary.ts';
 import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
 import { overallProgress } from './progress.ts';
@@ -168,21 +169,13 @@ class JobRun {
   async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
     let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
     for (const [index, step] of steps.entries()) {
-      const gate = { started: false };
-      const [start, executed] = await Promise.allSettled([
-        starting.then(
-          (started) => {
-            gate.started = true;
-            if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
-            return started;
-          },
-          (error: unknown) => {
-            this.abort.abort(LOST);
-            throw error;
-          },
-        ),
-        this.execute(target, step, gate),
-      ]);
+      const [start, executed] = await inSpan(`flow ${step.flow}`, { attributes: { 'framewright.flow': step.flow } }, async (span) => {
+        const settled = await this.startAndExecute(target, step, starting);
+        if (settled[0].status === 'fulfilled' && settled[0].value !== 'done')
+          span.setAttributes({ 'framewright.flow.attempt': settled[0].value.attempt });
+        if (settled[1].status === 'rejected') span.setAttributes({ 'framewright.flow.error': errorSummary(settled[1].reason) });
+        return settled;
+      });
       if (start.status === 'rejected') throw start.reason;
       if (start.value === 'done' || start.value.step.flow !== step.flow) throw new Error(`${step.flow} was not the flow started next`);
       const { attempt } = start.value;
@@ -197,6 +190,25 @@ class JobRun {
     await this.guarded((trx) => this.advance(trx, target, undefined, {}));
     this.log.info('run finished: SUCCESS');
     return 'done';
+  }
+
+  /** The flow's start (its transaction, already under way) and its work, side by side. */
+  private startAndExecute(target: RunTarget, step: FlowStep, starting: Promise<StartedFlow | 'done'>) {
+    const gate = { started: false };
+    return Promise.allSettled([
+      starting.then(
+        (started) => {
+          gate.started = true;
+          if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
+          return started;
+        },
+        (error: unknown) => {
+          this.abort.abort(LOST);
+          throw error;
+        },
+      ),
+      this.execute(target, step, gate),
+    ]);
   }
 
   /**

@@ -11,6 +11,7 @@ import * as queue from '../queue/jobs.ts';
 import { JOBS_CHANNEL } from '../queue/jobs-channel.ts';
 import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
+import { inSpan } from '../tracing/tracing.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
 import { type RunJobDeps, runJob } from './run-job.ts';
@@ -71,7 +72,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
         kind: 'WORKFLOW_RUN',
         concurrency: options.concurrency,
         leaseSeconds: options.leaseSeconds,
-        handle: (job, signal) => runJob(job, runDeps, signal),
+        handle: (job, signal) => traceRun(job, () => runJob(job, runDeps, signal)),
       },
       { db: options.db, workerId, logger, pollIntervalMs },
     ),
@@ -80,7 +81,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
         kind: 'WEBHOOK_DELIVERY',
         concurrency: options.deliveryConcurrency ?? 4,
         leaseSeconds: deliveryLeaseSeconds,
-        handle: (job, signal) => deliverWebhook(job, deliveryDeps, signal),
+        handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
       },
       { db: options.db, workerId, logger, pollIntervalMs },
     ),
@@ -104,6 +105,22 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       logger.info('worker stopped');
     },
   };
+}
+
+/** A run continues the trace of the request that created or retried its workflow (the job's trace_parent). */
+function traceRun<T>(job: JobRow, run: () => Promise<T>): Promise<T> {
+  const attributes = {
+    'framewright.workflow.id': job.workflow_id ?? undefined,
+    'framewright.job.id': job.id,
+    'framewright.job.claims': job.attempts,
+  };
+  return inSpan('workflow.run', { kind: 'consumer', parent: job.trace_parent, attributes }, run);
+}
+
+/** A delivery continues the trace of the run (or the redeliverWebhook request) that queued it. */
+function traceDelivery<T>(job: JobRow, deliver: () => Promise<T>): Promise<T> {
+  const attributes = { 'framewright.delivery.id': job.delivery_id ?? undefined, 'framewright.job.claims': job.attempts };
+  return inSpan('webhook.delivery', { kind: 'consumer', parent: job.trace_parent, attributes }, deliver);
 }
 
 /** How often a runner says it is alive (the workers table: /metrics, `framewright status`). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CLIP_FORMAT, renderClip } from '../../media/render-clip.ts';
 import { renderImage } from '../../media/render-image.ts';
-import type { Flow } from './flow.ts';
+import { type Flow, inSharpSpan } from './flow.ts';
 
 /**
  * IMAGE: the finished PNG. VIDEO: the animated subject on a transparent background, for
@@ -11,7 +11,9 @@ import type { Flow } from './flow.ts';
 export const createMediaFlow: Flow = async ({ input, loadOutput, template, workflow, workDir, signal, onProgress }) => {
   const matte = (await loadOutput('CROP_TO_CONTENT')).data;
   if (workflow.pipelineMode === 'IMAGE') {
-    const image = await renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title, matte });
+    const image = await inSharpSpan('renderImage', () =>
+      renderImage(input.data, { template, aspectRatio: workflow.aspectRatio, title: workflow.title, matte }),
+    );
     onProgress(1);
     return [
       { name: 'final.png', data: image.data, contentType: image.contentType, width: image.width, height: image.height, durationMs: null },

@@ -1,5 +1,6 @@
 import type { ModelTemplate } from '../../media/template.ts';
 import type { FlowName, PipelineMode } from '../../modules/workflows/workflow.ts';
+import { inSpan } from '../../tracing/tracing.ts';
 
 /** The file a flow reads: the previous flow's first output, or the source for the first flow. */
 export interface FlowInput {
@@ -36,3 +37,8 @@ export interface FlowContext {
 export type Flow = (context: FlowContext) => Promise<FlowOutput[]>;
 
 export type FlowRegistry = Readonly<Record<FlowName, Flow>>;
+
+/** sharp's work in a flow, as a span of its own under the flow's (the span names say which operation). */
+export function inSharpSpan<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  return inSpan(`sharp ${operation}`, { attributes: { 'framewright.media.operation': operation } }, work);
+}

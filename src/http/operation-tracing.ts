@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { getOperationAST, type OperationDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { inSpan, tracingOn } from '../tracing/tracing.ts';
+
+/**
+ * One span per GraphQL operation, under the HTTP request's span, around its execution, so the
+ * statements and bucket calls its resolvers make are its children. Placed last among the plugins:
+ * it wraps whichever execute function the others settled on (the compiled one). Subscriptions get
+ * no operation span: it would stay open as long as the stream; their events' fan-out is a metric.
+ */
+export function useOperationTracing(): Plugin {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      if (!tracingOn()) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      const source = (args.contextValue as { params?: { query?: string } }).params?.query;
+      setExecuteFn((run) =>
+        inSpan(spanName(operation), {}, async (span) => {
+          // The document's hash only for a sampled operation: at a low ratio most are not.
+          if (span.isRecording()) span.setAttributes(operationAttributes(operation, source));
+          return executeFn(run);
+        }),
+      );
+    },
+  };
+}
+
+function spanName(operation: OperationDefinitionNode | null | undefined): string {
+  if (!operation) return 'graphql';
+  return operation.name ? `${operation.operation} ${operation.name.value}` : operation.operation;
+}
+
+function operationAttributes(operation: OperationDefinitionNode | null | undefined, source: string | undefined) {
+  return {
+    'graphql.operation.type': operation?.operation,
+    'graphql.operation.name': operation?.name?.value,
+    // The document's hash, not its text: a trace store should not hold what a caller sent, and a hash groups the same query.
+    'graphql.document.hash': source === undefined ? undefined : `sha256:${createHash('sha256').update(source).digest('hex')}`,
+  };
+}
