@@ -22,10 +22,12 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: generatedConfig,
     },
+    // Also writes persisted-documents.json (sha256 hash → document): the operations the service
+    // trusts by hash, the client's (the CLI's too) and the demo page's.
     './src/client/gql/': {
-      documents: ['src/client/**/*.ts', '!src/client/gql/**'],
+      documents: ['src/client/**/*.ts', '!src/client/gql/**', 'src/http/demo/operations.graphql'],
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' } },
       config: generatedConfig,
     },
   },

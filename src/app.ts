@@ -12,13 +12,20 @@ import { schema } from './graphql/schema.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { toClientError, toYogaLogger, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
-import { attachGraphQLWs } from './http/graphql-ws.ts';
+import { attachGraphQLWs, authorizationIn } from './http/graphql-ws.ts';
 import { registerQueueGauges, useBoundedMetrics } from './http/metrics.ts';
 import { useOperationLimits } from './http/operation-limits.ts';
 import { useOperationTracing } from './http/operation-tracing.ts';
 import { useRejectNulBytes } from './http/reject-nul-bytes.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
+import {
+  adminOrLocalGraphiQL,
+  SERVICE_MANIFEST,
+  TrustedDocuments,
+  type TrustedDocumentsOptions,
+  useTrustedDocuments,
+} from './http/trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import type { Notifier } from './notifier/index.ts';
@@ -71,8 +78,8 @@ export function buildApp(deps: AppDeps): App {
     registry,
   });
   registerQueueGauges(registry, () => queueStats(deps.db));
-  const yoga = createGraphQLServer(deps, httpSettings, feed, registry);
-
+  const trusted = trustedDocumentsOf(services, httpSettings);
+  const yoga = createGraphQLServer(deps, httpSettings, feed, registry, trusted);
   const caps = new ConnectionCaps(deps.limits);
   const uploads = new UploadSlots(deps.limits.maxConcurrentUploads);
   const server = http.createServer(
@@ -91,7 +98,7 @@ export function buildApp(deps: AppDeps): App {
   // Slowloris guard: headers must arrive within 20 s, a whole request (a 25 MB upload) within 5 min.
   server.headersTimeout = 20_000;
   server.requestTimeout = 300_000;
-  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger });
+  const { wsServer, stopSweeping } = attachGraphQLWs({ server, yoga, caps, limits: deps.limits, logger, trusted });
 
   return {
     server,
@@ -115,11 +122,30 @@ export function buildApp(deps: AppDeps): App {
   };
 }
 
-function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: WorkflowProgressFeed, registry: Registry) {
+const GRAPHQL_ENDPOINT = '/graphql';
+
+/** The service's own manifest (codegen's) and the apps' (TRUSTED_DOCUMENTS_FILES). */
+function trustedDocumentsOf(services: Services, httpSettings: HttpSettings): TrustedDocumentsOptions {
+  return {
+    documents: TrustedDocuments.load(schema, [SERVICE_MANIFEST, ...httpSettings.trustedDocumentFiles]),
+    mode: httpSettings.trustedDocuments,
+    mayRunDocuments: adminOrLocalGraphiQL(services, GRAPHQL_ENDPOINT),
+  };
+}
+
+function createGraphQLServer(
+  deps: AppDeps,
+  httpSettings: HttpSettings,
+  feed: WorkflowProgressFeed,
+  registry: Registry,
+  trusted: TrustedDocumentsOptions,
+) {
   const { services, logger } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    // An operation by hash: { "documentId": "sha256:<hex>" }.
+    extraParamNames: ['documentId'],
     // useRequestBodyLimit answers 413 past maxRequestBytes instead, counting streamed (chunked) bodies too.
     maxRequestBodySize: false,
     landingPage: false,
@@ -149,6 +175,8 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
       ),
     maskedErrors: { maskError: (error, message) => toClientError(error, logger, message) },
     plugins: [
+      // First: a hash becomes its (already validated) document before the limits and the cache look at it.
+      useTrustedDocuments(trusted),
       useOperationLimits(deps.limits),
       useSafeValidationErrors(),
       useRejectNulBytes(),
@@ -156,7 +184,7 @@ function createGraphQLServer(deps: AppDeps, httpSettings: HttpSettings, feed: Wo
       useCSRFPrevention({ requestHeaders: ['graphql-require-preflight', 'x-graphql-yoga-csrf'] }),
       useBoundedMetrics(registry),
       useRequestBodyLimit(deps.limits.maxRequestBytes),
-      useCompiledQueries(),
+      useCompiledQueries({ compileAtOnce: (document) => trusted.documents.has(document) }),
       useOperationTracing(),
     ],
   });
@@ -175,15 +203,4 @@ async function closeGracefully(server: http.Server, wsServer: WebSocketServer, {
   await closed;
   clearTimeout(timer);
   await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** `authorization` of connectionParams or extensions, at the top or under `headers`, in either case. */
-function authorizationIn(record: Record<string, unknown> | undefined): string | undefined {
-  if (!record) return undefined;
-  const headers = typeof record['headers'] === 'object' && record['headers'] !== null ? (record['headers'] as Record<string, unknown>) : {};
-  return stringOrUndefined(record['authorization'] ?? record['Authorization'] ?? headers['authorization'] ?? headers['Authorization']);
 }

@@ -152,6 +152,19 @@ const envSchema = z.object({
         message: 'must be * or a comma-separated list of origins such as https://app.example.com',
       }),
   ),
+  TRUSTED_DOCUMENTS: z.preprocess(emptyAsUndefined, z.enum(['allow', 'require'], { message: 'must be allow or require' }).default('allow')),
+  TRUSTED_DOCUMENTS_FILES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((file) => file.trim())
+          .filter(Boolean),
+      ),
+  ),
 });
 
 /** S3 settings as the storage layer takes them; an unset endpoint means: start the embedded S3 server. */
@@ -239,9 +252,21 @@ export interface HttpSettings {
   metricsToken: string | undefined;
   /** Origins answered with CORS headers; `*` is any (CORS_ORIGINS). Never with credentials. */
   corsOrigins: readonly string[];
+  /**
+   * `allow`: operations by hash or as documents; `require`: customer keys and anonymous callers send
+   * hashes only (TRUSTED_DOCUMENTS). The hashes known are the service's own manifest's and those of
+   * the apps' manifests in `trustedDocumentFiles` (TRUSTED_DOCUMENTS_FILES).
+   */
+  trustedDocuments: 'allow' | 'require';
+  trustedDocumentFiles: readonly string[];
 }
 
-export const defaultHttpSettings: HttpSettings = Object.freeze({ metricsToken: undefined, corsOrigins: Object.freeze(['*']) });
+export const defaultHttpSettings: HttpSettings = Object.freeze({
+  metricsToken: undefined,
+  corsOrigins: Object.freeze(['*']),
+  trustedDocuments: 'allow',
+  trustedDocumentFiles: Object.freeze([]),
+});
 
 /** Limits of the service: fixed ones, and the defaults of those the environment may change. */
 export const limits = Object.freeze({
@@ -383,7 +408,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     limits: limitsFrom(e),
-    http: Object.freeze({ metricsToken: e.METRICS_TOKEN, corsOrigins: Object.freeze(e.CORS_ORIGINS) }),
+    http: Object.freeze({
+      metricsToken: e.METRICS_TOKEN,
+      corsOrigins: Object.freeze(e.CORS_ORIGINS),
+      trustedDocuments: e.TRUSTED_DOCUMENTS,
+      trustedDocumentFiles: Object.freeze(e.TRUSTED_DOCUMENTS_FILES.map((file) => path.resolve(file))),
+    }),
     webhooks: webhookConfigOf(e),
     tracing: tracingSettingsOf(e),
   });

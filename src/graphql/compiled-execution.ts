@@ -25,8 +25,10 @@ const RUNS_BEFORE_COMPILING = 10;
  * then runs without graphql-js's per-field work (type checks, resolve info and argument values on
  * every field of every workflow of a page). Mutations and subscriptions keep graphql-js's
  * executor; so does a document jit cannot compile (its errors are graphql-js's to report).
+ * `compileAtOnce` names documents worth compiling on their first run: trusted documents, a known
+ * and bounded set.
  */
-export function useCompiledQueries(): Plugin {
+export function useCompiledQueries({ compileAtOnce }: { compileAtOnce?: (document: DocumentNode) => boolean } = {}): Plugin {
   const byDocument = new WeakMap<DocumentNode, Map<string | null | undefined, number | CompiledQuery | null>>();
   const compiledFor = (args: ExecutionArgs): CompiledQuery | null => {
     let byName = byDocument.get(args.document);
@@ -36,7 +38,7 @@ export function useCompiledQueries(): Plugin {
     }
     const known = byName.get(args.operationName) ?? 0;
     if (typeof known !== 'number') return known;
-    if (known + 1 < RUNS_BEFORE_COMPILING) {
+    if (known + 1 < RUNS_BEFORE_COMPILING && !compileAtOnce?.(args.document)) {
       byName.set(args.operationName, known + 1);
       return null;
     }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { Context, SubscribePayload } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GraphQLContext, ServerContext } from '../context.ts';
@@ -9,6 +10,7 @@ import { UnauthenticatedError } from '../modules/shared/errors.ts';
 import { toClientError } from './client-errors.ts';
 import type { ConnectionCaps } from './request-guards.ts';
 import { logBadKey } from './request-guards.ts';
+import { persistedOperationId, persistedQueryNotFound, persistedQueryOnly, type TrustedDocumentsOptions } from './trusted-documents.ts';
 
 export interface GraphQLWsOptions {
   server: http.Server;
@@ -16,6 +18,7 @@ export interface GraphQLWsOptions {
   caps: ConnectionCaps;
   limits: { maxWebSocketMessageBytes: number; subscriptionIdleSeconds: number; subscriptionKeepAliveSeconds: number };
   logger: Logger;
+  trusted: TrustedDocumentsOptions;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface GraphQLWsOptions {
  * and context as HTTP). A bad operation is an error for that operation alone: the socket and
  * its other subscriptions go on.
  */
-export function attachGraphQLWs({ server, yoga, caps, limits, logger }: GraphQLWsOptions) {
+export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }: GraphQLWsOptions) {
   const clientError = (error: unknown): GraphQLError => toClientError(error, logger);
   const wsServer = new WebSocketServer({
     server,
@@ -58,14 +61,9 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger }: GraphQLW
           contextValue: undefined as unknown,
           rootValue: { execute, subscribe },
         };
-        try {
-          // A syntax error or an oversized operation throws here; uncaught, graphql-ws would close the socket (4500).
-          args.document = parse(params.query);
-        } catch (error) {
-          return [clientError(error)];
-        }
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors.map((error: GraphQLError) => clientError(error));
+        const document = await documentOf(trusted, params, ctx, { schema, parse, validate, clientError });
+        if (Array.isArray(document)) return document;
+        args.document = document;
         try {
           args.contextValue = await contextFactory();
         } catch (error) {
@@ -80,6 +78,53 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger }: GraphQLW
     limits.subscriptionKeepAliveSeconds * 1000,
   );
   return { wsServer, stopSweeping: () => idleSweep.stop() };
+}
+
+/** The operation's document: a trusted one by hash (validated when loaded), or the one it sends, parsed and validated. */
+async function documentOf(
+  trusted: TrustedDocumentsOptions,
+  params: SubscribePayload,
+  ctx: Context<Record<string, unknown> | undefined, Extra>,
+  envelop: {
+    schema: GraphQLSchema;
+    parse: (source: string) => DocumentNode;
+    validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+    clientError: (error: unknown) => GraphQLError;
+  },
+): Promise<DocumentNode | GraphQLError[]> {
+  const operation = await trustedOperation(trusted, params, ctx);
+  if (operation instanceof Error) return [operation];
+  if (operation) return operation;
+  let document: DocumentNode;
+  try {
+    // A syntax error or an oversized operation throws here; uncaught, graphql-ws would close the socket (4500).
+    document = envelop.parse(params.query);
+  } catch (error) {
+    return [envelop.clientError(error)];
+  }
+  const errors = envelop.validate(envelop.schema, document);
+  return errors.length ? errors.map((error) => envelop.clientError(error)) : document;
+}
+
+/**
+ * The document an operation names by hash (graphql-ws asks for a `query` string: an empty one
+ * with `documentId` or Apollo's extension), its refusal, or undefined when it sends a document
+ * this caller may send.
+ */
+async function trustedOperation(
+  { documents, mode, mayRunDocuments }: TrustedDocumentsOptions,
+  params: SubscribePayload,
+  ctx: Context<Record<string, unknown> | undefined, Extra>,
+): Promise<DocumentNode | GraphQLError | undefined> {
+  if (params.query === '') {
+    const id = persistedOperationId(params as SubscribePayload & { documentId?: unknown });
+    if (id === null) return persistedQueryOnly();
+    return documents.lookup(id) ?? persistedQueryNotFound();
+  }
+  if (mode === 'allow') return undefined;
+  const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(params.extensions ?? undefined);
+  const allowed = await mayRunDocuments({ req: ctx.extra.request, authorization });
+  return allowed ? undefined : persistedQueryOnly();
 }
 
 /** A socket that has had no subscription for this long holds a connection for nothing: closed. */
@@ -102,4 +147,15 @@ function sweepIdleSockets(idleSeconds: number) {
     forget: (socket: WebSocket) => void sockets.delete(socket),
     stop: () => clearInterval(timer),
   };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `authorization` of connectionParams or extensions, at the top or under `headers`, in either case. */
+export function authorizationIn(record: Record<string, unknown> | undefined): string | undefined {
+  if (!record) return undefined;
+  const headers = typeof record['headers'] === 'object' && record['headers'] !== null ? (record['headers'] as Record<string, unknown>) : {};
+  return stringOrUndefined(record['authorization'] ?? record['Authorization'] ?? headers['authorization'] ?? headers['Authorization']);
 }
