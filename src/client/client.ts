@@ -27,6 +27,11 @@ export interface ClientOptions {
   url: string;
   /** A customer's (or the admin's) API key. */
   apiKey?: string | undefined;
+  /**
+   * Operations go by their hash (trusted documents) unless this is false; a service that does not
+   * know a hash gets the document instead, where it allows documents (TRUSTED_DOCUMENTS=allow).
+   */
+  byHash?: boolean;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -65,15 +70,17 @@ async function readSource(source: SourceImage): Promise<Image> {
 export class FramewrightClient {
   readonly url: string;
   readonly #apiKey: string | undefined;
+  readonly #byHash: boolean;
 
   constructor(options: ClientOptions) {
     this.url = options.url;
     this.#apiKey = options.apiKey;
+    this.#byHash = options.byHash ?? true;
   }
 
   /** Any operation, typed by its document. */
   request<R, V>(document: TypedDocumentNode<R, V>, variables: V, files?: FileVariable[]): Promise<R> {
-    return postOperation(this.url, this.#apiKey, document, variables, files);
+    return postOperation(this.url, this.#apiKey, document, variables, files, this.#byHash);
   }
 
   /** The customer behind the key: a cheap way to check the key before sending a large file. */
@@ -142,7 +149,7 @@ export class FramewrightClient {
    * connections by resuming from the last version seen. Breaking out of the loop unsubscribes.
    */
   watch(id: string, options?: WatchOptions) {
-    return watchWorkflow(this.url, this.#apiKey, id, options);
+    return watchWorkflow(this.url, this.#apiKey, id, { byHash: this.#byHash, ...options });
   }
 
   /**

@@ -14,18 +14,45 @@ interface GraphQLAnswer<R> {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
-/** Sends one operation over HTTP: JSON, or the GraphQL multipart request when it carries files. */
+/** The hash codegen gave a document (`sha256:<hex>`), under which the service knows it. */
+export function documentHash(document: unknown): string | undefined {
+  return (document as { __meta__?: { hash?: string } }).__meta__?.hash;
+}
+
+/** Whether an error says the service does not know the hash (it may still take the document). */
+export function isUnknownHash(error: unknown): boolean {
+  return error instanceof FramewrightRequestError && error.code === 'PERSISTED_QUERY_NOT_FOUND';
+}
+
+/**
+ * Sends one operation over HTTP, by its hash when `byHash` and it has one: a service that does
+ * not know the hash (PERSISTED_QUERY_NOT_FOUND) gets the document instead, where it allows that.
+ */
 export async function postOperation<R, V>(
   url: string,
   apiKey: string | undefined,
   document: TypedDocumentNode<R, V>,
   variables: V,
   files: FileVariable[] = [],
+  byHash = true,
 ): Promise<R> {
+  const documentId = byHash ? documentHash(document) : undefined;
+  if (documentId) {
+    try {
+      return await postOnce<R>(url, apiKey, { documentId, variables }, files);
+    } catch (error) {
+      if (!isUnknownHash(error)) throw error;
+    }
+  }
+  return postOnce<R>(url, apiKey, { query: print(document), variables }, files);
+}
+
+/** One request: JSON, or the GraphQL multipart request when it carries files. */
+async function postOnce<R>(url: string, apiKey: string | undefined, params: Record<string, unknown>, files: FileVariable[]): Promise<R> {
   const headers: Record<string, string> = {};
   if (apiKey) headers['authorization'] = `Bearer ${apiKey}`;
   let body: string | FormData;
-  const operation = JSON.stringify({ query: print(document), variables });
+  const operation = JSON.stringify(params);
   if (files.length > 0) {
     const form = new FormData();
     form.set('operations', operation);

@@ -3,6 +3,7 @@ import { createClient, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
 import { FramewrightRequestError } from './errors.ts';
 import { WorkflowProgress } from './operations.ts';
+import { documentHash } from './transport.ts';
 import type { ProgressEvent } from './types.ts';
 
 export interface WatchOptions {
@@ -12,6 +13,8 @@ export interface WatchOptions {
   onReconnect?: (sinceVersion: number | undefined) => void;
   /** Reconnection attempts in a row before watch gives up (default 10, about two minutes). */
   retryAttempts?: number;
+  /** Send the subscription by its hash first (the client's default). */
+  byHash?: boolean;
 }
 
 type Outcome = { event: ProgressEvent } | { error: Error } | { end: true };
@@ -42,6 +45,12 @@ function toError(reason: unknown): Error {
   return new FramewrightRequestError(close.message ?? 'the connection failed', 'NETWORK_ERROR');
 }
 
+/** The subscription by its hash (graphql-ws asks for a `query` string: an empty one), or as its document. */
+function progressPayload<V>(variables: V, byHash: boolean): { query: string; variables: V; documentId?: string | undefined } {
+  const documentId = byHash ? documentHash(WorkflowProgress) : undefined;
+  return documentId ? { query: '', documentId, variables } : { query: print(WorkflowProgress), variables };
+}
+
 /**
  * The workflow's progress events, from its current state to the event with a final status, over
  * graphql-ws. After a dropped connection graphql-ws reconnects and sends the subscription again;
@@ -57,7 +66,7 @@ export async function* watchWorkflow(
   let lastVersion = options.sinceVersion;
   const variables: { id: string; sinceVersion?: number } = lastVersion === undefined ? { id } : { id, sinceVersion: lastVersion };
   // graphql-ws sends this same object again on every reconnect.
-  const payload = { query: print(WorkflowProgress), variables };
+  const payload = progressPayload(variables, options.byHash !== false);
   const client = createClient({
     url: webSocketUrl(httpUrl),
     webSocketImpl: WebSocket,
@@ -83,10 +92,16 @@ export async function* watchWorkflow(
       variables.sinceVersion = event.version;
       push({ event });
     },
-    error: (reason) => push({ error: toError(reason) }),
+    error: (reason) => {
+      const error = toError(reason);
+      if (!(payload.documentId && (error as FramewrightRequestError).code === 'PERSISTED_QUERY_NOT_FOUND')) return push({ error });
+      // The service does not know the hash: the document itself, where the service allows it.
+      Object.assign(payload, { query: print(WorkflowProgress), documentId: undefined });
+      unsubscribe = client.subscribe(payload, sink);
+    },
     complete: () => push({ end: true }),
   };
-  const unsubscribe = client.subscribe(payload, sink);
+  let unsubscribe = client.subscribe(payload, sink);
   try {
     for (;;) {
       if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));

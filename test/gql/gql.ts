@@ -21,6 +21,7 @@ type Documents = {
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": typeof types.ModelIdsForMetricsDocument,
     "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ...EverythingOfAWorkflow\n    }\n  }\n": typeof types.OneWorkflowWithEverythingDocument,
     "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n": typeof types.PageWithEverythingDocument,
+    "\n  query ClientTestModelIds {\n    models {\n      id\n    }\n  }\n": typeof types.ClientTestModelIdsDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": typeof types.LogErrorDocument,
     "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": typeof types.GetErrorLogDocument,
     "\n  fragment ErrorFields on Error {\n    message\n    code\n    ... on ValidationError {\n      fieldErrors {\n        field\n        message\n      }\n    }\n  }\n": typeof types.ErrorFieldsFragmentDoc,
@@ -60,6 +61,7 @@ const documents: Documents = {
     "\n  query ModelIdsForMetrics {\n    models {\n      id\n    }\n  }\n": types.ModelIdsForMetricsDocument,
     "\n  query OneWorkflowWithEverything($id: ID!) {\n    workflow(id: $id) {\n      ...EverythingOfAWorkflow\n    }\n  }\n": types.OneWorkflowWithEverythingDocument,
     "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n": types.PageWithEverythingDocument,
+    "\n  query ClientTestModelIds {\n    models {\n      id\n    }\n  }\n": types.ClientTestModelIdsDocument,
     "\n  mutation LogError($input: LogErrorInput!) {\n    logError(input: $input) {\n      __typename\n      ... on LogErrorSuccess {\n        message\n        logPath\n      }\n      ...ErrorFields\n    }\n  }\n": types.LogErrorDocument,
     "\n  query GetErrorLog($week: String, $customerId: ID, $expiresIn: Int) {\n    errorLog(week: $week, customerId: $customerId) {\n      logPath\n      week\n      entries\n      url(expiresIn: $expiresIn)\n    }\n  }\n": types.GetErrorLogDocument,
     "\n  fragment ErrorFields on Error {\n    message\n    code\n    ... on ValidationError {\n      fieldErrors {\n        field\n        message\n      }\n    }\n  }\n": types.ErrorFieldsFragmentDoc,
@@ -134,6 +136,10 @@ export function graphql(source: "\n  query OneWorkflowWithEverything($id: ID!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PageWithEverything($first: Int) {\n    workflows(first: $first) {\n      edges {\n        node {\n          ...EverythingOfAWorkflow\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ClientTestModelIds {\n    models {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ClientTestModelIds {\n    models {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
