@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import type http from 'node:http';
+import { SERVICE_MANIFEST } from './trusted-documents.ts';
 
 /**
  * The demo page: plain HTML, CSS and ES modules from src/http/demo/, served as they are (no
  * bundler, no build step), so it works offline like GraphiQL. It talks to /graphql only: queries
- * and the multipart createWorkflow over fetch, workflowProgress over SSE.
+ * and the multipart createWorkflow over fetch, workflowProgress over SSE, each by its hash.
  */
 export const DEMO_PATH = '/demo';
 
@@ -17,7 +18,11 @@ const files: Record<string, string> = {
   'app.js': 'text/javascript',
   'graphql.js': 'text/javascript',
   'view.js': 'text/javascript',
+  'persisted-documents.json': 'application/json',
 };
+
+/** Not a file of the page's own: codegen's manifest, from which the page takes its operations' hashes. */
+const locations: Record<string, URL> = { 'persisted-documents.json': SERVICE_MANIFEST };
 
 /**
  * The page loads scripts, styles and data from the service alone; images and videos come from
@@ -42,7 +47,7 @@ export async function serveDemo(path: string, res: http.ServerResponse): Promise
   const name = path === DEMO_PATH || path === `${DEMO_PATH}/` ? 'index.html' : path.slice(DEMO_PATH.length + 1);
   const type = Object.hasOwn(files, name) ? files[name] : undefined;
   if (!type) return false;
-  const body = await fs.readFile(new URL(name, directory));
+  const body = await fs.readFile(locations[name] ?? new URL(name, directory));
   res
     .writeHead(200, {
       'content-type': `${type}; charset=utf-8`,

@@ -21,7 +21,8 @@ const created: Record<string, string> = {};
 beforeAll(async () => {
   browser = await launchChromium();
   // No worker yet: each run is seen QUEUED first, then the worker starts and the page follows it live.
-  app = await startTestApp();
+  // Trusted documents only: the page sends every operation by its hash.
+  app = await startTestApp({ http: { trustedDocuments: 'require' } });
   // The page goes through a relay, so a test can cut its connections.
   proxy = await startTcpProxy(Number(new URL(app.url).port));
   origin = proxy.origin;

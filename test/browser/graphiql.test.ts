@@ -14,7 +14,8 @@ let requested: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  app = await startTestApp();
+  // Trusted documents only for customer keys: GraphiQL on loopback still runs what is typed into it.
+  app = await startTestApp({ http: { trustedDocuments: 'require' } });
   origin = new URL(app.url).origin;
   customer = await app.createCustomer(7, 'Browser customer');
   const context = await browser.newContext();

@@ -14,37 +14,14 @@ import {
   startRun,
 } from './view.js';
 
-const WORKFLOW_FIELDS = `fragment DemoWorkflow on Workflow {
-  id title model processingStatus progressPercentage error createdAt
-  options { pipelineMode aspectRatio }
-  completions { flow status attempts error }
-  mediaResult { url contentType width height durationMs }
-}`;
-
-const MODELS = `query DemoModels {
-  models { id title description aspectRatios pipelineModes imageCost: creditCost(pipelineMode: IMAGE) videoCost: creditCost(pipelineMode: VIDEO) }
-}`;
-const ME = 'query DemoMe { me { name credits } }';
-const RECENT = `query DemoRecent {
-  workflows(first: 10) { edges { node { id title model processingStatus createdAt options { pipelineMode aspectRatio } } } }
-}`;
-const WORKFLOW = `query DemoWorkflowById($id: ID!) {
-  workflow(id: $id) { __typename ...DemoWorkflow ... on Error { message } }
-}
-${WORKFLOW_FIELDS}`;
-const CREATE = `mutation DemoCreate($input: CreateWorkflowInput!) {
-  createWorkflow(input: $input) {
-    __typename
-    ...DemoWorkflow
-    ... on Error { code message }
-    ... on ValidationError { fieldErrors { field message } }
-  }
-}
-${WORKFLOW_FIELDS}`;
-const PROGRESS = `subscription DemoProgress($id: ID!) {
-  workflowProgress(id: $id) { version flow flowStatus processingStatus progressPercentage workflow { ...DemoWorkflow } }
-}
-${WORKFLOW_FIELDS}`;
+// The operations, by name: their documents are in operations.graphql, and the page sends each by
+// its hash (the service's trusted documents), so it works where the service takes hashes only.
+const MODELS = 'DemoModels';
+const ME = 'DemoMe';
+const RECENT = 'DemoRecent';
+const WORKFLOW = 'DemoWorkflowById';
+const CREATE = 'DemoCreate';
+const PROGRESS = 'DemoProgress';
 
 const KEY_STORAGE = 'framewright-demo.apiKey';
 const $ = (id) => document.getElementById(id);

@@ -2,6 +2,29 @@
 // SSE stream (graphql-yoga answers a POST with `accept: text/event-stream` with one).
 
 const ENDPOINT = '/graphql';
+/** The service's trusted documents (codegen's manifest: hash → document), served beside the page. */
+const MANIFEST = '/demo/persisted-documents.json';
+
+let hashes;
+
+/** The hash of the page's operation of this name: `{ documentId }` for the request body. */
+async function byHash(operationName) {
+  hashes ??= fetch(MANIFEST)
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status} for ${MANIFEST}`))))
+    .then((manifest) => {
+      const names = new Map();
+      for (const [hash, document] of Object.entries(manifest)) {
+        // The operation is the definition that starts the document or follows another's closing brace.
+        const name = /(?:^|\} )(?:query|mutation|subscription) (\w+)/.exec(document);
+        if (name) names.set(name[1], hash);
+      }
+      return names;
+    });
+  hashes.catch(() => (hashes = undefined));
+  const documentId = (await hashes).get(operationName);
+  if (!documentId) throw new Error(`the service does not know the operation ${operationName}`);
+  return { documentId };
+}
 
 /** A GraphQL error list (or a failed request) as one Error, with the first error's code. */
 export class GraphQLRequestError extends Error {
@@ -27,19 +50,19 @@ async function answer(response) {
   return body.data;
 }
 
-export async function request(query, variables, key) {
+export async function request(operationName, variables, key) {
   const response = await fetch(ENDPOINT, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization(key) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ ...(await byHash(operationName)), variables }),
   });
   return answer(response);
 }
 
 /** The GraphQL multipart request spec: `file` goes to the variable at `path` (e.g. "input.source"). */
-export async function upload(query, variables, path, file, key) {
+export async function upload(operationName, variables, path, file, key) {
   const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('operations', JSON.stringify({ ...(await byHash(operationName)), variables }));
   form.set('map', JSON.stringify({ 0: [`variables.${path}`] }));
   form.set('0', file, file.name);
   const response = await fetch(ENDPOINT, {
@@ -77,12 +100,12 @@ async function* serverSentEvents(body) {
  * Runs a subscription over SSE, calling onData with each result's data; resolves when the server
  * completes the stream, rejects on a GraphQL error. `signal` ends it early (then it resolves).
  */
-export async function subscribe(query, variables, key, onData, signal) {
+export async function subscribe(operationName, variables, key, onData, signal) {
   try {
     const response = await fetch(ENDPOINT, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorization(key) },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ ...(await byHash(operationName)), variables }),
       signal,
     });
     if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
