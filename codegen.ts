@@ -10,7 +10,8 @@ const generatedConfig = {
 
 /**
  * Typed documents, every operation checked against the printed schema: one set for the tests,
- * one for the client in src/client (what an app or the CLI uses; it never imports server code).
+ * one for the client in packages/client (@framewright/client: what an app, the CLI and the demo page
+ * use; it never imports server code).
  */
 const config: CodegenConfig = {
   schema: './schema.graphql',
@@ -24,8 +25,8 @@ const config: CodegenConfig = {
     },
     // Also writes persisted-documents.json (sha256 hash → document): the operations the service
     // trusts by hash, the client's (the CLI's too) and the demo page's.
-    './src/client/gql/': {
-      documents: ['src/client/**/*.ts', '!src/client/gql/**', 'src/http/demo/operations.graphql'],
+    './packages/client/src/gql/': {
+      documents: ['packages/client/src/**/*.ts', '!packages/client/src/gql/**', 'src/http/demo/operations.graphql'],
       preset: 'client',
       presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' } },
       config: generatedConfig,

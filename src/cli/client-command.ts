@@ -1,4 +1,4 @@
-import { FramewrightApiError, FramewrightClient, FramewrightRequestError } from '../client/index.ts';
+import { FramewrightApiError, FramewrightClient, FramewrightRequestError } from '../../packages/client/src/index.ts';
 
 /** Exit codes of the client commands (submit, workflows). */
 export const EXIT = {

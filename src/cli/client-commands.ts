@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { PipelineMode, ProcessingStatus } from '../client/index.ts';
+import type { PipelineMode, ProcessingStatus } from '../../packages/client/src/index.ts';
 import { runClientCommand } from './client-command.ts';
 
 // The commands' code (the client, graphql, sharp for submit) loads when one runs, not for --help.

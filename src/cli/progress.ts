@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Flow, ProgressEvent } from '../client/index.ts';
+import type { Flow, ProgressEvent } from '../../packages/client/src/index.ts';
 
 /** Shows a workflow's progress events as they come. */
 export interface ProgressView {

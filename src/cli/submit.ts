@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { FramewrightClient, PipelineMode, ProgressEvent, Workflow } from '../client/index.ts';
+import type { FramewrightClient, PipelineMode, ProgressEvent, Workflow } from '../../packages/client/src/index.ts';
 import { CommandError, type ConnectionOptions, connect, EXIT } from './client-command.ts';
 import { lineView, type ProgressView, terminalView } from './progress.ts';
 

@@ -1,4 +1,4 @@
-import type { ProcessingStatus, Workflow } from '../client/index.ts';
+import type { ProcessingStatus, Workflow } from '../../packages/client/src/index.ts';
 import { type ConnectionOptions, connect, EXIT } from './client-command.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

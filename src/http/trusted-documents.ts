@@ -17,7 +17,7 @@ import type { Services } from '../services.ts';
 const { parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** What `npm run codegen` writes: the operations of the client, the CLI and the demo page. */
-export const SERVICE_MANIFEST = new URL('../client/gql/persisted-documents.json', import.meta.url);
+export const SERVICE_MANIFEST = new URL('../../packages/client/src/gql/persisted-documents.json', import.meta.url);
 
 const HASH_PREFIX = 'sha256:';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FramewrightClient, FramewrightRequestError, type ProgressEvent } from '../../src/client/index.ts';
+import { FramewrightClient, FramewrightRequestError, type ProgressEvent } from '../../packages/client/src/index.ts';
 import { graphql } from '../gql/index.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FramewrightApiError, FramewrightClient, FramewrightRequestError, type ProgressEvent } from '../../src/client/index.ts';
+import { FramewrightApiError, FramewrightClient, FramewrightRequestError, type ProgressEvent } from '../../packages/client/src/index.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { pngWithTransparentBorder } from '../helpers/images.ts';
 

@@ -1,6 +1,5 @@
 import { print } from 'graphql';
 import { createClient, type Sink } from 'graphql-ws';
-import WebSocket from 'ws';
 import { FramewrightRequestError } from './errors.ts';
 import { WorkflowProgress } from './operations.ts';
 import { documentHash } from './transport.ts';
@@ -45,6 +44,15 @@ function toError(reason: unknown): Error {
   return new FramewrightRequestError(close.message ?? 'the connection failed', 'NETWORK_ERROR');
 }
 
+/**
+ * `ws` in Node (Node 20 has no WebSocket of its own), the browser's own WebSocket elsewhere: `ws`
+ * is imported only in Node, so a browser never loads it.
+ */
+async function webSocketImplementation(): Promise<unknown> {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  return isNode ? (await import('ws')).default : globalThis.WebSocket;
+}
+
 /** The subscription by its hash (graphql-ws asks for a `query` string: an empty one), or as its document. */
 function progressPayload<V>(variables: V, byHash: boolean): { query: string; variables: V; documentId?: string | undefined } {
   const documentId = byHash ? documentHash(WorkflowProgress) : undefined;
@@ -69,7 +77,7 @@ export async function* watchWorkflow(
   const payload = progressPayload(variables, options.byHash !== false);
   const client = createClient({
     url: webSocketUrl(httpUrl),
-    webSocketImpl: WebSocket,
+    webSocketImpl: await webSocketImplementation(),
     connectionParams: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
     retryAttempts: options.retryAttempts ?? 10,
     // A refused or reset connection is worth retrying too, not only a clean close.

@@ -84,6 +84,6 @@ async function postOnce<R>(url: string, apiKey: string | undefined, params: Reco
 export function causeOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause;
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
+  if (cause instanceof Error) return (cause as Error & { code?: string }).code ?? cause.message;
   return error.message;
 }

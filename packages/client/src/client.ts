@@ -1,9 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { FramewrightRequestError, unwrap } from './errors.ts';
 import {
@@ -51,7 +45,7 @@ interface Image {
 }
 
 function contentTypeOf(filename: string): string {
-  return CONTENT_TYPES[path.extname(filename).toLowerCase()] ?? 'application/octet-stream';
+  return CONTENT_TYPES[extensionOf(filename).toLowerCase()] ?? 'application/octet-stream';
 }
 
 async function readSource(source: SourceImage): Promise<Image> {
@@ -62,8 +56,10 @@ async function readSource(source: SourceImage): Promise<Image> {
       contentType: source.contentType ?? contentTypeOf(source.filename),
     };
   }
-  const filename = path.basename(source);
-  return { bytes: new Uint8Array(await readFile(source)), filename, contentType: contentTypeOf(filename) };
+  // Node only, loaded only here: in a browser a source is bytes, and nothing of node: is imported.
+  const { readSourceFile } = await import('./node-files.ts');
+  const { bytes, filename } = await readSourceFile(source);
+  return { bytes, filename, contentType: contentTypeOf(filename) };
 }
 
 /** A typed client of the Framewright API: every call is an operation checked against its schema. */
@@ -162,31 +158,20 @@ export class FramewrightClient {
     if (workflow.mediaResult.length === 0) {
       throw new FramewrightRequestError(`workflow ${workflow.id} has no result (it is ${workflow.processingStatus})`, 'NO_RESULT');
     }
-    await mkdir(dir, { recursive: true });
-    const paths: string[] = [];
-    for (const [i, media] of workflow.mediaResult.entries()) {
-      const suffix = workflow.mediaResult.length > 1 ? `-${i + 1}` : '';
-      const target = path.join(dir, `${workflow.id}${suffix}${path.extname(media.key)}`);
-      await saveUrl(media.url, target);
-      paths.push(target);
-    }
-    return paths;
+    const { saveUrls } = await import('./node-files.ts');
+    return saveUrls(
+      dir,
+      workflow.mediaResult.map((media, i) => ({
+        url: media.url,
+        name: `${workflow.id}${workflow.mediaResult.length > 1 ? `-${i + 1}` : ''}${extensionOf(media.key)}`,
+      })),
+    );
   }
 }
 
-/** Streams a URL to a file, written under a temporary name first so a broken download leaves no half file. */
-async function saveUrl(url: string, target: string): Promise<void> {
-  const response = await fetch(url).catch((error: unknown) => {
-    throw new FramewrightRequestError(`cannot reach ${new URL(url).origin} to download: ${causeOf(error)}`, 'NETWORK_ERROR');
-  });
-  if (!response.ok || !response.body)
-    throw new FramewrightRequestError(`the download failed: HTTP ${response.status}`, 'DOWNLOAD_FAILED', response.status);
-  const partial = `${target}.part`;
-  try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(partial));
-    await rename(partial, target);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+/** `.png` of `a/b.png`; empty when the last segment has no dot. */
+function extensionOf(name: string): string {
+  const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot) : '';
 }
