@@ -109,10 +109,12 @@ function isLoopback(address: string | undefined): boolean {
 
 /**
  * GraphiQL on loopback: a page of this very service (its Origin, or its Referer for fetch) in a
- * browser on this machine. Anyone on the machine could claim as much; they are the operators.
+ * browser on this machine. Anyone on the machine could claim as much; they are the operators. A
+ * request a proxy forwarded (X-Forwarded-For, Forwarded) comes from elsewhere, whatever its socket.
  */
 export function isLocalGraphiQL(req: http.IncomingMessage | undefined, endpoint: string): boolean {
   if (!req || !isLoopback(req.socket.remoteAddress) || !req.headers.host) return false;
+  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) return false;
   const self = `http://${req.headers.host}`;
   const referer = req.headers.referer;
   if (referer !== undefined) return referer.split(/[?#]/)[0] === `${self}${endpoint}`;

@@ -130,6 +130,9 @@ describe('TRUSTED_DOCUMENTS=require', () => {
     expect(admin.status).toBe(200);
     const graphiql = await post(app, { query: 'query FromGraphiQL { me { name } }' }, { ...bearer(key), referer: app.url });
     expect(graphiql).toMatchObject({ status: 200, body: { data: { me: { name: 'Hash customer' } } } });
+    // Through a reverse proxy on this machine, the socket is loopback but the caller is not.
+    const proxied = await post(app, { query: '{ me { name } }' }, { ...bearer(key), referer: app.url, 'x-forwarded-for': '203.0.113.9' });
+    expect(codeOf(proxied)).toBe('PERSISTED_QUERY_ONLY');
   });
 
   test('over SSE: by hash runs, a document and an unknown hash are refused with 400', async () => {
