@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
@@ -16,7 +17,7 @@ describe('the settings of the limits', () => {
       maxConcurrentUploads: 8,
       maxApiKeysPerCustomer: 20,
     });
-    expect(config.http).toEqual({ metricsToken: undefined, corsOrigins: ['*'] });
+    expect(config.http).toEqual({ metricsToken: undefined, corsOrigins: ['*'], trustedDocuments: 'allow', trustedDocumentFiles: [] });
   });
 
   test('are read from the environment', () => {
@@ -33,6 +34,8 @@ describe('the settings of the limits', () => {
       MAX_API_KEYS_PER_CUSTOMER: '5',
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+      TRUSTED_DOCUMENTS: 'require',
+      TRUSTED_DOCUMENTS_FILES: '/srv/app/documents.json, relative/mobile.json',
     });
     expect(config.limits).toMatchObject({ maxQueryDepth: 7, maxAliases: 3, maxRootFields: 4, maxTokens: 500, maxQueryCost: 900 });
     expect(config.limits).toMatchObject({
@@ -45,6 +48,9 @@ describe('the settings of the limits', () => {
     expect(config.http).toEqual({
       metricsToken: 'a-metrics-token-of-32-characters',
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      trustedDocuments: 'require',
+      // Relative to the directory the service starts in.
+      trustedDocumentFiles: ['/srv/app/documents.json', path.resolve('relative/mobile.json')],
     });
   });
 
@@ -65,6 +71,7 @@ describe('the settings of the limits', () => {
     ['MAX_TOKENS', '5'],
     ['MAX_API_KEYS_PER_CUSTOMER', '0'],
     ['CORS_ORIGINS', 'app.example.com/path'],
+    ['TRUSTED_DOCUMENTS', 'strict'],
     ['METRICS_TOKEN', 'short'],
   ])('a bad %s is one clear error naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
