@@ -116,12 +116,10 @@ async function trustedOperation(
   params: SubscribePayload,
   ctx: Context<Record<string, unknown> | undefined, Extra>,
 ): Promise<DocumentNode | GraphQLError | undefined> {
-  if (params.query === '') {
-    const id = persistedOperationId(params as SubscribePayload & { documentId?: unknown });
-    if (id === null) return persistedQueryOnly();
-    return documents.lookup(id) ?? persistedQueryNotFound();
-  }
-  if (mode === 'allow') return undefined;
+  const id = params.query === '' ? persistedOperationId(params as SubscribePayload & { documentId?: unknown }) : null;
+  if (id !== null) return documents.lookup(id) ?? persistedQueryNotFound();
+  // An empty query without a hash is no operation at all: the parser says so, in either mode.
+  if (mode === 'allow' || params.query === '') return undefined;
   const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(params.extensions ?? undefined);
   const allowed = await mayRunDocuments({ req: ctx.extra.request, authorization });
   return allowed ? undefined : persistedQueryOnly();
