@@ -36,6 +36,16 @@ function operationAttributes(operation: OperationDefinitionNode | null | undefin
     'graphql.operation.type': operation?.operation,
     'graphql.operation.name': operation?.name?.value,
     // The document's hash, not its text: a trace store should not hold what a caller sent, and a hash groups the same query.
-    'graphql.document.hash': source === undefined ? undefined : `sha256:${createHash('sha256').update(source).digest('hex')}`,
+    'graphql.document.hash': source === undefined ? undefined : documentHash(source),
   };
+}
+
+/**
+ * An operation sent by hash (a trusted document) stands in params as the persisted-operations
+ * plugin's placeholder, `__PERSISTED_OPERATION_<id>__`: its hash is the id itself, the same
+ * sha256 of the same text as when the document is sent whole.
+ */
+function documentHash(source: string): string {
+  const trusted = /^__PERSISTED_OPERATION_(?:sha256:)?([0-9a-fA-F]{64})__$/.exec(source);
+  return `sha256:${trusted ? trusted[1]!.toLowerCase() : createHash('sha256').update(source).digest('hex')}`;
 }

@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SERVICE_MANIFEST } from '../../src/http/trusted-documents.ts';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/harness.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { eventually, type RoleProcess, spawnApiProcess } from '../helpers/processes.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 import { CreateCustomer } from '../operations.ts';
+
+const serviceManifest = JSON.parse(readFileSync(SERVICE_MANIFEST, 'utf8')) as Record<string, string>;
 
 const reportLoads = fileURLToPath(new URL('../helpers/report-opentelemetry-loads.mjs', import.meta.url));
 
@@ -78,6 +82,22 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
 
     // The request's log line written inside the operation carries its ids.
     expect(api.output().some((line) => line.includes(`"trace_id":"${traceId}"`))).toBe(true);
+
+    // A trusted document sent by hash and sent whole: one document, one hash, the manifest's.
+    const [documentId, text] = Object.entries(serviceManifest).find(([, document]) => document.startsWith('query DemoModels '))!;
+    for (const body of [{ documentId }, { query: text }]) {
+      const byHashTrace = randomBytes(16).toString('hex');
+      const answer = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${byHashTrace}-${callerSpanId}-01` },
+        body: JSON.stringify(body),
+      });
+      expect(answer.status).toBe(200);
+      const models = await eventually('the DemoModels span exported', async () =>
+        receiver.spans.find((span) => span.traceId === byHashTrace && span.name === 'query DemoModels'),
+      );
+      expect(models.attributes['graphql.document.hash']).toBe(documentId);
+    }
     expect(receiver.rejected).toBe(0);
   });
 });
