@@ -56,6 +56,7 @@ async function runPipeline(model: ModelDefinition, mode: PipelineMode, source: B
     aspectRatio: model.aspectRatios[0]!,
     pipelineMode: mode,
   };
+  const prepared = new Map<FlowName, FlowOutput[]>();
   for (const flow of PIPELINES[mode]) {
     const flowDir = await fs.mkdtemp(path.join(workDir, `${flow.toLowerCase()}-`));
     const [output] = await flows[flow]({
@@ -66,6 +67,8 @@ async function runPipeline(model: ModelDefinition, mode: PipelineMode, source: B
       workDir: flowDir,
       signal: new AbortController().signal,
       onProgress: () => {},
+      prepared: prepared.get(flow),
+      handOver: (later, made) => prepared.set(later, made),
     });
     if (!output) throw new Error(`${flow} wrote nothing`);
     outputs.set(flow, { key: output.name, data: await bytesOf(output), contentType: output.contentType });

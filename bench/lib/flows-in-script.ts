@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findModel } from '../../src/modules/models/models.ts';
 import type { FlowName, PipelineMode } from '../../src/modules/workflows/workflow.ts';
-import type { FlowInput } from '../../src/worker/flows/flow.ts';
+import type { FlowInput, FlowOutput } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
 import { nowMs } from './stats.ts';
 
@@ -23,6 +23,7 @@ export async function runFlowsInScript(
   const model = findModel('vim_new_year_2026')!;
   let input: FlowInput = { key: 'source.png', data: source, contentType: 'image/png' };
   const outputs = new Map<FlowName, FlowInput>();
+  const prepared = new Map<FlowName, FlowOutput[]>();
   const times: Record<string, number> = {};
   for (const flow of FLOWS[mode]) {
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-flow-'));
@@ -35,8 +36,13 @@ export async function runFlowsInScript(
       workDir,
       signal: new AbortController().signal,
       onProgress: () => {},
+      prepared: prepared.get(flow),
+      handOver: (later, made) => prepared.set(later, made),
     });
-    const data = Buffer.isBuffer(output!.data) ? output!.data : await fs.readFile(output!.data.path);
+    const data = await bytesOf(output!);
+    for (const [later, made] of prepared) {
+      if (later !== flow) prepared.set(later, await Promise.all(made.map(async (file) => ({ ...file, data: await bytesOf(file) }))));
+    }
     times[flow] = nowMs() - started;
     await onOutput(output!.name, data);
     await fs.rm(workDir, { recursive: true, force: true });
@@ -45,3 +51,6 @@ export async function runFlowsInScript(
   }
   return times;
 }
+
+const bytesOf = async (output: FlowOutput): Promise<Buffer> =>
+  Buffer.isBuffer(output.data) ? output.data : await fs.readFile(output.data.path);

@@ -6,6 +6,7 @@ import { frameFor, type Size, subjectBox } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
 import type { ModelTemplate } from './template.ts';
 import type { MediaRunOptions } from './types.ts';
+import { rawYuvaInput, toYuva, YuvaCanvas, type YuvaImage } from './yuva-frame.ts';
 
 /**
  * The transparent clip is WebM VP8 with alpha (yuva420p). Measured on this 2-core machine at
@@ -105,43 +106,49 @@ export function clipSize(template: ModelTemplate, base: Size, frame: Size): Size
   return { width: Math.min(frame.width, 2 * halfWidth), height: Math.min(frame.height, 2 * halfHeight) };
 }
 
+/** A clip's frames as they are composed, before any encoder: YUVA 4:2:0 (yuva-frame.ts) of `canvas`. */
+export interface ClipFrames {
+  canvas: Size;
+  count: number;
+  fps: number;
+  frames: AsyncIterable<Buffer>;
+}
+
 /**
- * CREATE_MEDIA for VIDEO: the subject, animated per template.animation on a transparent canvas
- * (clipSize), template.durationMs long at template.fps (frameCount frames). The frames are
- * composed here as raw RGBA (ffmpeg 4.1's scale cannot change size over time) and piped to ffmpeg.
+ * The subject, animated per template.animation on a transparent canvas (clipSize),
+ * template.durationMs long at template.fps (frameCount frames), composed here (ffmpeg 4.1's scale
+ * cannot change size over time) for ffmpeg to read from a pipe.
  */
-export async function renderClip(params: RenderClipParams, options: MediaRunOptions = {}): Promise<ClipOutput> {
+export async function composeClip(params: Omit<RenderClipParams, 'outputPath'>): Promise<ClipFrames> {
   const { template } = params;
-  if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
   const frame = frameFor(params.aspectRatio);
   const base = await loadSubjectRgba(params.subject, subjectBox(template, params.aspectRatio), params.matte);
   const canvas = clipSize(template, base, frame);
   const count = frameCount(template);
-  await runFfmpeg(clipEncoderArgs(canvas, template.fps, count, params.outputPath), {
-    ...options,
-    durationMs: (count * 1_000) / template.fps,
-    stdin: frames(base, canvas, frame, template, count),
-  });
-  const probe = await probeVideo(params.outputPath, { signal: options.signal });
-  return { ...probe, path: params.outputPath, contentType: CLIP_FORMAT.contentType };
+  return { canvas, count, fps: template.fps, frames: frames(base, canvas, frame, template, count) };
 }
 
-/** ffmpeg's arguments for the transparent VP8 clip, read as raw RGBA frames from stdin. */
+/** CREATE_MEDIA for VIDEO, the clip alone: composed, encoded and probed. */
+export async function renderClip(params: RenderClipParams, options: MediaRunOptions = {}): Promise<ClipOutput> {
+  if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
+  return encodeClip(await composeClip(params), params.outputPath, options);
+}
+
+/** The transparent VP8 clip of `composed`'s frames, probed. */
+export async function encodeClip(composed: ClipFrames, outputPath: string, options: MediaRunOptions = {}): Promise<ClipOutput> {
+  await runFfmpeg(clipEncoderArgs(composed.canvas, composed.fps, composed.count, outputPath), {
+    ...options,
+    durationMs: (composed.count * 1_000) / composed.fps,
+    stdin: composed.frames,
+  });
+  const probe = await probeVideo(outputPath, { signal: options.signal });
+  return { ...probe, path: outputPath, contentType: CLIP_FORMAT.contentType };
+}
+
+/** ffmpeg's arguments for the transparent VP8 clip, read as raw YUVA frames from stdin. */
 function clipEncoderArgs(canvas: { width: number; height: number }, fps: number, count: number, outputPath: string): string[] {
   return [
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgba',
-    '-s',
-    `${canvas.width}x${canvas.height}`,
-    '-framerate',
-    String(fps),
-    '-i',
-    'pipe:0',
-    // BT.709 like the final H.264; the overlay blends in YUV, so both must agree.
-    '-vf',
-    'scale=out_color_matrix=bt709:out_range=tv,format=yuva420p',
+    ...rawYuvaInput(canvas, fps),
     // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
     // A negative cpu-used is a fixed speed. A positive one let libvpx slow down towards speed 4
     // whenever a frame took less than (16 - cpu-used)/16 of its 33 ms, so an idle machine spent
@@ -209,7 +216,7 @@ async function* frames(base: RawImage, canvas: Size, frame: Size, template: Mode
     return resized;
   };
   const needsResize = (size: Size) => size.width > 0 && size.height > 0 && (size.width !== base.width || size.height !== base.height);
-  const pixels = Buffer.alloc(canvas.width * canvas.height * 4);
+  const pixels = new YuvaCanvas(canvas);
   let previousKey: string | undefined;
   for (let index = 0; index < count; index += 1) {
     for (let ahead = index; ahead < Math.min(count, index + RESIZES_AHEAD); ahead += 1) {
@@ -218,20 +225,20 @@ async function* frames(base: RawImage, canvas: Size, frame: Size, template: Mode
     const { width, height, left, top } = placements[index]!;
     const key = `${width}x${height}${left}${top}`;
     if (previousKey === key) {
-      yield pixels;
+      yield pixels.buffer;
       continue;
     }
-    pixels.fill(0);
+    pixels.clear();
     if (width > 0 && height > 0) {
       const image = needsResize({ width, height }) ? await resizedTo({ width, height }) : base;
-      blit(pixels, canvas, image, left + canvas.width / 2, top + canvas.height / 2);
+      drawAt(pixels, image, left + canvas.width / 2, top + canvas.height / 2);
     }
     // Sizes come in runs: a size no frame within the look-ahead has is done with.
     for (const done of resizes.keys()) {
       if (!placements.slice(index + 1, index + 1 + RESIZES_AHEAD).some((next) => sizeKey(next) === done)) resizes.delete(done);
     }
     previousKey = key;
-    yield pixels;
+    yield pixels.buffer;
   }
 }
 
@@ -264,15 +271,22 @@ async function resize(image: RawImage, size: Size): Promise<RawImage> {
   return { data, ...size };
 }
 
-/** Copies `image` into the RGBA `target` at (left, top), clipped to its size. */
-function blit(target: Buffer, size: Size, image: RawImage, left: number, top: number): void {
-  const x0 = Math.max(0, left);
-  const x1 = Math.min(size.width, left + image.width);
-  const y0 = Math.max(0, top);
-  const y1 = Math.min(size.height, top + image.height);
-  if (x0 >= x1 || y0 >= y1) return;
-  for (let y = y0; y < y1; y += 1) {
-    const sourceStart = ((y - top) * image.width + (x0 - left)) * 4;
-    image.data.copy(target, (y * size.width + x0) * 4, sourceStart, sourceStart + (x1 - x0) * 4);
+/** Each image's YUVA copies, one per parity of position, made when first drawn and gone with the image. */
+const converted = new WeakMap<RawImage, Map<number, YuvaImage>>();
+
+/** Draws `image` (RGBA) at (left, top) of the frame, from its YUVA copy for that position's parity. */
+function drawAt(canvas: YuvaCanvas, image: RawImage, left: number, top: number): void {
+  const shiftX = (left & 1) as 0 | 1;
+  const shiftY = (top & 1) as 0 | 1;
+  let copies = converted.get(image);
+  if (!copies) {
+    copies = new Map();
+    converted.set(image, copies);
   }
+  let copy = copies.get(shiftX * 2 + shiftY);
+  if (!copy) {
+    copy = toYuva(image, shiftX, shiftY);
+    copies.set(shiftX * 2 + shiftY, copy);
+  }
+  canvas.draw(copy, left - shiftX, top - shiftY);
 }

@@ -7,6 +7,7 @@ import { frameCount } from './render-clip.ts';
 import type { ModelTemplate } from './template.ts';
 import { renderTitle, type TitleSprite } from './title.ts';
 import type { MediaRunOptions } from './types.ts';
+import { rawYuvaInput } from './yuva-frame.ts';
 
 export interface VideoOverlayParams {
   /** CREATE_MEDIA's transparent clip (any container ffmpeg reads; WebM VP8/VP9 keep their alpha). */
@@ -29,26 +30,45 @@ export interface VideoOverlayOutput extends VideoProbe {
  * clip, centred, on top, into H.264 High / yuv420p / BT.709 MP4 with +faststart, exactly
  * frameCount(template) frames at template.fps (so its duration is template.durationMs to within
  * half a frame). The result is probed: width, height, durationMs, codec, pixFmt come from the file itself.
+ * This reads the stored clip: a run resumed after CREATE_MEDIA; a whole run overlays the
+ * composed frames themselves (overlayFrames), as they are encoded into the clip.
  */
 export async function overlayVideo(params: VideoOverlayParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
-  const { template } = params;
   if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
-  const frame = frameFor(params.aspectRatio);
-  const frames = frameCount(template);
-  const [clip, title] = await Promise.all([
-    probeVideo(params.clipPath, { signal: options.signal }),
-    renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio)),
-  ]);
+  const clip = await probeVideo(params.clipPath, { signal: options.signal });
   // Only libvpx decodes the alpha plane of a WebM VP8/VP9 stream; the native decoders drop it.
   const decoder = clip.codec === 'vp8' ? ['-c:v', 'libvpx'] : clip.codec === 'vp9' ? ['-c:v', 'libvpx-vp9'] : [];
+  return overlay([...decoder, '-i', params.clipPath], params, options);
+}
+
+export interface OverlayFramesParams extends Omit<VideoOverlayParams, 'clipPath'> {
+  /** The clip's frames as composed (composeClip), YUVA 4:2:0 of `clipSize`. */
+  frames: AsyncIterable<Uint8Array>;
+  clipSize: Size;
+}
+
+/** VIDEO_OVERLAY of frames as they are composed, with no clip encoded and decoded in between. */
+export function overlayFrames(params: OverlayFramesParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
+  if (options.signal?.aborted) return Promise.reject(new MediaAbortedError(options.signal.reason));
+  return overlay(rawYuvaInput(params.clipSize, params.template.fps), params, { ...options, stdin: params.frames });
+}
+
+/** The overlay, its clip read by `clipInput` (ffmpeg's input 0), then the output probed. */
+async function overlay(
+  clipInput: string[],
+  params: Omit<VideoOverlayParams, 'clipPath'>,
+  options: MediaRunOptions & { stdin?: AsyncIterable<Uint8Array> },
+): Promise<VideoOverlayOutput> {
+  const { template } = params;
+  const frame = frameFor(params.aspectRatio);
+  const frames = frameCount(template);
+  const title = await renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio));
   const titlePath = `${params.outputPath}.title.png`;
   if (title) await fs.writeFile(titlePath, title.png);
   try {
     await runFfmpeg(
       [
-        ...decoder,
-        '-i',
-        params.clipPath,
+        ...clipInput,
         '-filter_complex',
         overlayGraph(template, frame, title && { ...title, path: titlePath }),
         '-map',

@@ -115,6 +115,8 @@ class JobRun {
   private readonly onStop = () => this.abort.abort(SHUTDOWN);
   /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
   private readonly produced = new Map<FlowName, FlowInput>();
+  /** Outputs a flow made in passing for a later one (read into memory), until that flow runs. */
+  private readonly prepared = new Map<FlowName, FlowOutput[]>();
 
   private readonly job: JobRow;
   private readonly deps: RunJobDeps;
@@ -247,7 +249,10 @@ class JobRun {
   private async execute({ workflow, model }: RunTarget, step: FlowStep, gate: { started: boolean }): Promise<FlowOutput[]> {
     if (!model) throw new Error(`model ${workflow.model} is not known to this worker`);
     const input = await this.loadInput(step.inputRole);
+    const prepared = this.prepared.get(step.flow);
+    this.prepared.delete(step.flow);
     return withWorkDir(async (workDir) => {
+      const handedOver = new Map<FlowName, FlowOutput[]>();
       const outputs = await this.deps.flows[step.flow]({
         workflow: {
           id: this.workflowId,
@@ -262,8 +267,11 @@ class JobRun {
         workDir,
         signal: this.abort.signal,
         onProgress: this.throttledProgress(workflow.pipeline_mode, step.flow, gate),
+        prepared,
+        handOver: (flow, made) => handedOver.set(flow, made),
       });
       // Read files into memory before the scratch folder goes.
+      for (const [flow, made] of handedOver) this.prepared.set(flow, await readOutputs(made));
       return readOutputs(outputs);
     });
   }

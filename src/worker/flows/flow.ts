@@ -32,6 +32,13 @@ export interface FlowContext {
   signal: AbortSignal;
   /** Progress within the flow, 0 to 1. */
   onProgress(fraction: number): void;
+  /**
+   * What an earlier flow of this run already made for this one (CREATE_MEDIA renders
+   * VIDEO_OVERLAY's MP4 in the same pass); absent when the run resumed after that flow.
+   */
+  prepared?: FlowOutput[];
+  /** Hands outputs made in passing to a later flow of this run, as its `prepared`. */
+  handOver(flow: FlowName, outputs: FlowOutput[]): void;
 }
 
 export type Flow = (context: FlowContext) => Promise<FlowOutput[]>;
