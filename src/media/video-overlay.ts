@@ -45,12 +45,15 @@ export interface OverlayFramesParams extends Omit<VideoOverlayParams, 'clipPath'
   /** The clip's frames as composed (composeClip), YUVA 4:2:0 of `clipSize`. */
   frames: AsyncIterable<Uint8Array>;
   clipSize: Size;
+  /** 'lossless': x264 at qp 0 instead of the delivery settings, the reference a rendition's quality is measured against. */
+  encoding?: 'delivery' | 'lossless';
 }
 
 /** VIDEO_OVERLAY of frames as they are composed, with no clip encoded and decoded in between. */
 export function overlayFrames(params: OverlayFramesParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
   if (options.signal?.aborted) return Promise.reject(new MediaAbortedError(options.signal.reason));
-  return overlay(rawYuvaInput(params.clipSize, params.template.fps), params, { ...options, stdin: params.frames });
+  const output = params.encoding === 'lossless' ? LOSSLESS_OUTPUT : H264_OUTPUT;
+  return overlay(rawYuvaInput(params.clipSize, params.template.fps), params, { ...options, stdin: params.frames }, output);
 }
 
 /** The overlay, its clip read by `clipInput` (ffmpeg's input 0), then the output probed. */
@@ -58,6 +61,7 @@ async function overlay(
   clipInput: string[],
   params: Omit<VideoOverlayParams, 'clipPath'>,
   options: MediaRunOptions & { stdin?: AsyncIterable<Uint8Array> },
+  output: readonly string[] = H264_OUTPUT,
 ): Promise<VideoOverlayOutput> {
   const { template } = params;
   const frame = frameFor(params.aspectRatio);
@@ -78,7 +82,7 @@ async function overlay(
         String(frames),
         '-r',
         String(template.fps),
-        ...H264_OUTPUT,
+        ...output,
         '-y',
         params.outputPath,
       ],
@@ -143,6 +147,9 @@ const H264_OUTPUT = [
   '-f',
   'mp4',
 ];
+
+/** Every frame exactly as the graph made it (4:2:0, as the delivery encode gets it), in Matroska. */
+const LOSSLESS_OUTPUT = ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-f', 'matroska'];
 
 /**
  * The model's background video as filtergraph chains ending in `label`, made from the template's

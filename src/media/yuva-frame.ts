@@ -45,7 +45,7 @@ export function toYuva(image: RawImage, shiftX: 0 | 1, shiftY: 0 | 1): YuvaImage
   const out = blankYuva({ width, height });
   const chromaWidth = width / 2;
   // RGB sums of each 2×2 block; a block's pixels outside the image count as black, as they are on the canvas.
-  const sums = new Int32Array((chromaWidth * height) / 2 * 3);
+  const sums = new Int32Array(((chromaWidth * height) / 2) * 3);
   const { data: rgba, width: imageWidth } = image;
   const { y: luma, a: alpha } = out;
   for (let sy = 0; sy < image.height; sy += 1) {
@@ -61,9 +61,9 @@ export function toYuva(image: RawImage, shiftX: 0 | 1, shiftY: 0 | 1): YuvaImage
       luma[to] = 16 + ((Y_R * r + Y_G * g + Y_B * b + HALF) >> 16);
       alpha[to] = rgba[from + 3]!;
       const block = (blockRow + (x >> 1)) * 3;
-      sums[block] += r;
-      sums[block + 1] += g;
-      sums[block + 2] += b;
+      sums[block]! += r;
+      sums[block + 1]! += g;
+      sums[block + 2]! += b;
     }
   }
   for (let block = 0, at = 0; block < out.u.length; block += 1, at += 3) {
@@ -98,7 +98,8 @@ export class YuvaCanvas {
   private readonly size: Size;
 
   constructor(size: Size) {
-    if (size.width % 2 !== 0 || size.height % 2 !== 0) throw new Error(`a 4:2:0 frame needs an even size, not ${size.width}x${size.height}`);
+    if (size.width % 2 !== 0 || size.height % 2 !== 0)
+      throw new Error(`a 4:2:0 frame needs an even size, not ${size.width}x${size.height}`);
     this.size = size;
     const luma = size.width * size.height;
     this.buffer = Buffer.alloc(luma * 2 + luma / 2);
