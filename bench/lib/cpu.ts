@@ -15,3 +15,15 @@ export function cpuMs(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** CPU time of the process and of its children that have ended (ffmpeg, for a worker), in ms; 0 when it is gone. */
+export function cpuWithChildrenMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
