@@ -53,17 +53,29 @@ export function toYuva(image: RawImage, shiftX: 0 | 1, shiftY: 0 | 1): YuvaImage
     let from = sy * imageWidth * 4;
     let to = y * width + shiftX;
     const blockRow = (y >> 1) * chromaWidth;
-    const end = imageWidth + shiftX;
-    for (let x = shiftX; x < end; x += 1, from += 4, to += 1) {
+    const last = imageWidth + shiftX - 1;
+    // A block's two pixels of this row are summed here and added to its sums once.
+    let pairR = 0;
+    let pairG = 0;
+    let pairB = 0;
+    for (let x = shiftX; x <= last; x += 1, from += 4, to += 1) {
       const r = rgba[from]!;
       const g = rgba[from + 1]!;
       const b = rgba[from + 2]!;
       luma[to] = 16 + ((Y_R * r + Y_G * g + Y_B * b + HALF) >> 16);
       alpha[to] = rgba[from + 3]!;
-      const block = (blockRow + (x >> 1)) * 3;
-      sums[block]! += r;
-      sums[block + 1]! += g;
-      sums[block + 2]! += b;
+      pairR += r;
+      pairG += g;
+      pairB += b;
+      if ((x & 1) === 1 || x === last) {
+        const block = (blockRow + (x >> 1)) * 3;
+        sums[block]! += pairR;
+        sums[block + 1]! += pairG;
+        sums[block + 2]! += pairB;
+        pairR = 0;
+        pairG = 0;
+        pairB = 0;
+      }
     }
   }
   for (let block = 0, at = 0; block < out.u.length; block += 1, at += 3) {
