@@ -115,7 +115,8 @@ test('a VIDEO run survives a second command, Ctrl+C mid-flow and a restart, and 
 
   const created = await runCommand(['customer', 'create', '--name', 'Mid-run'], env);
   expect(created.code, created.stderr).toBe(0);
-  await ffmpegRunning(server.apiKey, id, 'VIDEO_OVERLAY');
+  // CREATE_MEDIA encodes the clip and the MP4 (VIDEO_OVERLAY's) in one pass: still mid-flow.
+  await ffmpegRunning(server.apiKey, id, 'CREATE_MEDIA');
 
   process.kill(-server.child.pid!, 'SIGINT');
   expect((await server.exited).code).toBe(0);

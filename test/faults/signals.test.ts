@@ -25,7 +25,7 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
     worker = await spawnRole('worker', {
       // A short grace: long enough for a signal that reached ffmpeg itself to kill the flow (it
       // dies within milliseconds), shorter than what is left of the render once ffmpeg is seen
-      // (the rest of CREATE_MEDIA and all of VIDEO_OVERLAY), so the job is really handed back.
+      // (the rest of CREATE_MEDIA, which encodes both videos), so the job is really handed back.
       env: { ...app.serviceEnv, SHUTDOWN_GRACE_SECONDS: '1', WORKER_LEASE_SECONDS: '300' },
       ready: (line) => typeof line === 'object' && line['msg'] === 'worker started',
       detached: true,
