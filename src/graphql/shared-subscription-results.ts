@@ -1,15 +1,13 @@
-import {
-  createSourceEventStream,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  execute,
-  GraphQLError,
-  getOperationAST,
-  getVariableValues,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { createRequire } from 'node:module';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { mapMaybePromise, type Plugin } from 'graphql-yoga';
+
+// The graphql the schema was built with (Pothos and yoga load its CommonJS build). Under vitest an
+// `import` from here gets the ES module build, another copy whose type checks reject the schema's
+// types ("from another module or realm"); production loads the CommonJS build either way.
+const { createSourceEventStream, execute, GraphQLError, getOperationAST, getVariableValues } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql');
 
 type MaybePromise<T> = T | Promise<T>;
 
