@@ -144,7 +144,27 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
   await Promise.all(apis.map((api) => api.child.stop()));
   await db.end();
   const run = { hot: hot!, spread, followed, commits: listener.commits, receipts, hotSent, since: fromCommitStart };
+  context.log(`fanout: the hot workflow's changes, commit to receipt: ${perChange(hot!, listener.commits, receipts)}`);
   return [...fanoutRows(run), ...cpuRows(cpu, receipts.length, subscribers.processes)];
+}
+
+/** p50/p99/max of each change of the hot workflow, in order: which changes make the p99. */
+function perChange(hot: string, commits: Map<string, number>, receipts: Receipt[]): string {
+  const byVersion = new Map<number, number[]>();
+  for (const [, workflowId, version, at] of receipts) {
+    const committedAt = commits.get(`${workflowId}:${version}`);
+    if (workflowId !== hot || committedAt === undefined) continue;
+    const list = byVersion.get(version);
+    if (list) list.push(at - committedAt);
+    else byVersion.set(version, [at - committedAt]);
+  }
+  return [...byVersion]
+    .sort(([a], [b]) => a - b)
+    .map(([version, latencies]) => {
+      const { p50, p99, max } = summary(latencies);
+      return `v${version} ${latencies.length}x ${p50.toFixed(0)}/${p99.toFixed(0)}/${max.toFixed(0)} ms`;
+    })
+    .join(', ');
 }
 
 function apiCpuMs(apis: ApiProcess[]): number {
