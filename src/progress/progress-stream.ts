@@ -132,9 +132,9 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
   }
 
   /**
-   * The event of a state, one object for every subscriber that was told the same progress: the
+   * The event of a state, one object for every subscriber handed it at the state's progress: the
    * executor then runs each shape's selection once for all of them (useSharedSubscriptionResults).
-   * Its emittedAt is when the first of them was handed it.
+   * Its emittedAt is when the first of them was handed it: a slow subscriber sees when the state went out.
    */
   private toEvent(snapshot: Snapshot): WorkflowProgressEvent {
     const shared = sharedEvents.get(snapshot);
@@ -152,7 +152,8 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
       mediaFiles: snapshot.mediaFiles,
       emittedAt: new Date(),
     };
-    if (!shared) sharedEvents.set(snapshot, event);
+    // Shared only at the state's own progress: a subscriber told more before a retry reset it gets an event of its own.
+    if (!shared && this.sentProgress === workflow.progressPercentage) sharedEvents.set(snapshot, event);
     return event;
   }
 
