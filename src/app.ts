@@ -188,13 +188,15 @@ function createGraphQLServer(
       useRequestBodyLimit(deps.limits.maxRequestBytes),
       useCompiledQueries({ compileAtOnce: (document) => trusted.documents.has(document) }),
       useOperationTracing(),
-      // A subscription event is executed once per shape; a result depends on the viewer only through its principal.
-      useSharedSubscriptionResults((contextValue) => {
-        const viewer = (contextValue as Partial<GraphQLContext> | undefined)?.viewer;
-        return viewer ? principalOf(viewer) : undefined;
-      }),
+      useSharedSubscriptionResults(principalInContext),
     ],
   });
+}
+
+/** A subscription event is executed once per shape: a result depends on the viewer only through its principal. */
+function principalInContext(contextValue: unknown): string | undefined {
+  const viewer = (contextValue as Partial<GraphQLContext> | undefined)?.viewer;
+  return viewer ? principalOf(viewer) : undefined;
 }
 
 /** Stops accepting; in-flight requests get the grace period, then every connection is closed. */
