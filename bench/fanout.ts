@@ -1,5 +1,6 @@
-// Fan-out: 5,000 subscribers on one workflow and 1,000 subscribers on 1,000 workflows, over 2 API
-// processes, while 20 runs go on at once. Latency runs from the change's commit (the moment the
+// Fan-out: 5,000 subscribers on one workflow and 10,000 subscribers on 10,000 workflows, over 2 API
+// processes, while 20 runs go on at once. The subscribers live in processes of their own, 1,000 to
+// a process, so that the clients' parsing neither slows one another nor the API. Latency runs from the change's commit (the moment the
 // bench's own LISTEN connection hears its NOTIFY, which Postgres sends at commit) to each receipt.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -8,12 +9,14 @@ import pg from 'pg';
 import { type BenchRow, row } from './lib/bench-row.ts';
 import { createCustomer, createWorkflow, gql, inputImage, waitForSuccess } from './lib/client.ts';
 import type { BenchContext } from './lib/context.ts';
+import { cpuMs } from './lib/cpu.ts';
 import { type Child, ROOT, startNode } from './lib/processes.ts';
 import { type ApiProcess, startApi, startWorker } from './lib/services.ts';
 import { nowMs, sleep, summary } from './lib/stats.ts';
 
 const ONE_WORKFLOW_SUBSCRIBERS = Number(process.env['BENCH_FANOUT_SUBSCRIBERS'] ?? 5000);
-const SPREAD_WORKFLOWS = 1000;
+const SPREAD_WORKFLOWS = Number(process.env['BENCH_FANOUT_SPREAD'] ?? 10_000);
+const SUBSCRIBERS_PER_PROCESS = Number(process.env['BENCH_FANOUT_PER_PROCESS'] ?? 1000);
 const CONCURRENT_RUNS = 20;
 const HOT_CHANGES = 10;
 
@@ -48,35 +51,56 @@ async function listenForCommits(databaseUrl: string): Promise<{ commits: Map<str
 }
 
 interface Subscribers {
-  child: Child;
+  processes: number;
+  /** CPU time the subscriber processes have used so far, in ms. */
+  cpuMs(): number;
   report(): Promise<Receipt[]>;
 }
 
+type Message = { type: string; subscribers?: number; failures?: number; firstFailure?: string; receipts?: Receipt[] };
+
+/** The next message of a type from a subscriber process; a failure or an early exit rejects. */
+function nextMessage(child: Child, type: string): Promise<Message> {
+  return new Promise<Message>((resolve, reject) => {
+    const onMessage = (message: Message) => {
+      if (message.type === 'failed') reject(new Error(`subscribers failed: ${message.firstFailure}`));
+      if (message.type !== type) return;
+      child.process.off('message', onMessage);
+      resolve(message);
+    };
+    child.process.on('message', onMessage);
+    void child.exited.then(() => reject(new Error(`subscribers exited; see ${child.logFile}`)));
+  });
+}
+
+/**
+ * Subscriber i goes to process i mod n: every process holds its share of the hot workflow's
+ * subscribers, so each parses a few hundred messages a change instead of one parsing them all.
+ */
 async function startSubscribers(context: BenchContext, apis: ApiProcess[], key: string, workflowIds: string[]): Promise<Subscribers> {
-  const spec = { urls: apis.map((api) => api.url.replace(/^http/, 'ws')), key, workflowIds, perConnection: 100 };
-  const specFile = path.join(context.stack.dir, 'subscribers.json');
-  await fs.writeFile(specFile, JSON.stringify(spec));
-  const child = startNode('subscribers', [path.join(ROOT, 'bench', 'load', 'subscribers.ts'), specFile], {});
-  type Message = { type: string; subscribers?: number; failures?: number; firstFailure?: string; receipts?: Receipt[] };
-  const next = (type: string) =>
-    new Promise<Message>((resolve, reject) => {
-      const onMessage = (message: Message) => {
-        if (message.type === 'failed') reject(new Error(`subscribers failed: ${message.firstFailure}`));
-        if (message.type !== type) return;
-        child.process.off('message', onMessage);
-        resolve(message);
-      };
-      child.process.on('message', onMessage);
-      void child.exited.then(() => reject(new Error(`subscribers exited; see ${child.logFile}`)));
-    });
-  const ready = await next('ready');
-  if (ready.failures) throw new Error(`${ready.failures} subscriptions failed: ${ready.firstFailure}`);
+  const count = Math.max(1, Math.ceil(workflowIds.length / SUBSCRIBERS_PER_PROCESS));
+  const shares = Array.from({ length: count }, () => [] as Array<[number, string]>);
+  workflowIds.forEach((workflowId, index) => {
+    shares[index % count]!.push([index, workflowId]);
+  });
+  const children = await Promise.all(
+    shares.map(async (subscribers, offset) => {
+      const spec = { urls: apis.map((api) => api.url.replace(/^http/, 'ws')), key, subscribers, perConnection: 100, offset };
+      const specFile = path.join(context.stack.dir, `subscribers-${offset + 1}.json`);
+      await fs.writeFile(specFile, JSON.stringify(spec));
+      return startNode(`subscribers-${offset + 1}`, [path.join(ROOT, 'bench', 'load', 'subscribers.ts'), specFile], {});
+    }),
+  );
+  const ready = await Promise.all(children.map((child) => nextMessage(child, 'ready')));
+  const failed = ready.find((message) => message.failures);
+  if (failed) throw new Error(`${failed.failures} subscriptions failed: ${failed.firstFailure}`);
   return {
-    child,
+    processes: count,
+    cpuMs: () => children.reduce((sum, child) => sum + cpuMs(child.process.pid), 0),
     report: async () => {
-      const reply = next('receipts');
-      child.process.send({ type: 'report' });
-      return (await reply).receipts!;
+      const replies = children.map((child) => nextMessage(child, 'receipts'));
+      for (const child of children) child.process.send({ type: 'report' });
+      return (await Promise.all(replies)).flatMap((reply) => reply.receipts!);
     },
   };
 }
@@ -109,29 +133,74 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
     startWorker(context.stack, 'fanout-worker-2', workerEnv),
   ]);
   const runsDone = waitForSuccess(apis[0]!.url, customer.apiKey, runs, 480_000, 1000);
-  const hotSent = new Map<number, number>();
-  for (let change = 0; change < HOT_CHANGES; change++) {
-    const sent = nowMs();
-    const data = await gql<{ updateWorkflow: { version: number } }>(apis[change % 2]!.url, customer.apiKey, UPDATE, {
-      id: hot,
-      title: `hot ${change}`,
-    });
-    hotSent.set(data.updateWorkflow.version, sent);
-    // Idle workflows change in between, a few at a time, while the runs go on.
-    for (let i = 0; i < 10; i++) {
-      const id = idle[(change * 10 + i) % idle.length]!;
-      await gql(apis[i % 2]!.url, customer.apiKey, UPDATE, { id, title: `idle ${change}` });
-    }
-    await sleep(500);
-  }
+  const cpuBefore = { api: apiCpuMs(apis), subscribers: subscribers.cpuMs() };
+  const hotSent = await makeChanges(apis, customer.apiKey, hot!, idle);
   await runsDone;
   await sleep(2000);
+  const cpu = { api: apiCpuMs(apis) - cpuBefore.api, subscribers: subscribers.cpuMs() - cpuBefore.subscribers };
   const receipts = await subscribers.report();
   await listener.stop();
   await Promise.all(workers.map((worker) => worker.stop()));
   await Promise.all(apis.map((api) => api.child.stop()));
   await db.end();
-  return fanoutRows({ hot: hot!, spread, followed, commits: listener.commits, receipts, hotSent, since: fromCommitStart });
+  const run = { hot: hot!, spread, followed, commits: listener.commits, receipts, hotSent, since: fromCommitStart };
+  context.log(`fanout: the hot workflow's changes, commit to receipt: ${perChange(hot!, listener.commits, receipts)}`);
+  return [...fanoutRows(run), ...cpuRows(cpu, receipts.length, subscribers.processes)];
+}
+
+/** p50/p99/max of each change of the hot workflow, in order: which changes make the p99. */
+function perChange(hot: string, commits: Map<string, number>, receipts: Receipt[]): string {
+  const byVersion = new Map<number, number[]>();
+  for (const [, workflowId, version, at] of receipts) {
+    const committedAt = commits.get(`${workflowId}:${version}`);
+    if (workflowId !== hot || committedAt === undefined) continue;
+    const list = byVersion.get(version);
+    if (list) list.push(at - committedAt);
+    else byVersion.set(version, [at - committedAt]);
+  }
+  return [...byVersion]
+    .sort(([a], [b]) => a - b)
+    .map(([version, latencies]) => {
+      const { p50, p99, max } = summary(latencies);
+      return `v${version} ${latencies.length}x ${p50.toFixed(0)}/${p99.toFixed(0)}/${max.toFixed(0)} ms`;
+    })
+    .join(', ');
+}
+
+function apiCpuMs(apis: ApiProcess[]): number {
+  return apis.reduce((sum, api) => sum + cpuMs(api.child.process.pid), 0);
+}
+
+/** The hot workflow changes HOT_CHANGES times, 0.5 s apart; idle workflows change in between, a few at a time. */
+async function makeChanges(apis: ApiProcess[], key: string, hot: string, idle: string[]): Promise<Map<number, number>> {
+  const hotSent = new Map<number, number>();
+  for (let change = 0; change < HOT_CHANGES; change++) {
+    const sent = nowMs();
+    const data = await gql<{ updateWorkflow: { version: number } }>(apis[change % 2]!.url, key, UPDATE, {
+      id: hot,
+      title: `hot ${change}`,
+    });
+    hotSent.set(data.updateWorkflow.version, sent);
+    for (let i = 0; i < 10; i++) {
+      const id = idle[(change * 10 + i) % idle.length]!;
+      await gql(apis[i % 2]!.url, key, UPDATE, { id, title: `idle ${change}` });
+    }
+    await sleep(500);
+  }
+  return hotSent;
+}
+
+/**
+ * CPU time from the first change to the report, less sensitive to the machine's load than the
+ * latencies: the API processes' includes the 20 runs' progress and the changes' own requests.
+ */
+function cpuRows(cpu: { api: number; subscribers: number }, receipts: number, processes: number): BenchRow[] {
+  return [
+    row('fanout: subscriber processes', processes, 'count'),
+    row('fanout: API CPU during the changes (2 processes)', cpu.api, 'ms'),
+    row('fanout: API CPU per event received', (cpu.api * 1000) / Math.max(1, receipts), 'us'),
+    row('fanout: subscriber processes CPU per event received', (cpu.subscribers * 1000) / Math.max(1, receipts), 'us'),
+  ];
 }
 
 type Receipt = [subscriber: number, workflowId: string, version: number, at: number];
@@ -155,7 +224,10 @@ function tally(followed: string[], only: Set<string>, commits: Map<string, numbe
   }
   const subscribersOf = new Map<string, number[]>();
   followed.forEach((workflowId, subscriber) => {
-    if (only.has(workflowId)) subscribersOf.set(workflowId, [...(subscribersOf.get(workflowId) ?? []), subscriber]);
+    if (!only.has(workflowId)) return;
+    const list = subscribersOf.get(workflowId);
+    if (list) list.push(subscriber);
+    else subscribersOf.set(workflowId, [subscriber]);
   });
   const result: Tally = { latencies: [], owed: 0, lost: 0 };
   for (const [key, committedAt] of commits) {

@@ -9,6 +9,7 @@ import { createContext, type GraphQLContext, type ServerContext } from './contex
 import type { Database } from './db/database.ts';
 import { useCompiledQueries } from './graphql/compiled-execution.ts';
 import { schema } from './graphql/schema.ts';
+import { useSharedSubscriptionResults } from './graphql/shared-subscription-results.ts';
 import { useRequestBodyLimit } from './http/body-limit.ts';
 import { toClientError, toYogaLogger, useSafeValidationErrors } from './http/client-errors.ts';
 import { EXAMPLE_DOCUMENT, EXAMPLE_VARIABLES, HEADERS_HINT, renderGraphiQL } from './http/graphiql.ts';
@@ -27,6 +28,7 @@ import {
   useTrustedDocuments,
 } from './http/trusted-documents.ts';
 import type { Logger } from './logger.ts';
+import { principalOf } from './modules/auth/viewer.ts';
 import { followKeyRevocations } from './modules/customers/key-revocations.ts';
 import type { Notifier } from './notifier/index.ts';
 import { createPostgresNotifier } from './notifier/postgres-notifier.ts';
@@ -186,8 +188,15 @@ function createGraphQLServer(
       useRequestBodyLimit(deps.limits.maxRequestBytes),
       useCompiledQueries({ compileAtOnce: (document) => trusted.documents.has(document) }),
       useOperationTracing(),
+      useSharedSubscriptionResults(principalInContext),
     ],
   });
+}
+
+/** A subscription event is executed once per shape: a result depends on the viewer only through its principal. */
+function principalInContext(contextValue: unknown): string | undefined {
+  const viewer = (contextValue as Partial<GraphQLContext> | undefined)?.viewer;
+  return viewer ? principalOf(viewer) : undefined;
 }
 
 /** Stops accepting; in-flight requests get the grace period, then every connection is closed. */

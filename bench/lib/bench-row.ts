@@ -3,7 +3,7 @@ export interface BenchRow {
   /** What was measured, e.g. "reads: workflow(id) @100 conns: rps". */
   name: string;
   value: number;
-  /** rps, ms, jobs/s, calls/s, MB, s, count. */
+  /** rps, ms, us, jobs/s, calls/s, MB, s, count. */
   unit: string;
   /** What the figure is compared with, measured in the same run; null when it stands alone. */
   baseline: string | null;

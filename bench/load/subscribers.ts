@@ -1,5 +1,7 @@
-// workflowProgress subscribers over graphql-ws, in a process of their own. Each receipt is kept as
-// [subscriber index, workflowId, version, wall-clock ms]; the bench asks for them over IPC when its changes are done.
+// workflowProgress subscribers over graphql-ws, in a process of their own; the fan-out bench starts
+// several, each with a share of the subscribers, so that parsing thousands of messages a change is
+// spread over processes instead of queued in one. Each receipt is kept as [subscriber index,
+// workflowId, version, wall-clock ms]; the bench asks for them over IPC when its changes are done.
 import fs from 'node:fs';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -9,12 +11,14 @@ interface SubscribersSpec {
   /** ws:// URLs of the API processes; connections are spread over them in turn. */
   urls: string[];
   key: string;
-  /** One entry per subscriber: the workflow it follows. */
-  workflowIds: string[];
+  /** This process's subscribers: [index among all the bench's subscribers, the workflow it follows]. */
+  subscribers: Array<[number, string]>;
   perConnection: number;
+  /** Which of the subscriber processes this is: its connections start on a different API each. */
+  offset: number;
 }
 
-// The spec is a file: 6,000 workflow ids are more than a command line takes.
+// The spec is a file: thousands of workflow ids are more than a command line takes.
 const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as SubscribersSpec;
 const QUERY = 'subscription($id: ID!) { workflowProgress(id: $id) { workflowId version processingStatus } }';
 const receipts: Array<[number, string, number, number]> = [];
@@ -56,17 +60,17 @@ function subscribe(client: Client, index: number, workflowId: string): void {
  * time out, which measures the burst rather than the fan-out.
  */
 async function openAll(): Promise<void> {
-  for (let start = 0; start < spec.workflowIds.length; start += spec.perConnection) {
+  for (let start = 0; start < spec.subscribers.length; start += spec.perConnection) {
     const client = createClient({
-      url: spec.urls[clients.length % spec.urls.length]!,
+      url: spec.urls[(spec.offset + clients.length) % spec.urls.length]!,
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${spec.key}` },
       retryAttempts: 0,
       lazy: true,
     });
     clients.push(client);
-    const end = Math.min(start + spec.perConnection, spec.workflowIds.length);
-    for (let index = start; index < end; index++) subscribe(client, index, spec.workflowIds[index]!);
+    const end = Math.min(start + spec.perConnection, spec.subscribers.length);
+    for (let i = start; i < end; i++) subscribe(client, ...spec.subscribers[i]!);
     while (firstEvents + failures < end) await new Promise((resolve) => setTimeout(resolve, 20));
     if (failures > 0) process.send?.({ type: 'failed', failures, firstFailure });
   }

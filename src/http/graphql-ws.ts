@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
@@ -40,12 +41,15 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
     },
   });
   const idleSweep = sweepIdleSockets(limits.subscriptionIdleSeconds);
+  const batchedWrites = writesBatchedPerTurn();
   useServer(
     {
       execute: (args: unknown) => (args as { rootValue: { execute: (a: unknown) => unknown } }).rootValue.execute(args) as never,
       subscribe: (args: unknown) => (args as { rootValue: { subscribe: (a: unknown) => unknown } }).rootValue.subscribe(args) as never,
       onConnect: (ctx) => idleSweep.track(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length),
       onClose: (ctx) => idleSweep.forget(ctx.extra.socket),
+      // Called just before each event's message is sent; nothing returned: graphql-ws sends its own payload.
+      onNext: (ctx) => batchedWrites.hold(ctx.extra.request.socket),
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -123,6 +127,27 @@ async function trustedOperation(
   const authorization = authorizationIn(ctx.connectionParams) ?? authorizationIn(params.extensions ?? undefined);
   const allowed = await mayRunDocuments({ req: ctx.extra.request, authorization });
   return allowed ? undefined : persistedQueryOnly();
+}
+
+/**
+ * The events a change hands to a socket's subscriptions leave in one write at the end of the event
+ * loop's turn, not one system call each: the TCP socket under the WebSocket (the upgrade request's
+ * own) is corked at its first message of the turn and uncorked once the turn's callbacks have run.
+ */
+function writesBatchedPerTurn() {
+  const held = new Set<Socket>();
+  const release = () => {
+    for (const socket of held) socket.uncork();
+    held.clear();
+  };
+  return {
+    hold: (socket: Socket) => {
+      if (held.has(socket) || socket.destroyed) return;
+      if (held.size === 0) setImmediate(release);
+      held.add(socket);
+      socket.cork();
+    },
+  };
 }
 
 /** A socket that has had no subscription for this long holds a connection for nothing: closed. */

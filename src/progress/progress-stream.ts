@@ -54,6 +54,9 @@ function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStat
   return latest ? { flow: latest.flow, flowStatus: latest.status } : { flow: null, flowStatus: null };
 }
 
+/** The event of each state the feed handed out, while anyone holds the state. */
+const sharedEvents = new WeakMap<Snapshot, WorkflowProgressEvent>();
+
 /**
  * One subscriber's stream. It holds only the newest state it was offered (a slow reader skips the
  * versions in between, never the last one), and ends after handing out a final status.
@@ -128,9 +131,16 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
     return this;
   }
 
+  /**
+   * The event of a state, one object for every subscriber handed it at the state's progress: the
+   * executor then runs each shape's selection once for all of them (useSharedSubscriptionResults).
+   * Its emittedAt is when the first of them was handed it: a slow subscriber sees when the state went out.
+   */
   private toEvent(snapshot: Snapshot): WorkflowProgressEvent {
+    const shared = sharedEvents.get(snapshot);
+    if (shared?.progressPercentage === this.sentProgress) return shared;
     const { workflow } = snapshot;
-    return {
+    const event: WorkflowProgressEvent = {
       workflowId: workflow.id,
       processingStatus: workflow.processingStatus,
       // Never lower than what this subscriber was already told.
@@ -142,6 +152,9 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
       mediaFiles: snapshot.mediaFiles,
       emittedAt: new Date(),
     };
+    // Shared only at the state's own progress: a subscriber told more before a retry reset it gets an event of its own.
+    if (!shared && this.sentProgress === workflow.progressPercentage) sharedEvents.set(snapshot, event);
+    return event;
   }
 
   private end(): void {

@@ -121,6 +121,35 @@ interface EventShape {
   };
 }
 
+/**
+ * Every caller follows the same QUEUED PUBLIC workflow at once, on one API process, and the owner
+ * changes it: each event is one object executed once per shape, and the shape must tell the
+ * callers apart. Returns each caller's two events (the state found, then the change) as JSON.
+ */
+async function followTogetherThroughAChange(): Promise<Record<string, string[]>> {
+  const queued = await createWorkflowFor(app, owner.customerId, { visibilityStatus: 'PUBLIC' });
+  const query = 'subscription($id: ID!) { workflowProgress(id: $id) { version workflow { customerId title source { key } } } }';
+  const entries = Object.entries(callers());
+  const clients = entries.map(([, key]) => wsClient(app.url, key));
+  const seen = entries.map(() => [] as string[]);
+  for (const [i, client] of clients.entries()) {
+    client.subscribe(
+      { query, variables: { id: queued.id } },
+      {
+        next: (result) => void seen[i]!.push(JSON.stringify(result)),
+        error: (error) => seen[i]!.push(`error ${JSON.stringify(error)}`),
+        complete: () => {},
+      },
+    );
+  }
+  const each = (count: number) => until(`${count} event(s) for every caller`, async () => seen.every((s) => s.length >= count), 10_000);
+  await each(1);
+  await app.services.workflows.update({ kind: 'customer', customerId: owner.customerId }, queued.id, { title: 'Changed' });
+  await each(2);
+  await Promise.all(clients.map((client) => client.dispose()));
+  return Object.fromEntries(entries.map(([name], i) => [name, seen[i]!]));
+}
+
 const callers = () => ({
   owner: owner.apiKey,
   admin: ADMIN_KEY,
@@ -182,6 +211,28 @@ describe("a PUBLIC workflow's intermediate outputs", () => {
       });
       for (const folder of INTERMEDIATE_FOLDERS)
         expect({ name, folder, shown: body.includes(folder) }).toEqual({ name, folder, shown: insider });
+    }
+  });
+
+  test('callers following the same workflow at once each get their own view of every event', async () => {
+    const seen = await followTogetherThroughAChange();
+    for (const [name, events] of Object.entries(seen)) {
+      const insider = name === 'owner' || name === 'admin';
+      const parsed = events.map(
+        (text) => JSON.parse(text) as { data: { workflowProgress: { version: number; workflow: Record<string, unknown> } } },
+      );
+      expect({ name, titles: parsed.map((e) => e.data.workflowProgress.workflow['title']) }).toEqual({
+        name,
+        titles: ['A workflow', 'Changed'],
+      });
+      for (const event of parsed) {
+        const { customerId, source } = event.data.workflowProgress.workflow;
+        expect({ name, customerId, sourceShown: source !== null }).toEqual({
+          name,
+          customerId: insider ? owner.customerId : null,
+          sourceShown: insider,
+        });
+      }
     }
   });
 });

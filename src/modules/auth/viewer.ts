@@ -40,3 +40,11 @@ export function requireCustomer(viewer: Viewer): string {
 export function canActFor(viewer: Viewer, customerId: string): boolean {
   return viewer.kind === 'admin' || (viewer.kind === 'customer' && viewer.customerId === customerId);
 }
+
+/**
+ * Whom the viewer acts as: a customer (whichever of its keys), the admin, or nobody. What a
+ * resolver shows depends on the viewer only through this, so results may be shared by principal.
+ */
+export function principalOf(viewer: Viewer): string {
+  return viewer.kind === 'customer' ? `customer:${viewer.customerId}` : viewer.kind;
+}
