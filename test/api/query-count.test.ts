@@ -178,7 +178,12 @@ describe('reads asked while every read slot is busy', () => {
       .where('workflow_id', '=', tree!.workflow.id)
       .orderBy('position')
       .execute();
-    const mediaFiles = await app.db.selectFrom('media_files').selectAll().where('workflow_id', '=', tree!.workflow.id).orderBy('key').execute();
+    const mediaFiles = await app.db
+      .selectFrom('media_files')
+      .selectAll()
+      .where('workflow_id', '=', tree!.workflow.id)
+      .orderBy('key')
+      .execute();
     expect(tree!.completions).toEqual(completions.map(({ id: _id, ...row }) => row));
     expect(tree!.mediaFiles).toEqual(mediaFiles.map(({ id: _id, ...row }) => row));
     expect(tree!.mediaFiles.length).toBeGreaterThan(0);
