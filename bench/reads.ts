@@ -99,6 +99,8 @@ const TRACING = process.env['BENCH_READS_TRACING'] !== '0';
  * A/B in one run, on one machine, with one seed.
  */
 const COMPARE = process.env['BENCH_READS_COMPARE'] || undefined;
+/** BENCH_READS_COMPARE_FIRST=1 loads the other checkout's API before this one's, to tell an order effect from a difference. */
+const COMPARE_FIRST = process.env['BENCH_READS_COMPARE_FIRST'] === '1';
 /** BENCH_READS_CPU_PROF: a folder for a V8 CPU profile of each measured API process (written when it stops). */
 const CPU_PROF = process.env['BENCH_READS_CPU_PROF'] || undefined;
 
@@ -121,6 +123,7 @@ export async function runReads(context: BenchContext): Promise<BenchRow[]> {
     { key: 'page', label: 'workflows(first: 20)', body: JSON.stringify({ query: WORKFLOWS_QUERY }) },
   ].filter((c) => CASES.includes(c.key));
   const servers = [{ suffix: '', api }, ...(compare ? [{ suffix: ' [compare]', api: compare }] : [])];
+  if (COMPARE_FIRST) servers.reverse();
   for (const server of servers) await checkAnswers(server.api, cases, auth);
   const rows: BenchRow[] = [];
   for (const connections of [10, 100]) {
