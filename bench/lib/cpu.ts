@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import pg from 'pg';
 
 /** Clock ticks a second of /proc/<pid>/stat's times: 100 on Linux for x86-64 and arm64. */
 const TICKS_PER_SECOND = 100;
@@ -26,4 +27,30 @@ export function cpuWithChildrenMs(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time (ms) used so far by the backends of the database at `databaseUrl`, by backend pid: the
+ * server must run on this machine (its processes readable in /proc). Asked before and after a load,
+ * the difference over the pids present both times is the database's share of that load's work.
+ */
+export async function databaseCpuMs(databaseUrl: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return new Map(rows.map(({ pid }) => [pid, cpuMs(pid)]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the backends present in both readings used between them, in ms. */
+export function databaseCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, ms] of after) used += ms - (before.get(pid) ?? ms);
+  return used;
 }

@@ -34,12 +34,12 @@ export function setLogDir(dir: string): void {
  * Starts a Node process in a process group of its own (so its ffmpeg children go with it), with
  * Node running the TypeScript itself. Every child is stopped by `stopAll`, which the bench runs on any exit.
  */
-export function startNode(name: string, args: string[], env: Record<string, string | undefined>): Child {
+export function startNode(name: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): Child {
   if (stopping) throw new Error(`the bench is stopping: ${name} is not started`);
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
     detached: true,
@@ -66,9 +66,9 @@ export function startNode(name: string, args: string[], env: Record<string, stri
   return entry;
 }
 
-/** A `framewright` CLI process (api, worker, serve). */
-export function startService(name: string, role: 'api' | 'worker' | 'serve', env: Record<string, string | undefined>): Child {
-  return startNode(name, [path.join(ROOT, 'bin', 'framewright.js'), role], env);
+/** A `framewright` CLI process (api, worker, serve); `root`: another checkout's CLI, for an A/B in one run. */
+export function startService(name: string, role: 'api' | 'worker' | 'serve', env: Record<string, string | undefined>, root = ROOT): Child {
+  return startNode(name, [path.join(root, 'bin', 'framewright.js'), role], env, root);
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -22,9 +22,9 @@ async function portFromLog(child: Child, pattern: RegExp, timeoutMs = 120_000): 
   throw new Error(`${child.name} did not report its port; see ${child.logFile}`);
 }
 
-/** A `framewright api` process on a free port, ready to serve. */
-export async function startApi(stack: Stack, name: string, env: Record<string, string> = {}): Promise<ApiProcess> {
-  const child = startService(name, 'api', { ...stack.serviceEnv, PORT: '0', ...env });
+/** A `framewright api` process on a free port, ready to serve; `root`: another checkout's (see startService). */
+export async function startApi(stack: Stack, name: string, env: Record<string, string> = {}, root?: string): Promise<ApiProcess> {
+  const child = startService(name, 'api', { ...stack.serviceEnv, PORT: '0', ...env }, root);
   const port = await portFromLog(child, /"port":(\d+)[^\n]*"msg":"API listening"/);
   return { child, port, url: `http://127.0.0.1:${port}/graphql` };
 }

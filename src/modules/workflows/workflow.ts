@@ -85,7 +85,8 @@ export function toWorkflow(row: WorkflowRow): Workflow {
   };
 }
 
-export function toCompletion(row: CompletionRow): Completion {
+/** From a row, with or without its id (a tree read leaves it out). */
+export function toCompletion(row: Omit<CompletionRow, 'id'>): Completion {
   return {
     workflowId: row.workflow_id,
     flow: row.flow,
@@ -98,7 +99,8 @@ export function toCompletion(row: CompletionRow): Completion {
   };
 }
 
-export function toMediaFile(row: MediaFileRow): MediaFile {
+/** From a row, with or without its id (a tree read leaves it out). */
+export function toMediaFile(row: Omit<MediaFileRow, 'id'>): MediaFile {
   return {
     workflowId: row.workflow_id,
     role: row.role,

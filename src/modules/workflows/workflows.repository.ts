@@ -1,5 +1,4 @@
 import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { type Executor, poolSizeOf, type Trx } from '../../db/database.ts';
 import { ReadBatches } from '../../db/read-batches.ts';
 import type { CompletionRow, NewCompletionRow } from '../../db/schema/completions.ts';
@@ -88,11 +87,15 @@ export interface WorkflowListQuery {
   limit: number;
 }
 
+/** A child row as a tree read carries it: without its own id, which no reader of a tree uses. */
+export type TreeCompletionRow = Omit<CompletionRow, 'id'>;
+export type TreeMediaFileRow = Omit<MediaFileRow, 'id'>;
+
 /** A workflow's row with its completions (pipeline order) and media files (key order), read in one statement. */
 export interface WorkflowTree {
   workflow: WorkflowRow;
-  completions: CompletionRow[];
-  mediaFiles: MediaFileRow[];
+  completions: TreeCompletionRow[];
+  mediaFiles: TreeMediaFileRow[];
 }
 
 /**
@@ -159,6 +162,8 @@ export async function listWorkflowTrees(db: Executor, query: WorkflowListQuery):
     reads = new ReadBatches({
       slots: pageReadSlots(db),
       maxPerStatement: 1,
+      // Callers polling the same page share the statement after the one running (see ReadBatches).
+      keyAtATime: true,
       // One page a statement (maxPerStatement 1): the batch holds one key, read by all who asked for it.
       run: async (pages) => new Map(await Promise.all([...pages].map(async ([key, page]) => [key, await readPage(page)] as const))),
     });
@@ -199,34 +204,63 @@ function listQuery(db: Executor, query: WorkflowListQuery) {
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit);
 }
 
-/** Each workflow's children as JSON arrays (json_agg over the workflow_id indexes), ordered as completionsOf and mediaFilesOf order them. */
+/**
+ * Each workflow's children as JSON arrays (over the workflow_id indexes), ordered as completionsOf
+ * and mediaFilesOf order them. Each child is an array of its columns in a fixed order, not an
+ * object: a page's answer was half keys, repeated in every child, parsed again on every read.
+ */
 function childrenOf(eb: ExpressionBuilder<DB, 'workflows'>) {
+  const id = eb.ref('workflows.id');
   return [
-    jsonArrayFrom(eb.selectFrom('completions').selectAll().whereRef('completions.workflow_id', '=', 'workflows.id').orderBy('position')).as(
-      'completion_rows',
-    ),
-    jsonArrayFrom(eb.selectFrom('media_files').selectAll().whereRef('media_files.workflow_id', '=', 'workflows.id').orderBy('key')).as(
-      'media_file_rows',
-    ),
+    sql<
+      CompletionTuple[] | null
+    >`(SELECT json_agg(json_build_array(${sql.join(COMPLETION_COLUMNS.map((c) => sql.ref(`c.${c}`)))}) ORDER BY c.position)
+      FROM completions c WHERE c.workflow_id = ${id})`.as('completion_rows'),
+    sql<
+      MediaFileTuple[] | null
+    >`(SELECT json_agg(json_build_array(${sql.join(MEDIA_FILE_COLUMNS.map((c) => sql.ref(`m.${c}`)))}) ORDER BY m.key)
+      FROM media_files m WHERE m.workflow_id = ${id})`.as('media_file_rows'),
   ] as const;
 }
 
-/** JSON carries timestamps as strings: back to the Dates the row types promise. */
-type AsJson<Row> = { [K in keyof Row]: Row[K] extends Date ? string : Row[K] extends Date | null ? string | null : Row[K] };
+const COMPLETION_COLUMNS = ['flow', 'position', 'status', 'attempts', 'started_at', 'completed_at', 'error'] as const;
+const MEDIA_FILE_COLUMNS = ['role', 'key', 'content_type', 'size', 'width', 'height', 'duration_ms', 'updated_at'] as const;
+
+/** JSON carries timestamps as strings: toTree makes them the Dates the row types promise. */
+type JsonOf<T> = [T] extends [Date] ? string : [T] extends [Date | null] ? string | null : T;
+type Tuple<Row, Columns extends readonly (keyof Row)[]> = { [I in keyof Columns]: JsonOf<Row[Columns[I]]> };
+type CompletionTuple = Tuple<CompletionRow, typeof COMPLETION_COLUMNS>;
+type MediaFileTuple = Tuple<MediaFileRow, typeof MEDIA_FILE_COLUMNS>;
 
 function toTree({
   completion_rows,
   media_file_rows,
   ...workflow
-}: WorkflowRow & { completion_rows: AsJson<CompletionRow>[]; media_file_rows: AsJson<MediaFileRow>[] }): WorkflowTree {
+}: WorkflowRow & { completion_rows: CompletionTuple[] | null; media_file_rows: MediaFileTuple[] | null }): WorkflowTree {
+  const workflow_id = workflow.id;
   return {
     workflow,
-    completions: completion_rows.map((row) => ({
-      ...row,
-      started_at: dateOrNull(row.started_at),
-      completed_at: dateOrNull(row.completed_at),
+    completions: (completion_rows ?? []).map(([flow, position, status, attempts, startedAt, completedAt, error]) => ({
+      workflow_id,
+      flow,
+      position,
+      status,
+      attempts,
+      started_at: dateOrNull(startedAt),
+      completed_at: dateOrNull(completedAt),
+      error,
     })),
-    mediaFiles: media_file_rows.map((row) => ({ ...row, updated_at: new Date(row.updated_at) })),
+    mediaFiles: (media_file_rows ?? []).map(([role, key, content_type, size, width, height, duration_ms, updatedAt]) => ({
+      workflow_id,
+      role,
+      key,
+      content_type,
+      size,
+      width,
+      height,
+      duration_ms,
+      updated_at: new Date(updatedAt),
+    })),
   };
 }
 
