@@ -154,7 +154,8 @@ class JobRun {
       return { target, steps, first, wasQueued: status === 'QUEUED' };
     }, true);
     if (!started) return undefined;
-    if (started.wasQueued) this.log.info('run started');
+    // Per-step lines are debug: at info a no-op run would cost two log writes, not one (one line per run end stays).
+    if (started.wasQueued) this.log.debug('run started');
     if (started.first === 'done') this.log.info('run finished: SUCCESS');
     return started;
   }
@@ -182,7 +183,7 @@ class JobRun {
       const flowLog = this.log.child({ flow: step.flow, attempt });
       if (executed.status === 'rejected') return this.onFlowError(target, step.flow, attempt, executed.reason, flowLog);
       const outputs = executed.value;
-      flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
+      flowLog.debug({ outputs: outputs.map((o) => o.name) }, 'flow done');
       const stored = this.remember(target, step.flow, outputs);
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
@@ -199,7 +200,7 @@ class JobRun {
       starting.then(
         (started) => {
           gate.started = true;
-          if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
+          if (started !== 'done') this.log.debug({ flow: step.flow, attempt: started.attempt }, 'flow started');
           return started;
         },
         (error: unknown) => {
