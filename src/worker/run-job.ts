@@ -214,14 +214,15 @@ class JobRun {
 
   /**
    * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
-   * with `change`), or, when no flow is left, ends the run SUCCESS with its job DONE and its
-   * webhook event recorded.
+   * with `change`; the flow that `finished` before it marked SUCCESS in the same statement), or,
+   * when no flow is left, ends the run SUCCESS with its job DONE and its webhook event recorded.
    */
   private async advance(
     trx: Trx,
     { workflow }: RunTarget,
     next: FlowStep | undefined,
     change: runs.RunStateChange,
+    finished?: FlowName,
   ): Promise<StartedFlow | 'done'> {
     if (!next) {
       await runs.endRun(
@@ -233,12 +234,13 @@ class JobRun {
       );
       return 'done';
     }
-    const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
-    await runs.changeWorkflow(trx, this.workflowId, {
-      ...change,
-      progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0),
-    });
-    return { step: next, attempt };
+    const attempt = await runs.moveFlows(
+      trx,
+      this.workflowId,
+      { finished, started: next.flow },
+      { ...change, progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
+    );
+    return { step: next, attempt: attempt! };
   }
 
   /**
@@ -373,9 +375,9 @@ class JobRun {
           duration_ms: output.durationMs,
         });
       }
-      await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
-      if (following) return this.advance(trx, target, following, {});
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(target.workflow.pipeline_mode, flow, 1) });
+      if (following) return this.advance(trx, target, following, {}, flow);
+      const progress = overallProgress(target.workflow.pipeline_mode, flow, 1);
+      await runs.moveFlows(trx, this.workflowId, { finished: flow }, { progress_at_least: progress });
       return 'done';
     });
   }
