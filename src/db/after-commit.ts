@@ -1,4 +1,5 @@
-import { CompiledQuery, type DatabaseConnection, type Driver, PostgresDialect, type QueryExecutor, type TransactionSettings } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, type QueryExecutor, type TransactionSettings } from 'kysely';
+import { PipelinedPostgresDialect } from './pipelined-begin.ts';
 
 /** Sends a message to a bus outside PostgreSQL (Redis); it must not block the caller or throw. */
 export interface Publisher {
@@ -47,9 +48,9 @@ export async function publishesByNotify(executor: MessageExecutor): Promise<bool
 }
 
 /** PostgreSQL's dialect, with messages of publishAfterCommit held until their transaction commits. */
-export class AfterCommitDialect extends PostgresDialect {
+export class AfterCommitDialect extends PipelinedPostgresDialect {
   private readonly publisher: Publisher;
-  constructor(config: ConstructorParameters<typeof PostgresDialect>[0], publisher: Publisher) {
+  constructor(config: ConstructorParameters<typeof PipelinedPostgresDialect>[0], publisher: Publisher) {
     super(config);
     this.publisher = publisher;
   }

@@ -1,9 +1,10 @@
-import { Kysely, type LogEvent, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, Migrator, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { activeSpanRecording, recordSpan, tracingOn } from '../tracing/tracing.ts';
 import { AfterCommitDialect, type Publisher } from './after-commit.ts';
 import { migrations } from './migrations/index.ts';
+import { PipelinedPostgresDialect } from './pipelined-begin.ts';
 import type { DB } from './schema/index.ts';
 
 export type Database = Kysely<DB>;
@@ -32,13 +33,19 @@ export interface DatabaseOptions {
  * connection run in one transaction, so `url` may point at PgBouncer in transaction mode.
  */
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: 10_000 });
+  // Pipelined: a statement may go out before the one ahead of it is answered (see pipelined-begin.ts).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: 10_000,
+    pipeline: true,
+  });
   // An idle client that loses its server (a restart) emits here; without a listener the process dies.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const { onQuery } = options;
   const traced = tracingOn();
   const db = new Kysely<DB>({
-    dialect: options.publisher ? new AfterCommitDialect({ pool }, options.publisher) : new PostgresDialect({ pool }),
+    dialect: options.publisher ? new AfterCommitDialect({ pool }, options.publisher) : new PipelinedPostgresDialect({ pool }),
     log:
       onQuery || traced
         ? (event) => {

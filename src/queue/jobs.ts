@@ -102,6 +102,12 @@ export async function claimJobs(db: Executor, kind: JobKind, workerId: string, l
 }
 
 // ARRAY(...) runs the subquery once, so no plan can claim more than `limit` rows.
+//
+// The claim commits without waiting for its WAL to reach the disk (synchronous_commit off for its
+// own transaction only, the set_config below): a job starts one disk flush sooner. Losing a claim
+// to a crash of PostgreSQL is harmless: the job is QUEUED again, and its worker finds it no longer
+// its own at its first guarded write or heartbeat. A write of the run that did commit flushed the
+// claim's WAL before its own, so no durable step of a run ever rests on a lost claim.
 const CLAIM_JOBS = `
   UPDATE jobs SET
     status = 'RUNNING',
@@ -109,7 +115,8 @@ const CLAIM_JOBS = `
     locked_until = now() + make_interval(secs => $2),
     attempts = attempts + 1,
     updated_at = now()
-  WHERE id = ANY(ARRAY(
+  WHERE (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
+    AND id = ANY(ARRAY(
     SELECT id FROM jobs
     WHERE kind = $3
       AND ((status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND locked_until < now()))

@@ -156,7 +156,8 @@ class JobRun {
       return { target, steps, first, wasQueued: status === 'QUEUED' };
     }, true);
     if (!started) return undefined;
-    if (started.wasQueued) this.log.info('run started');
+    // Per-step lines are debug: at info a no-op run would cost two log writes, not one (one line per run end stays).
+    if (started.wasQueued) this.log.debug('run started');
     if (started.first === 'done') this.log.info('run finished: SUCCESS');
     return started;
   }
@@ -184,7 +185,7 @@ class JobRun {
       const flowLog = this.log.child({ flow: step.flow, attempt });
       if (executed.status === 'rejected') return this.onFlowError(target, step.flow, attempt, executed.reason, flowLog);
       const outputs = executed.value;
-      flowLog.info({ outputs: outputs.map((o) => o.name) }, 'flow done');
+      flowLog.debug({ outputs: outputs.map((o) => o.name) }, 'flow done');
       const stored = this.remember(target, step.flow, outputs);
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
@@ -201,7 +202,7 @@ class JobRun {
       starting.then(
         (started) => {
           gate.started = true;
-          if (started !== 'done') this.log.info({ flow: step.flow, attempt: started.attempt }, 'flow started');
+          if (started !== 'done') this.log.debug({ flow: step.flow, attempt: started.attempt }, 'flow started');
           return started;
         },
         (error: unknown) => {
@@ -215,14 +216,15 @@ class JobRun {
 
   /**
    * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
-   * with `change`), or, when no flow is left, ends the run SUCCESS with its job DONE and its
-   * webhook event recorded.
+   * with `change`; the flow that `finished` before it marked SUCCESS in the same statement), or,
+   * when no flow is left, ends the run SUCCESS with its job DONE and its webhook event recorded.
    */
   private async advance(
     trx: Trx,
     { workflow }: RunTarget,
     next: FlowStep | undefined,
     change: runs.RunStateChange,
+    finished?: FlowName,
   ): Promise<StartedFlow | 'done'> {
     if (!next) {
       await runs.endRun(
@@ -234,12 +236,13 @@ class JobRun {
       );
       return 'done';
     }
-    const attempt = await runs.startFlow(trx, this.workflowId, next.flow);
-    await runs.changeWorkflow(trx, this.workflowId, {
-      ...change,
-      progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0),
-    });
-    return { step: next, attempt };
+    const attempt = await runs.moveFlows(
+      trx,
+      this.workflowId,
+      { finished, started: next.flow },
+      { ...change, progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
+    );
+    return { step: next, attempt: attempt! };
   }
 
   /**
@@ -380,9 +383,9 @@ class JobRun {
           duration_ms: output.durationMs,
         });
       }
-      await runs.finishFlow(trx, this.workflowId, flow, { status: 'SUCCESS' });
-      if (following) return this.advance(trx, target, following, {});
-      await runs.changeWorkflow(trx, this.workflowId, { progress_at_least: overallProgress(target.workflow.pipeline_mode, flow, 1) });
+      if (following) return this.advance(trx, target, following, {}, flow);
+      const progress = overallProgress(target.workflow.pipeline_mode, flow, 1);
+      await runs.moveFlows(trx, this.workflowId, { finished: flow }, { progress_at_least: progress });
       return 'done';
     });
   }

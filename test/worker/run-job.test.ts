@@ -74,6 +74,22 @@ describe('runJob', () => {
     expect(done).toMatchObject({ processingStatus: 'SUCCESS', progressPercentage: 100 });
   });
 
+  test('each step is its locks, its writes and one statement that moves the flows with the workflow', async () => {
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+    const job = await claimed(workflow.id);
+    const statements = await app.queriesDuring(() => runJob(job, deps(), new AbortController().signal));
+    // Leaving out the flows' own progress writes, whose count depends on timing.
+    const words = statements
+      .filter((statement) => !/^update "workflows" set "progress_percentage"/.test(statement.trim()))
+      .map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase());
+    // The start: locks, then the first flow RUNNING with the workflow PROCESSING in one statement.
+    const start = ['begin', 'select', 'with', 'commit'];
+    // A hand-over: locks, the output recorded, then this flow SUCCESS, the next one RUNNING and the workflow, in one statement.
+    const handOver = ['begin', 'select', 'insert', 'with', 'commit'];
+    // The source's media row is read once, between the start and the first hand-over.
+    expect(words).toEqual([...start, 'select', ...handOver, ...handOver, ...handOver, ...handOver, ...start]);
+  });
+
   test('a job no longer ours is left alone: nothing is written', async () => {
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     const job = await claimed(workflow.id);

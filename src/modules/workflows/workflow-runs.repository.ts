@@ -116,24 +116,59 @@ function progressQuery(db: QueryCreator<DB>, workflowId: string, percentage: num
     .returning('version');
 }
 
-export async function startFlow(trx: Trx, workflowId: string, flow: FlowName): Promise<number> {
-  const row = await trx
+/** The flows a step of a run moves on: the one that `finished` (SUCCESS), the one `started` next (RUNNING). */
+export interface FlowMove {
+  finished?: FlowName;
+  started?: FlowName;
+}
+
+/**
+ * changeWorkflow with the flows the step moves on, in one statement (one round trip, not three):
+ * the flows change in the same transaction and under the same version bump as before, so a
+ * watcher still sees each flow's status change. Returns the started flow's attempt, if one started.
+ */
+export async function moveFlows(trx: Trx, workflowId: string, move: FlowMove, change: RunStateChange): Promise<number | undefined> {
+  // As in endRun: the CTEs' names are referred to only in SQL, so the creator is seen as the plain schema.
+  let creator: QueryCreator<DB> = trx;
+  if (move.finished) {
+    const finished = move.finished;
+    creator = creator.with('finished_flow', (db) =>
+      finishFlowQuery(db, workflowId, finished, { status: 'SUCCESS' }),
+    ) as unknown as QueryCreator<DB>;
+  }
+  if (move.started) {
+    const started = move.started;
+    creator = creator.with('started_flow', (db) => startFlowQuery(db, workflowId, started)) as unknown as QueryCreator<DB>;
+  }
+  const byNotify = await publishesByNotify(trx);
+  const attempts = move.started ? sql<number | null>`(SELECT attempts FROM started_flow)` : sql<null>`null`;
+  const {
+    notified: _,
+    flow_attempts,
+    ...row
+  } = await changeQuery(creator, workflowId, change, byNotify).returning(attempts.as('flow_attempts')).executeTakeFirstOrThrow();
+  if (move.started && flow_attempts === null) throw new Error(`flow ${move.started} of workflow ${workflowId} not found`);
+  if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
+  return flow_attempts ?? undefined;
+}
+
+function startFlowQuery(db: QueryCreator<DB>, workflowId: string, flow: FlowName) {
+  return db
     .updateTable('completions')
     .set({ status: 'RUNNING', attempts: sql`attempts + 1`, started_at: sql`now()`, completed_at: null, error: null })
     .where('workflow_id', '=', workflowId)
     .where('flow', '=', flow)
-    .returning('attempts')
-    .executeTakeFirstOrThrow();
-  return row.attempts;
+    .returning('attempts');
 }
 
-export async function finishFlow(
-  trx: Trx,
-  workflowId: string,
-  flow: FlowName,
-  outcome: { status: 'SUCCESS' } | { status: 'PENDING' | 'FAILED'; error: string; giveBackAttempt?: boolean },
-): Promise<void> {
-  await trx
+type FlowOutcome = { status: 'SUCCESS' } | { status: 'PENDING' | 'FAILED'; error: string; giveBackAttempt?: boolean };
+
+export async function finishFlow(trx: Trx, workflowId: string, flow: FlowName, outcome: FlowOutcome): Promise<void> {
+  await finishFlowQuery(trx, workflowId, flow, outcome).execute();
+}
+
+function finishFlowQuery(db: QueryCreator<DB>, workflowId: string, flow: FlowName, outcome: FlowOutcome) {
+  return db
     .updateTable('completions')
     .set({
       status: outcome.status,
@@ -142,8 +177,7 @@ export async function finishFlow(
       ...(outcome.status !== 'SUCCESS' && outcome.giveBackAttempt ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
     })
     .where('workflow_id', '=', workflowId)
-    .where('flow', '=', flow)
-    .execute();
+    .where('flow', '=', flow);
 }
 
 /** A canceled run: the flow it was in goes back to PENDING, so a retry resumes there. */
