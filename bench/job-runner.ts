@@ -29,7 +29,7 @@ async function insertNoopRuns(client: pg.Client, customerId: string, count: numb
     [ids, customerId],
   );
   await client.query('INSERT INTO jobs (workflow_id) SELECT unnest($1::uuid[])', [ids]);
-  await client.query(`SELECT pg_notify('framewright_jobs', 'bench')`);
+  await client.query(`SELECT pg_notify('framewright_jobs', 'WORKFLOW_RUN:bench')`);
   await client.query('COMMIT');
   return ids;
 }

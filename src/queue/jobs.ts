@@ -29,7 +29,7 @@ export async function enqueueJob(trx: Trx, workflowId: string): Promise<void> {
     .insertInto('jobs')
     .values({ workflow_id: workflowId, trace_parent: activeTraceparent() ?? null })
     .execute();
-  await notifyJobQueued(trx, workflowId);
+  await notifyJobQueued(trx, workflowId, 'WORKFLOW_RUN');
 }
 
 /** Queues the delivery of a webhook event (a second kind of job) and wakes an idle worker (on commit). */
@@ -38,7 +38,7 @@ export async function enqueueDelivery(trx: Trx, deliveryId: string): Promise<voi
     .insertInto('jobs')
     .values({ kind: 'WEBHOOK_DELIVERY', delivery_id: deliveryId, trace_parent: activeTraceparent() ?? null })
     .execute();
-  await notifyJobQueued(trx, deliveryId);
+  await notifyJobQueued(trx, deliveryId, 'WEBHOOK_DELIVERY');
 }
 
 /** A delivery sent again by hand: its job is queued at once, whatever state it ended in. */
@@ -55,7 +55,7 @@ export async function requeueDeliveryJob(trx: Trx, deliveryId: string): Promise<
     })
     .where('delivery_id', '=', deliveryId)
     .execute();
-  await notifyJobQueued(trx, deliveryId);
+  await notifyJobQueued(trx, deliveryId, 'WEBHOOK_DELIVERY');
 }
 
 /** Locks the workflow's job row; taken after the workflow's row, the order every writer follows. */
@@ -88,7 +88,7 @@ export async function requeueJobOf(trx: Trx, workflowId: string): Promise<void> 
     })
     .where('workflow_id', '=', workflowId)
     .execute();
-  await notifyJobQueued(trx, workflowId);
+  await notifyJobQueued(trx, workflowId, 'WORKFLOW_RUN');
 }
 
 /**

@@ -8,7 +8,7 @@ import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import type { Notifier } from '../notifier/index.ts';
 import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import * as queue from '../queue/jobs.ts';
-import { JOBS_CHANNEL } from '../queue/jobs-channel.ts';
+import { JOBS_CHANNEL, kindOfWakeUp } from '../queue/jobs-channel.ts';
 import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
@@ -89,9 +89,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const wakeAll = () => {
     for (const loop of loops) loop.wakeUp();
   };
+  const wakeFor = (_channel: string, payload: string) => {
+    const kind = kindOfWakeUp(payload);
+    for (const loop of loops) if (!kind || loop.kind === kind) loop.wakeUp();
+  };
   const notifier = options.notifier ?? createPostgresNotifier({ listenUrl: options.databaseUrl, logger });
   // A (re)subscription wakes every loop too: wake-ups sent while the connection was down are lost.
-  const listener = notifier.subscribe([JOBS_CHANNEL], { onMessage: wakeAll, onResync: wakeAll });
+  const listener = notifier.subscribe([JOBS_CHANNEL], { onMessage: wakeFor, onResync: wakeAll });
   const stopHeartbeat = startWorkerHeartbeat(options.db, { id: workerId, concurrency: options.concurrency }, logger);
   logger.info({ concurrency: options.concurrency, leaseSeconds: options.leaseSeconds }, 'worker started');
   return {
@@ -201,6 +205,10 @@ class ClaimLoop {
     this.wakeUp();
     await this.looping;
     await this.drain(graceMs);
+  }
+
+  get kind(): JobKind {
+    return this.handler.kind;
   }
 
   wakeUp(): void {
