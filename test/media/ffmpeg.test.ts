@@ -6,6 +6,7 @@ import { FfmpegError, MediaAbortedError, MediaError } from '../../src/media/erro
 import { runFfmpeg } from '../../src/media/ffmpeg.ts';
 import { probeVideo } from '../../src/media/probe.ts';
 import { renderClip } from '../../src/media/render-clip.ts';
+import { renderClipAndVideo } from '../../src/media/render-video.ts';
 import { overlayVideo } from '../../src/media/video-overlay.ts';
 import { findModel, type ModelTemplate } from '../../src/modules/models/models.ts';
 import { ffmpegChildren, solidPng } from '../helpers/media.ts';
@@ -172,5 +173,44 @@ describe('failures', () => {
     const error = await rejection(probeVideo(missing));
     expect(error).toBeInstanceOf(FfmpegError);
     expect((error as Error).message).toContain(missing);
+  });
+});
+
+// The two encoders of a VIDEO run's one pass stand or fall together.
+describe('renderClipAndVideo', () => {
+  test('aborting mid-encode kills both ffmpeg processes and rejects with an AbortError', async () => {
+    const controller = new AbortController();
+    const subject = await solidPng(600, 400, { r: 200, g: 100, b: 50 });
+    const error = await rejection(
+      renderClipAndVideo(
+        {
+          subject,
+          outputPath: path.join(workDir, 'aborted.webm'),
+          videoPath: path.join(workDir, 'aborted.mp4'),
+          template: long,
+          aspectRatio: '16:9',
+        },
+        { signal: controller.signal, onProgress: () => controller.abort() },
+      ),
+    );
+    expect(error).toBeInstanceOf(MediaAbortedError);
+    expect(await ffmpegChildren()).toEqual([]);
+  });
+
+  test("one encoder failing stops the other, and the failure is the one reported, not the other's abort", async () => {
+    const subject = await solidPng(600, 400, { r: 200, g: 100, b: 50 });
+    const error = await rejection(
+      renderClipAndVideo({
+        subject,
+        outputPath: path.join(workDir, 'stopped.webm'),
+        // A folder that does not exist: the MP4's ffmpeg cannot open its output and exits.
+        videoPath: path.join(workDir, 'no-such-folder', 'failed.mp4'),
+        template: long,
+        aspectRatio: '16:9',
+      }),
+    );
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect((error as FfmpegError).message).toMatch(/ffmpeg failed with exit code/);
+    expect(await ffmpegChildren()).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { claimJobs } from '../../src/queue/jobs.ts';
-import { flows } from '../../src/worker/flows/index.ts';
 import { runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { claimedJob, runJobDeps } from '../helpers/run-job-deps.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 
 // What a run costs outside its flows: the queries and bucket reads between them.
@@ -20,30 +19,8 @@ afterAll(() => app?.stop());
 
 const WORKER = 'run-job-test-worker';
 
-function deps() {
-  return {
-    db: app.db,
-    storage: app.storage,
-    credits: app.services.credits,
-    webhooks: app.services.webhooks,
-    flows,
-    logger: createLogger('silent'),
-    workerId: WORKER,
-    leaseSeconds: 30,
-    heartbeatMs: 10_000,
-    maxAttempts: 3,
-    backoffMs: () => 200,
-    progressIntervalMs: 250,
-  };
-}
-
-/** Claims the queued job of `workflowId` for WORKER (no runner: nothing else claims it). */
-async function claimed(workflowId: string) {
-  const jobs = await claimJobs(app.db, 'WORKFLOW_RUN', WORKER, 30, 100);
-  const job = jobs.find((candidate) => candidate.workflow_id === workflowId);
-  if (!job) throw new Error(`the job of ${workflowId} was not claimed`);
-  return job;
-}
+const deps = () => runJobDeps(app, WORKER);
+const claimed = (workflowId: string) => claimedJob(app, WORKER, workflowId);
 
 describe('runJob', () => {
   test('reads only the source from the bucket: each flow gets the output of the one before it from memory', async () => {

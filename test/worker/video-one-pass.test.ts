@@ -2,14 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
 import { probeVideo } from '../../src/media/probe.ts';
 import type { FlowName } from '../../src/modules/workflows/workflow.ts';
-import { claimJobs } from '../../src/queue/jobs.ts';
 import type { Flow, FlowRegistry } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
 import { runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { claimedJob, runJobDeps } from '../helpers/run-job-deps.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 
 // CREATE_MEDIA renders VIDEO_OVERLAY's MP4 from the frames it composes for the clip; each flow
@@ -46,29 +45,8 @@ function shortFlows(overrides: Partial<Record<FlowName, Flow>> = {}) {
   return { registry, preparedFor };
 }
 
-function deps(registry: FlowRegistry) {
-  return {
-    db: app.db,
-    storage: app.storage,
-    credits: app.services.credits,
-    webhooks: app.services.webhooks,
-    flows: registry,
-    logger: createLogger('silent'),
-    workerId: WORKER,
-    leaseSeconds: 30,
-    heartbeatMs: 10_000,
-    maxAttempts: 3,
-    backoffMs: () => 0,
-    progressIntervalMs: 250,
-  };
-}
-
-async function claimed(workflowId: string) {
-  const jobs = await claimJobs(app.db, 'WORKFLOW_RUN', WORKER, 30, 100);
-  const job = jobs.find((candidate) => candidate.workflow_id === workflowId);
-  if (!job) throw new Error(`the job of ${workflowId} was not claimed`);
-  return job;
-}
+const deps = (registry: FlowRegistry) => runJobDeps(app, WORKER, { flows: registry, backoffMs: () => 0 });
+const claimed = (workflowId: string) => claimedJob(app, WORKER, workflowId);
 
 async function completions(workflowId: string) {
   return app.db
