@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { runFfmpeg } from '../src/media/ffmpeg.ts';
 import { listModels, type ModelDefinition } from '../src/modules/models/models.ts';
 import { type FlowName, PIPELINES, type PipelineMode } from '../src/modules/workflows/workflow.ts';
-import type { FlowInput, FlowOutput } from '../src/worker/flows/flow.ts';
+import { type FlowInput, type FlowOutput, inMemory } from '../src/worker/flows/flow.ts';
 import { flows } from '../src/worker/flows/index.ts';
 
 // import.meta.dirname needs Node 20.11; the engines field allows 20.9.
@@ -71,16 +71,12 @@ async function runPipeline(model: ModelDefinition, mode: PipelineMode, source: B
       handOver: (later, made) => prepared.set(later, made),
     });
     if (!output) throw new Error(`${flow} wrote nothing`);
-    outputs.set(flow, { key: output.name, data: await bytesOf(output), contentType: output.contentType });
+    outputs.set(flow, { key: output.name, data: (await inMemory([output]))[0]!.data, contentType: output.contentType });
     previous = flow;
   }
   const final = path.join(workDir, `final-${model.id}-${mode}`);
   await fs.writeFile(final, outputs.get(previous)!.data);
   return final;
-}
-
-async function bytesOf(output: FlowOutput): Promise<Buffer> {
-  return Buffer.isBuffer(output.data) ? output.data : fs.readFile(output.data.path);
 }
 
 function thumbnail(image: string | Buffer, file: string): Promise<unknown> {

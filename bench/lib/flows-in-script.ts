@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findModel } from '../../src/modules/models/models.ts';
 import type { FlowName, PipelineMode } from '../../src/modules/workflows/workflow.ts';
-import type { FlowInput, FlowOutput } from '../../src/worker/flows/flow.ts';
+import { type FlowInput, type FlowOutput, inMemory } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
 import { nowMs } from './stats.ts';
 
@@ -39,9 +39,9 @@ export async function runFlowsInScript(
       prepared: prepared.get(flow),
       handOver: (later, made) => prepared.set(later, made),
     });
-    const data = await bytesOf(output!);
+    const data = (await inMemory([output!]))[0]!.data;
     for (const [later, made] of prepared) {
-      if (later !== flow) prepared.set(later, await Promise.all(made.map(async (file) => ({ ...file, data: await bytesOf(file) }))));
+      if (later !== flow) prepared.set(later, await inMemory(made));
     }
     times[flow] = nowMs() - started;
     await onOutput(output!.name, data);
@@ -51,6 +51,3 @@ export async function runFlowsInScript(
   }
   return times;
 }
-
-const bytesOf = async (output: FlowOutput): Promise<Buffer> =>
-  Buffer.isBuffer(output.data) ? output.data : await fs.readFile(output.data.path);

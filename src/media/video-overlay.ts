@@ -22,7 +22,8 @@ export interface VideoOverlayParams {
 
 export interface VideoOverlayOutput extends VideoProbe {
   path: string;
-  contentType: 'video/mp4';
+  /** video/x-matroska only for the lossless reference (OverlayFramesParams.encoding). */
+  contentType: 'video/mp4' | 'video/x-matroska';
 }
 
 /**
@@ -52,7 +53,7 @@ export interface OverlayFramesParams extends Omit<VideoOverlayParams, 'clipPath'
 /** VIDEO_OVERLAY of frames as they are composed, with no clip encoded and decoded in between. */
 export function overlayFrames(params: OverlayFramesParams, options: MediaRunOptions = {}): Promise<VideoOverlayOutput> {
   if (options.signal?.aborted) return Promise.reject(new MediaAbortedError(options.signal.reason));
-  const output = params.encoding === 'lossless' ? LOSSLESS_OUTPUT : H264_OUTPUT;
+  const output = params.encoding === 'lossless' ? LOSSLESS_OUTPUT : DELIVERY_OUTPUT;
   return overlay(rawYuvaInput(params.clipSize, params.template.fps), params, { ...options, stdin: params.frames }, output);
 }
 
@@ -61,7 +62,7 @@ async function overlay(
   clipInput: string[],
   params: Omit<VideoOverlayParams, 'clipPath'>,
   options: MediaRunOptions & { stdin?: AsyncIterable<Uint8Array> },
-  output: readonly string[] = H264_OUTPUT,
+  output: EncodedAs = DELIVERY_OUTPUT,
 ): Promise<VideoOverlayOutput> {
   const { template } = params;
   const frame = frameFor(params.aspectRatio);
@@ -82,7 +83,7 @@ async function overlay(
         String(frames),
         '-r',
         String(template.fps),
-        ...output,
+        ...output.args,
         '-y',
         params.outputPath,
       ],
@@ -92,7 +93,7 @@ async function overlay(
     if (title) await fs.rm(titlePath, { force: true });
   }
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
-  return { ...probe, path: params.outputPath, contentType: 'video/mp4' };
+  return { ...probe, path: params.outputPath, contentType: output.contentType };
 }
 
 /**
@@ -149,7 +150,18 @@ const H264_OUTPUT = [
 ];
 
 /** Every frame exactly as the graph made it (4:2:0, as the delivery encode gets it), in Matroska. */
-const LOSSLESS_OUTPUT = ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-f', 'matroska'];
+const LOSSLESS_OUTPUT: EncodedAs = {
+  args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-f', 'matroska'],
+  contentType: 'video/x-matroska',
+};
+
+/** An overlay's encoder and container, with the content type of the file they make. */
+interface EncodedAs {
+  args: readonly string[];
+  contentType: VideoOverlayOutput['contentType'];
+}
+
+const DELIVERY_OUTPUT: EncodedAs = { args: H264_OUTPUT, contentType: 'video/mp4' };
 
 /**
  * The model's background video as filtergraph chains ending in `label`, made from the template's

@@ -17,7 +17,7 @@ import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
 import { errorSummary } from './error-summary.ts';
-import type { FlowInput, FlowOutput, FlowRegistry } from './flows/flow.ts';
+import { type FlowInput, type FlowOutput, type FlowRegistry, inMemory } from './flows/flow.ts';
 import { overallProgress } from './progress.ts';
 
 export interface RunJobDeps {
@@ -274,8 +274,8 @@ class JobRun {
         handOver: (flow, made) => handedOver.set(flow, made),
       });
       // Read files into memory before the scratch folder goes.
-      for (const [flow, made] of handedOver) this.prepared.set(flow, await readOutputs(made));
-      return readOutputs(outputs);
+      for (const [flow, made] of handedOver) this.prepared.set(flow, await inMemory(made));
+      return inMemory(outputs);
     });
   }
 
@@ -460,12 +460,6 @@ export function outputKey(workflowId: string, flow: FlowName, isFinal: boolean, 
  */
 function isHopelessInput(error: unknown): boolean {
   return error instanceof MediaError && error.code === 'INVALID_INPUT';
-}
-
-async function readOutputs(outputs: FlowOutput[]): Promise<FlowOutput[]> {
-  return Promise.all(
-    outputs.map(async (output) => (Buffer.isBuffer(output.data) ? output : { ...output, data: await fs.readFile(output.data.path) })),
-  );
 }
 
 async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { ModelTemplate } from '../../media/template.ts';
 import type { FlowName, PipelineMode } from '../../modules/workflows/workflow.ts';
 import { inSpan } from '../../tracing/tracing.ts';
@@ -48,4 +49,11 @@ export type FlowRegistry = Readonly<Record<FlowName, Flow>>;
 /** sharp's work in a flow, as a span of its own under the flow's (the span names say which operation). */
 export function inSharpSpan<T>(operation: string, work: () => Promise<T>): Promise<T> {
   return inSpan(`sharp ${operation}`, { attributes: { 'framewright.media.operation': operation } }, work);
+}
+
+/** The outputs with their bytes in memory: a file on disk (a large video) is read, before its scratch folder goes. */
+export function inMemory(outputs: FlowOutput[]): Promise<Array<FlowOutput & { data: Buffer }>> {
+  return Promise.all(
+    outputs.map(async (output) => ({ ...output, data: Buffer.isBuffer(output.data) ? output.data : await fs.readFile(output.data.path) })),
+  );
 }
