@@ -1,12 +1,16 @@
+import { readFile, rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { loadSubjectRgba, type RawImage } from './decode.ts';
 import { MediaAbortedError } from './errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
+import { teeFrames } from './frame-tee.ts';
 import { frameFor, type Size, subjectBox } from './layout.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
+import { sideBySide } from './side-by-side.ts';
 import type { ModelTemplate } from './template.ts';
 import type { MediaRunOptions } from './types.ts';
-import { rawYuvaInput, toYuva, YuvaCanvas, type YuvaImage } from './yuva-frame.ts';
+import { ivfFrames, muxVp8WithAlpha } from './webm-alpha.ts';
+import { alphaFrames, colourFrames, rawYuvaInput, toYuva, YUV_PIX_FMT, YuvaCanvas, type YuvaImage } from './yuva-frame.ts';
 
 /**
  * The transparent clip is WebM VP8 with alpha (yuva420p). Measured on this 2-core machine at
@@ -134,21 +138,37 @@ export async function renderClip(params: RenderClipParams, options: MediaRunOpti
   return encodeClip(await composeClip(params), params.outputPath, options);
 }
 
-/** The transparent VP8 clip of `composed`'s frames, probed. */
+/**
+ * The transparent VP8 clip of `composed`'s frames, probed. Its colour and its alpha are encoded by
+ * two ffmpeg processes side by side, each to an IVF file, and muxed into the WebM here
+ * (webm-alpha.ts): ffmpeg 4.1's libvpx encoder, asked for yuva420p, encodes the alpha itself but
+ * passes -cpu-used, -static-thresh and the rest to the colour encoder only, so the alpha ran at
+ * libvpx's slowest realtime speed and cost twice the colour (1.6 s of CPU for the bench's clip,
+ * on one thread, against 0.45 s without alpha). With the same settings the alpha takes 0.33 s,
+ * and the two run on both cores.
+ */
 export async function encodeClip(composed: ClipFrames, outputPath: string, options: MediaRunOptions = {}): Promise<ClipOutput> {
-  await runFfmpeg(clipEncoderArgs(composed.canvas, composed.fps, composed.count, outputPath), {
-    ...options,
-    durationMs: (composed.count * 1_000) / composed.fps,
-    stdin: composed.frames,
-  });
+  const { canvas, fps, count } = composed;
+  const [forColour, forAlpha] = teeFrames(composed.frames, 2);
+  const colourPath = `${outputPath}.colour.ivf`;
+  const alphaPath = `${outputPath}.alpha.ivf`;
+  const encode = (path: string, frames: AsyncIterable<Uint8Array>) => (shared: MediaRunOptions) =>
+    runFfmpeg(vp8EncoderArgs(canvas, fps, count, path), { ...shared, durationMs: (count * 1_000) / fps, stdin: frames });
+  try {
+    await sideBySide([encode(colourPath, colourFrames(forColour!, canvas)), encode(alphaPath, alphaFrames(forAlpha!, canvas))], options);
+    const [colour, alpha] = await Promise.all([readFile(colourPath), readFile(alphaPath)]);
+    await muxVp8WithAlpha({ colour: ivfFrames(colour), alpha: ivfFrames(alpha) }, { ...canvas, fps }, outputPath);
+  } finally {
+    await Promise.all([rm(colourPath, { force: true }), rm(alphaPath, { force: true })]);
+  }
   const probe = await probeVideo(outputPath, { signal: options.signal });
   return { ...probe, path: outputPath, contentType: CLIP_FORMAT.contentType };
 }
 
-/** ffmpeg's arguments for the transparent VP8 clip, read as raw YUVA frames from stdin. */
-function clipEncoderArgs(canvas: { width: number; height: number }, fps: number, count: number, outputPath: string): string[] {
+/** ffmpeg's arguments for one of the clip's VP8 streams, read as raw yuv420p frames from stdin, into an IVF file. */
+function vp8EncoderArgs(canvas: Size, fps: number, count: number, outputPath: string): string[] {
   return [
-    ...rawYuvaInput(canvas, fps),
+    ...rawYuvaInput(canvas, fps, YUV_PIX_FMT),
     // Realtime mode: twice as fast as 'good' at cpu-used 5, for the same PSNR on this content.
     // A negative cpu-used is a fixed speed. A positive one let libvpx slow down towards speed 4
     // whenever a frame took less than (16 - cpu-used)/16 of its 33 ms, so an idle machine spent
@@ -179,7 +199,7 @@ function clipEncoderArgs(canvas: { width: number; height: number }, fps: number,
     '-frames:v',
     String(count),
     '-f',
-    'webm',
+    'ivf',
     '-y',
     outputPath,
   ];

@@ -164,7 +164,30 @@ function copyRect(target: Uint8Array, targetWidth: number, source: Uint8Array, s
   }
 }
 
-/** ffmpeg's input arguments for these frames on its stdin. */
-export function rawYuvaInput(size: Size, fps: number): string[] {
-  return ['-f', 'rawvideo', '-pix_fmt', YUVA_PIX_FMT, '-s', `${size.width}x${size.height}`, '-framerate', String(fps), '-i', 'pipe:0'];
+/** ffmpeg's input arguments for these frames (or, with `pixFmt`, frames of another layout) on its stdin. */
+export function rawYuvaInput(size: Size, fps: number, pixFmt: string = YUVA_PIX_FMT): string[] {
+  return ['-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${size.width}x${size.height}`, '-framerate', String(fps), '-i', 'pipe:0'];
+}
+
+/** The layout of the streams colourFrames and alphaFrames make. */
+export const YUV_PIX_FMT = 'yuv420p';
+
+/** The colour of each frame as a `yuv420p` frame: its Y, U and V planes, which lead it. A view, not a copy. */
+export async function* colourFrames(frames: AsyncIterable<Uint8Array>, size: Size): AsyncGenerator<Uint8Array> {
+  const colourBytes = (size.width * size.height * 3) / 2;
+  for await (const frame of frames) yield frame.subarray(0, colourBytes);
+}
+
+/**
+ * The alpha of each frame as a `yuv420p` frame: its alpha plane as the luma, then neutral chroma,
+ * which is how VP8 carries alpha (a second stream, decoded as luma). Two chunks a frame, the
+ * plane a view of the frame, the chroma one buffer for all.
+ */
+export async function* alphaFrames(frames: AsyncIterable<Uint8Array>, size: Size): AsyncGenerator<Uint8Array> {
+  const luma = size.width * size.height;
+  const neutralChroma = new Uint8Array(luma / 2).fill(128);
+  for await (const frame of frames) {
+    yield frame.subarray((luma * 3) / 2);
+    yield neutralChroma;
+  }
 }
