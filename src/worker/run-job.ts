@@ -436,6 +436,10 @@ class JobRun {
     return (fraction) => {
       // Before its start commits, the flow before it still shows RUNNING: no progress of this one yet.
       if (!gate.started) return;
+      // A flow's end is written by the transaction that records its outputs, at the same
+      // percentage (the next flow's start). Written here too, it was one more UPDATE and NOTIFY a
+      // flow, holding the workflow's row just as that transaction came to lock it.
+      if (fraction >= 1) return;
       const percentage = overallProgress(mode, flow, fraction);
       const now = Date.now();
       // A jump of 10 points is written at once: subscribers are promised one at least every 10.
