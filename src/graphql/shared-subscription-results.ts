@@ -87,19 +87,23 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.shape = shape;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    let step: IteratorResult<unknown>;
-    try {
-      step = await this.source.next();
-    } catch (error) {
-      // As the executor's own subscribe reports a failing stream: a GraphQLError on the operation.
-      const original = error instanceof Error ? error : new Error(String(error));
-      throw new GraphQLError(original.message, { originalError: original, nodes: [this.operation] });
-    }
-    if (step.done) return { done: true, value: undefined };
-    const event = step.value;
-    const value = await sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event }));
-    return { done: false, value };
+  // Not async: every subscriber of an event goes through here, and each await would be one more turn of the microtask queue for each.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (step) => {
+        if (step.done) return { done: true, value: undefined };
+        const event = step.value;
+        return mapMaybePromise(
+          sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event })),
+          (value): IteratorResult<ExecutionResult> => ({ done: false, value }),
+        );
+      },
+      (error: unknown) => {
+        // As the executor's own subscribe reports a failing stream: a GraphQLError on the operation.
+        const original = error instanceof Error ? error : new Error(String(error));
+        throw new GraphQLError(original.message, { originalError: original, nodes: [this.operation] });
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
-import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -42,14 +42,20 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
   });
   const idleSweep = sweepIdleSockets(limits.subscriptionIdleSeconds);
   const batchedWrites = writesBatchedPerTurn();
+  const frames = nextFramesOfSharedResults();
+  // Before graphql-ws's own listener: its messages go through the socket's send from the start.
+  wsServer.on('connection', (socket: WebSocket) => frames.attach(socket));
   useServer(
     {
       execute: (args: unknown) => (args as { rootValue: { execute: (a: unknown) => unknown } }).rootValue.execute(args) as never,
       subscribe: (args: unknown) => (args as { rootValue: { subscribe: (a: unknown) => unknown } }).rootValue.subscribe(args) as never,
       onConnect: (ctx) => idleSweep.track(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length),
       onClose: (ctx) => idleSweep.forget(ctx.extra.socket),
-      // Called just before each event's message is sent; nothing returned: graphql-ws sends its own payload.
-      onNext: (ctx) => batchedWrites.hold(ctx.extra.request.socket),
+      // Called just before each event's message would be sent: the frame goes out from here (see nextFramesOfSharedResults).
+      onNext: (ctx, id, _payload, _args, result) => {
+        batchedWrites.hold(ctx.extra.request.socket);
+        return frames.send(ctx.extra.socket, id, result as ExecutionResult);
+      },
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -146,6 +152,66 @@ function writesBatchedPerTurn() {
       if (held.size === 0) setImmediate(release);
       held.add(socket);
       socket.cork();
+    },
+  };
+}
+
+/**
+ * What onNext hands graphql-ws once the event's frame has gone out: an empty payload, which no
+ * GraphQL result is (it has data or errors). graphql-ws then builds `{"id":…,"type":"next","payload":{}}`,
+ * and the socket drops it. Frozen: nothing may ever put a field of a result into it.
+ */
+const FRAME_SENT = Object.freeze({});
+const FRAME_SENT_ENDING = ',"type":"next","payload":{}}';
+
+/**
+ * A subscription event's `next` frame, built around its payload serialised once. Subscribers of one
+ * shape get the same result object (useSharedSubscriptionResults), so its JSON is made once for all of
+ * them and each frame is the subscription's id and that string: no `JSON.stringify` of the whole
+ * message, nor graphql-ws's check of it, per subscriber. The cache is keyed by the result object, never
+ * by what it holds, so a payload goes only to those its result was made for; a result that is no
+ * longer held drops out of it.
+ */
+function nextFramesOfSharedResults() {
+  const payloads = new WeakMap<ExecutionResult, string>();
+  const payloadOf = (result: ExecutionResult): string => {
+    let json = payloads.get(result);
+    if (json === undefined) {
+      // As graphql-ws sends a result: its fields, with `errors` (each error's toJSON) last and only when there are any.
+      const { errors, ...rest } = result;
+      json = JSON.stringify(errors ? { ...rest, errors } : rest);
+      payloads.set(result, json);
+    }
+    return json;
+  };
+  // Each socket's own send, which the frames built here go through (past the check below, whatever their payload).
+  const originalSends = new WeakMap<WebSocket, WebSocket['send']>();
+  return {
+    /** Graphql-ws's own message after a frame sent here is dropped; every other message goes as it was. */
+    attach(socket: WebSocket): void {
+      const send = socket.send.bind(socket);
+      originalSends.set(socket, send);
+      socket.send = ((data: unknown, ...rest: unknown[]) => {
+        if (typeof data === 'string' && data.endsWith(FRAME_SENT_ENDING) && data.startsWith('{"id":')) {
+          const callback = rest.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
+          callback?.();
+          return;
+        }
+        return (send as (...args: unknown[]) => void)(data, ...rest);
+      }) as WebSocket['send'];
+    },
+    /**
+     * Sends the event's frame on the socket; resolves once it is written (graphql-ws waits for that
+     * before taking the subscription's next event, so a slow reader still skips to the newest state).
+     * On a socket that is no longer open it sends nothing and lets graphql-ws do as it does.
+     */
+    send(socket: WebSocket, id: string, result: ExecutionResult): Promise<typeof FRAME_SENT> | undefined {
+      const send = originalSends.get(socket);
+      if (!send || socket.readyState !== socket.OPEN) return undefined;
+      const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`;
+      return new Promise((resolve, reject) => {
+        send(frame, (error) => (error ? reject(error) : resolve(FRAME_SENT)));
+      });
     },
   };
 }
