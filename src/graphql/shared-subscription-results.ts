@@ -53,6 +53,33 @@ export function useSharedSubscriptionResults(viewerKey: ViewerKey): Plugin {
   };
 }
 
+/**
+ * Writes a subscription's result to its subscriber at once (its transport's frame, on its socket);
+ * false when it cannot now, and the result is then pulled through the iterators as any other.
+ */
+export type ResultWriter = (result: ExecutionResult) => boolean;
+
+/** A source stream that can hand its events over as they come (ProgressStream.pushTo). */
+interface PushSource {
+  pushTo(push: (event: unknown) => boolean): void;
+}
+
+/** By subscription context (one per graphql-ws subscription): where its results may be written at once. */
+const writers = new WeakMap<object, ResultWriter>();
+
+/**
+ * The transport of a subscription (graphql-ws) says how its results may be written to it directly,
+ * before its subscribe runs. Only results without errors go that way: one with errors is pulled, so
+ * that error masking and the error metrics see it as before.
+ */
+export function writeResultsDirectly(contextValue: object, writer: ResultWriter): void {
+  writers.set(contextValue, writer);
+}
+
+function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** Results by event, then by shape: gone with the event once no stream holds it. */
 const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
 
@@ -85,6 +112,18 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.args = args;
     this.operation = operation;
     this.shape = shape;
+    const writer = typeof args.contextValue === 'object' && args.contextValue !== null ? writers.get(args.contextValue) : undefined;
+    if (writer && typeof (source as Partial<PushSource>).pushTo === 'function') {
+      (source as unknown as PushSource).pushTo((event) => {
+        const result = this.resultOf(event);
+        return !isThenable(result) && !result.errors && writer(result);
+      });
+    }
+  }
+
+  /** The event's result for this stream's shape, executed by the first of its subscribers to need it. */
+  private resultOf(event: unknown): MaybePromise<ExecutionResult> {
+    return sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event }));
   }
 
   // Not async: every subscriber of an event goes through here, and each await would be one more turn of the microtask queue for each.
@@ -93,10 +132,7 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
       (step) => {
         if (step.done) return { done: true, value: undefined };
         const event = step.value;
-        return mapMaybePromise(
-          sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event })),
-          (value): IteratorResult<ExecutionResult> => ({ done: false, value }),
-        );
+        return mapMaybePromise(this.resultOf(event), (value): IteratorResult<ExecutionResult> => ({ done: false, value }));
       },
       (error: unknown) => {
         // As the executor's own subscribe reports a failing stream: a GraphQLError on the operation.

@@ -6,6 +6,7 @@ import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GraphQLContext, ServerContext } from '../context.ts';
+import { writeResultsDirectly } from '../graphql/shared-subscription-results.ts';
 import type { Logger } from '../logger.ts';
 import { UnauthenticatedError } from '../modules/shared/errors.ts';
 import { toClientError } from './client-errors.ts';
@@ -43,6 +44,7 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
   const idleSweep = sweepIdleSockets(limits.subscriptionIdleSeconds);
   const batchedWrites = writesBatchedPerTurn();
   const frames = nextFramesOfSharedResults();
+  const directSubscriptions = new WeakMap<object, DirectSubscription>();
   // Before graphql-ws's own listener: its messages go through the socket's send from the start.
   wsServer.on('connection', (socket: WebSocket) => frames.attach(socket));
   useServer(
@@ -56,7 +58,12 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
         batchedWrites.hold(ctx.extra.request.socket);
         return frames.send(ctx.extra.socket, id, result as ExecutionResult);
       },
-      onSubscribe: async (ctx, _id, params) => {
+      // The operation graphql-ws now iterates for this id: results written directly must be for it, not for an earlier one of the same id.
+      onOperation: (_ctx, _id, _payload, args, result) => {
+        const subscription = directSubscriptions.get(args.contextValue as object);
+        if (subscription) subscription.operation = result;
+      },
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -81,6 +88,14 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
           if (error instanceof UnauthenticatedError) logBadKey(logger, error.message, ctx.extra.request.socket.remoteAddress);
           return [clientError(error)];
         }
+        const subscription: DirectSubscription = { operation: undefined };
+        directSubscriptions.set(args.contextValue as object, subscription);
+        writeResultsDirectly(args.contextValue as object, (result) => {
+          // Only while graphql-ws iterates this very operation under this id (not before it starts, not after a complete).
+          if (subscription.operation === undefined || ctx.subscriptions[id] !== subscription.operation) return false;
+          batchedWrites.hold(ctx.extra.request.socket);
+          return frames.write(ctx.extra.socket, id, result);
+        });
         return args;
       },
     },
@@ -156,6 +171,17 @@ function writesBatchedPerTurn() {
   };
 }
 
+/** A subscription whose results may be written directly: the operation graphql-ws iterates for it, once it does. */
+interface DirectSubscription {
+  operation: unknown;
+}
+
+/**
+ * A socket with this much not yet handed to the kernel is behind: its subscriptions' results are
+ * pulled again, one at a time after each write, so that a slow reader skips to the newest state.
+ */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /**
  * What onNext hands graphql-ws once the event's frame has gone out: an empty payload, which no
  * GraphQL result is (it has data or errors). graphql-ws then builds `{"id":…,"type":"next","payload":{}}`,
@@ -199,6 +225,13 @@ function nextFramesOfSharedResults() {
         }
         return (send as (...args: unknown[]) => void)(data, ...rest);
       }) as WebSocket['send'];
+    },
+    /** Writes the event's frame now, without waiting for it to leave; false on a socket that is closing or behind. */
+    write(socket: WebSocket, id: string, result: ExecutionResult): boolean {
+      const send = originalSends.get(socket);
+      if (!send || socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+      send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`);
+      return true;
     },
     /**
      * Sends the event's frame on the socket; resolves once it is written (graphql-ws waits for that
