@@ -35,6 +35,8 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
     path: yoga.graphqlEndpoint,
     // A bigger message closes the socket with 1009 before it is buffered further (ws's default is 100 MiB).
     maxPayload: limits.maxWebSocketMessageBytes,
+    // ws's default, said here because the frames written directly (textFrames) are plain, uncompressed ones.
+    perMessageDeflate: false,
     verifyClient: ({ req }, accept) => {
       const refusal = caps.refusal(req.socket);
       if (refusal) accept(false, refusal.status, refusal.message);
@@ -93,8 +95,7 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
         writeResultsDirectly(args.contextValue as object, (result) => {
           // Only while graphql-ws iterates this very operation under this id (not before it starts, not after a complete).
           if (subscription.operation === undefined || ctx.subscriptions[id] !== subscription.operation) return false;
-          batchedWrites.hold(ctx.extra.request.socket);
-          return frames.write(ctx.extra.socket, id, result);
+          return frames.write(ctx.extra.socket, ctx.extra.request.socket, id, result);
         });
         return args;
       },
@@ -212,12 +213,33 @@ function nextFramesOfSharedResults() {
   };
   // Each socket's own send, which the frames built here go through (past the check below, whatever their payload).
   const originalSends = new WeakMap<WebSocket, WebSocket['send']>();
+  // Frames written directly this turn, by socket: they leave together, one buffer and one write a socket.
+  const queued = new Map<WebSocket, { tcp: Socket; frames: string[]; bytes: number }>();
+  const flush = (socket: WebSocket) => {
+    const entry = queued.get(socket);
+    if (!entry) return;
+    queued.delete(socket);
+    // No data frame may follow a close frame: a socket that began closing drops what waited, as ws drops a send.
+    if (socket.readyState !== socket.OPEN || entry.tcp.destroyed) return;
+    entry.tcp.write(textFrames(entry.frames));
+  };
+  const flushAll = () => {
+    for (const socket of [...queued.keys()]) flush(socket);
+  };
   return {
-    /** Graphql-ws's own message after a frame sent here is dropped; every other message goes as it was. */
+    /**
+     * Every message graphql-ws sends on the socket first lets the frames written directly before it
+     * go (a `complete` after the last `next`); graphql-ws's own message after a frame sent by onNext
+     * is dropped; every other message goes as it was.
+     */
     attach(socket: WebSocket): void {
       const send = socket.send.bind(socket);
-      originalSends.set(socket, send);
+      originalSends.set(socket, ((...args: Parameters<WebSocket['send']>) => {
+        flush(socket);
+        return (send as (...a: unknown[]) => void)(...args);
+      }) as WebSocket['send']);
       socket.send = ((data: unknown, ...rest: unknown[]) => {
+        flush(socket);
         if (typeof data === 'string' && data.endsWith(FRAME_SENT_ENDING) && data.startsWith('{"id":')) {
           const callback = rest.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
           callback?.();
@@ -226,11 +248,22 @@ function nextFramesOfSharedResults() {
         return (send as (...args: unknown[]) => void)(data, ...rest);
       }) as WebSocket['send'];
     },
-    /** Writes the event's frame now, without waiting for it to leave; false on a socket that is closing or behind. */
-    write(socket: WebSocket, id: string, result: ExecutionResult): boolean {
-      const send = originalSends.get(socket);
-      if (!send || socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
-      send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`);
+    /**
+     * Queues the event's frame for the end of the turn, when the socket's frames leave in one write
+     * (without waiting for it to leave); false on a socket that is closing or behind.
+     */
+    write(socket: WebSocket, tcp: Socket, id: string, result: ExecutionResult): boolean {
+      if (!originalSends.has(socket) || socket.readyState !== socket.OPEN) return false;
+      let entry = queued.get(socket);
+      if (socket.bufferedAmount + (entry?.bytes ?? 0) > MAX_BUFFERED_BYTES) return false;
+      if (!entry) {
+        if (queued.size === 0) setImmediate(flushAll);
+        entry = { tcp, frames: [], bytes: 0 };
+        queued.set(socket, entry);
+      }
+      const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`;
+      entry.frames.push(frame);
+      entry.bytes += frame.length;
       return true;
     },
     /**
@@ -247,6 +280,35 @@ function nextFramesOfSharedResults() {
       });
     },
   };
+}
+
+/**
+ * Text messages as WebSocket frames, one after the other in one buffer (RFC 6455 5.2: a server's
+ * frames are not masked; with no extension negotiated, as this server negotiates none, the RSV bits
+ * are 0). What ws's Sender would write for each, without a buffer and a write a message.
+ */
+export function textFrames(messages: readonly string[]): Buffer {
+  const lengths = messages.map((message) => Buffer.byteLength(message));
+  let total = 0;
+  for (const length of lengths) total += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
+  const buffer = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const [i, message] of messages.entries()) {
+    const length = lengths[i]!;
+    // FIN, opcode 1 (text).
+    buffer[offset++] = 0x81;
+    if (length < 126) {
+      buffer[offset++] = length;
+    } else if (length < 65536) {
+      buffer[offset++] = 126;
+      offset = buffer.writeUInt16BE(length, offset);
+    } else {
+      buffer[offset++] = 127;
+      offset = buffer.writeBigUInt64BE(BigInt(length), offset);
+    }
+    offset += buffer.write(message, offset, 'utf8');
+  }
+  return buffer;
 }
 
 /** A socket that has had no subscription for this long holds a connection for nothing: closed. */
