@@ -30,23 +30,11 @@ export interface GraphQLWsOptions {
  */
 export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }: GraphQLWsOptions) {
   const clientError = (error: unknown): GraphQLError => toClientError(error, logger);
-  const wsServer = new WebSocketServer({
-    server,
-    path: yoga.graphqlEndpoint,
-    // A bigger message closes the socket with 1009 before it is buffered further (ws's default is 100 MiB).
-    maxPayload: limits.maxWebSocketMessageBytes,
-    // ws's default, said here because the frames written directly (textFrames) are plain, uncompressed ones.
-    perMessageDeflate: false,
-    verifyClient: ({ req }, accept) => {
-      const refusal = caps.refusal(req.socket);
-      if (refusal) accept(false, refusal.status, refusal.message);
-      else accept(true);
-    },
-  });
+  const wsServer = webSocketServer(server, yoga.graphqlEndpoint, caps, limits.maxWebSocketMessageBytes);
   const idleSweep = sweepIdleSockets(limits.subscriptionIdleSeconds);
   const batchedWrites = writesBatchedPerTurn();
   const frames = nextFramesOfSharedResults();
-  const directSubscriptions = new WeakMap<object, DirectSubscription>();
+  const direct = directWrites(frames);
   // Before graphql-ws's own listener: its messages go through the socket's send from the start.
   wsServer.on('connection', (socket: WebSocket) => frames.attach(socket));
   useServer(
@@ -61,10 +49,7 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
         return frames.send(ctx.extra.socket, id, result as ExecutionResult);
       },
       // The operation graphql-ws now iterates for this id: results written directly must be for it, not for an earlier one of the same id.
-      onOperation: (_ctx, _id, _payload, args, result) => {
-        const subscription = directSubscriptions.get(args.contextValue as object);
-        if (subscription) subscription.operation = result;
-      },
+      onOperation: (_ctx, _id, _payload, args, result) => direct.iterated(args.contextValue as object, result),
       onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -90,13 +75,7 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
           if (error instanceof UnauthenticatedError) logBadKey(logger, error.message, ctx.extra.request.socket.remoteAddress);
           return [clientError(error)];
         }
-        const subscription: DirectSubscription = { operation: undefined };
-        directSubscriptions.set(args.contextValue as object, subscription);
-        writeResultsDirectly(args.contextValue as object, (result) => {
-          // Only while graphql-ws iterates this very operation under this id (not before it starts, not after a complete).
-          if (subscription.operation === undefined || ctx.subscriptions[id] !== subscription.operation) return false;
-          return frames.write(ctx.extra.socket, ctx.extra.request.socket, id, result);
-        });
+        direct.allow(ctx, id, args.contextValue as object);
         return args;
       },
     },
@@ -104,6 +83,22 @@ export function attachGraphQLWs({ server, yoga, caps, limits, logger, trusted }:
     limits.subscriptionKeepAliveSeconds * 1000,
   );
   return { wsServer, stopSweeping: () => idleSweep.stop() };
+}
+
+function webSocketServer(server: http.Server, path: string, caps: ConnectionCaps, maxWebSocketMessageBytes: number): WebSocketServer {
+  return new WebSocketServer({
+    server,
+    path,
+    // A bigger message closes the socket with 1009 before it is buffered further (ws's default is 100 MiB).
+    maxPayload: maxWebSocketMessageBytes,
+    // ws's default, said here because the frames written directly (textFrames) are plain, uncompressed ones.
+    perMessageDeflate: false,
+    verifyClient: ({ req }, accept) => {
+      const refusal = caps.refusal(req.socket);
+      if (refusal) accept(false, refusal.status, refusal.message);
+      else accept(true);
+    },
+  });
 }
 
 /** The operation's document: a trusted one by hash (validated when loaded), or the one it sends, parsed and validated. */
@@ -172,9 +167,29 @@ function writesBatchedPerTurn() {
   };
 }
 
-/** A subscription whose results may be written directly: the operation graphql-ws iterates for it, once it does. */
-interface DirectSubscription {
-  operation: unknown;
+/**
+ * The subscriptions whose results may be written directly (writeResultsDirectly), by context: each
+ * to its own socket under its own id, and only while graphql-ws iterates the very operation it
+ * started for it (not before, and not after a complete, when the id may already name another).
+ */
+function directWrites(frames: ReturnType<typeof nextFramesOfSharedResults>) {
+  const operations = new WeakMap<object, { operation: unknown }>();
+  return {
+    allow(ctx: Context<Record<string, unknown> | undefined, Extra>, id: string, contextValue: object): void {
+      const subscription: { operation: unknown } = { operation: undefined };
+      operations.set(contextValue, subscription);
+      writeResultsDirectly(contextValue, (result) => {
+        if (subscription.operation === undefined || ctx.subscriptions[id] !== subscription.operation) return false;
+        return frames.write(ctx.extra.socket, ctx.extra.request.socket, id, result);
+      });
+    },
+    /** graphql-ws's onOperation: what it is about to iterate for the subscription of this context. */
+    iterated(contextValue: object, operation: unknown): undefined {
+      const subscription = operations.get(contextValue);
+      if (subscription) subscription.operation = operation;
+      return undefined;
+    },
+  };
 }
 
 /**
@@ -200,8 +215,59 @@ const FRAME_SENT_ENDING = ',"type":"next","payload":{}}';
  * longer held drops out of it.
  */
 function nextFramesOfSharedResults() {
+  const payloadOf = payloadsOfResults();
+  const frameOf = (id: string, result: ExecutionResult) => `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`;
+  const queue = framesQueuedPerTurn();
+  // Each socket's own send, which the frames built here go through (past the check below, whatever their payload).
+  const originalSends = new WeakMap<WebSocket, WebSocket['send']>();
+  return {
+    /**
+     * Every message graphql-ws sends on the socket first lets the frames written directly before it
+     * go (a `complete` after the last `next`); graphql-ws's own message after a frame sent by onNext
+     * is dropped; every other message goes as it was.
+     */
+    attach(socket: WebSocket): void {
+      const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+      originalSends.set(socket, ((...args: unknown[]) => {
+        queue.flush(socket);
+        send(...args);
+      }) as WebSocket['send']);
+      socket.send = ((data: unknown, ...rest: unknown[]) => {
+        queue.flush(socket);
+        if (typeof data === 'string' && data.endsWith(FRAME_SENT_ENDING) && data.startsWith('{"id":')) {
+          const callback = rest.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
+          callback?.();
+          return;
+        }
+        send(data, ...rest);
+      }) as WebSocket['send'];
+    },
+    /**
+     * Queues the event's frame for the end of the turn, when the socket's frames leave in one write
+     * (without waiting for it to leave); false on a socket that is closing or behind.
+     */
+    write(socket: WebSocket, tcp: Socket, id: string, result: ExecutionResult): boolean {
+      return originalSends.has(socket) && queue.add(socket, tcp, () => frameOf(id, result));
+    },
+    /**
+     * Sends the event's frame on the socket; resolves once it is written (graphql-ws waits for that
+     * before taking the subscription's next event, so a slow reader still skips to the newest state).
+     * On a socket that is no longer open it sends nothing and lets graphql-ws do as it does.
+     */
+    send(socket: WebSocket, id: string, result: ExecutionResult): Promise<typeof FRAME_SENT> | undefined {
+      const send = originalSends.get(socket);
+      if (!send || socket.readyState !== socket.OPEN) return undefined;
+      return new Promise((resolve, reject) => {
+        send(frameOf(id, result), (error) => (error ? reject(error) : resolve(FRAME_SENT)));
+      });
+    },
+  };
+}
+
+/** A result's payload as JSON, made once however many subscribers it goes to; dropped with the result. */
+function payloadsOfResults(): (result: ExecutionResult) => string {
   const payloads = new WeakMap<ExecutionResult, string>();
-  const payloadOf = (result: ExecutionResult): string => {
+  return (result) => {
     let json = payloads.get(result);
     if (json === undefined) {
       // As graphql-ws sends a result: its fields, with `errors` (each error's toJSON) last and only when there are any.
@@ -211,9 +277,10 @@ function nextFramesOfSharedResults() {
     }
     return json;
   };
-  // Each socket's own send, which the frames built here go through (past the check below, whatever their payload).
-  const originalSends = new WeakMap<WebSocket, WebSocket['send']>();
-  // Frames written directly this turn, by socket: they leave together, one buffer and one write a socket.
+}
+
+/** Frames written directly in one turn, by socket: at the end of the turn each socket's leave in one buffer and one write. */
+function framesQueuedPerTurn() {
   const queued = new Map<WebSocket, { tcp: Socket; frames: string[]; bytes: number }>();
   const flush = (socket: WebSocket) => {
     const entry = queued.get(socket);
@@ -227,33 +294,10 @@ function nextFramesOfSharedResults() {
     for (const socket of [...queued.keys()]) flush(socket);
   };
   return {
-    /**
-     * Every message graphql-ws sends on the socket first lets the frames written directly before it
-     * go (a `complete` after the last `next`); graphql-ws's own message after a frame sent by onNext
-     * is dropped; every other message goes as it was.
-     */
-    attach(socket: WebSocket): void {
-      const send = socket.send.bind(socket);
-      originalSends.set(socket, ((...args: Parameters<WebSocket['send']>) => {
-        flush(socket);
-        return (send as (...a: unknown[]) => void)(...args);
-      }) as WebSocket['send']);
-      socket.send = ((data: unknown, ...rest: unknown[]) => {
-        flush(socket);
-        if (typeof data === 'string' && data.endsWith(FRAME_SENT_ENDING) && data.startsWith('{"id":')) {
-          const callback = rest.find((arg) => typeof arg === 'function') as ((error?: Error) => void) | undefined;
-          callback?.();
-          return;
-        }
-        return (send as (...args: unknown[]) => void)(data, ...rest);
-      }) as WebSocket['send'];
-    },
-    /**
-     * Queues the event's frame for the end of the turn, when the socket's frames leave in one write
-     * (without waiting for it to leave); false on a socket that is closing or behind.
-     */
-    write(socket: WebSocket, tcp: Socket, id: string, result: ExecutionResult): boolean {
-      if (!originalSends.has(socket) || socket.readyState !== socket.OPEN) return false;
+    flush,
+    /** Queues the frame `frame()` builds; false, building nothing, on a socket that is closing or behind. */
+    add(socket: WebSocket, tcp: Socket, frame: () => string): boolean {
+      if (socket.readyState !== socket.OPEN) return false;
       let entry = queued.get(socket);
       if (socket.bufferedAmount + (entry?.bytes ?? 0) > MAX_BUFFERED_BYTES) return false;
       if (!entry) {
@@ -261,23 +305,10 @@ function nextFramesOfSharedResults() {
         entry = { tcp, frames: [], bytes: 0 };
         queued.set(socket, entry);
       }
-      const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`;
-      entry.frames.push(frame);
-      entry.bytes += frame.length;
+      const text = frame();
+      entry.frames.push(text);
+      entry.bytes += text.length;
       return true;
-    },
-    /**
-     * Sends the event's frame on the socket; resolves once it is written (graphql-ws waits for that
-     * before taking the subscription's next event, so a slow reader still skips to the newest state).
-     * On a socket that is no longer open it sends nothing and lets graphql-ws do as it does.
-     */
-    send(socket: WebSocket, id: string, result: ExecutionResult): Promise<typeof FRAME_SENT> | undefined {
-      const send = originalSends.get(socket);
-      if (!send || socket.readyState !== socket.OPEN) return undefined;
-      const frame = `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadOf(result)}}`;
-      return new Promise((resolve, reject) => {
-        send(frame, (error) => (error ? reject(error) : resolve(FRAME_SENT)));
-      });
     },
   };
 }
