@@ -76,6 +76,13 @@ export function writeResultsDirectly(contextValue: object, writer: ResultWriter)
   writers.set(contextValue, writer);
 }
 
+/** A context's writer goes to the first stream made with it, and to no other. */
+function takeWriter(contextValue: object): ResultWriter | undefined {
+  const writer = writers.get(contextValue);
+  writers.delete(contextValue);
+  return writer;
+}
+
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
@@ -112,7 +119,7 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.args = args;
     this.operation = operation;
     this.shape = shape;
-    const writer = typeof args.contextValue === 'object' && args.contextValue !== null ? writers.get(args.contextValue) : undefined;
+    const writer = typeof args.contextValue === 'object' && args.contextValue !== null ? takeWriter(args.contextValue) : undefined;
     if (writer && typeof (source as Partial<PushSource>).pushTo === 'function') {
       (source as unknown as PushSource).pushTo((event) => {
         const result = this.resultOf(event);
