@@ -17,6 +17,12 @@ import { nowMs, sleep, summary } from './lib/stats.ts';
 const ONE_WORKFLOW_SUBSCRIBERS = Number(process.env['BENCH_FANOUT_SUBSCRIBERS'] ?? 5000);
 const SPREAD_WORKFLOWS = Number(process.env['BENCH_FANOUT_SPREAD'] ?? 10_000);
 const SUBSCRIBERS_PER_PROCESS = Number(process.env['BENCH_FANOUT_PER_PROCESS'] ?? 1000);
+/**
+ * BENCH_FANOUT_CPU_PROF: a folder for a V8 CPU profile of each API process (written when it stops),
+ * with `changes.json`: the monotonic clock (µs, the profiles' own) when the workers started and when
+ * the changes ended, so a profile can be read for the changes alone.
+ */
+const CPU_PROF = process.env['BENCH_FANOUT_CPU_PROF'] || undefined;
 const CONCURRENT_RUNS = 20;
 const HOT_CHANGES = 10;
 
@@ -106,7 +112,8 @@ async function startSubscribers(context: BenchContext, apis: ApiProcess[], key: 
 }
 
 export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
-  const apiEnv = { DATABASE_POOL_SIZE: '20' };
+  const apiEnv: Record<string, string> = { DATABASE_POOL_SIZE: '20' };
+  if (CPU_PROF) apiEnv['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${CPU_PROF}`;
   const apis = await Promise.all([startApi(context.stack, 'fanout-api-1', apiEnv), startApi(context.stack, 'fanout-api-2', apiEnv)]);
   const customer = await createCustomer(apis[0]!.url, context.stack.adminKey, 'Fan-out bench', 1000);
   const db = new pg.Client({ connectionString: context.stack.databaseUrl });
@@ -127,6 +134,7 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
   const fromCommitStart = nowMs();
 
   context.log(`fanout: ${CONCURRENT_RUNS} concurrent runs, with changes to the hot workflow and the idle ones`);
+  const workersStartUs = monotonicUs();
   const workerEnv = { WORKER_CONCURRENCY: String(CONCURRENT_RUNS / 2) };
   const workers = await Promise.all([
     startWorker(context.stack, 'fanout-worker-1', workerEnv),
@@ -137,6 +145,13 @@ export async function runFanout(context: BenchContext): Promise<BenchRow[]> {
   const hotSent = await makeChanges(apis, customer.apiKey, hot!, idle);
   await runsDone;
   await sleep(2000);
+  if (CPU_PROF) {
+    // The hot changes' sends on the profiles' clock too: wall-clock ms less (wall clock less monotonic clock).
+    const offsetMs = nowMs() - monotonicUs() / 1000;
+    const hotSentUs = [...hotSent].map(([version, at]) => [version, Math.round((at - offsetMs) * 1000)]);
+    const window = { startUs: workersStartUs, endUs: monotonicUs(), hotSentUs };
+    await fs.writeFile(path.join(CPU_PROF, 'changes.json'), JSON.stringify(window));
+  }
   const cpu = { api: apiCpuMs(apis) - cpuBefore.api, subscribers: subscribers.cpuMs() - cpuBefore.subscribers };
   const receipts = await subscribers.report();
   await listener.stop();
@@ -165,6 +180,11 @@ function perChange(hot: string, commits: Map<string, number>, receipts: Receipt[
       return `v${version} ${latencies.length}x ${p50.toFixed(0)}/${p99.toFixed(0)}/${max.toFixed(0)} ms`;
     })
     .join(', ');
+}
+
+/** The clock of V8's CPU profiles (CLOCK_MONOTONIC), in µs. */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function apiCpuMs(apis: ApiProcess[]): number {
@@ -269,6 +289,9 @@ function fanoutRows(run: {
     row(`${hotName}, commit to receipt: max`, hotFigures.max, 'ms'),
     row(`${hotName}, updateWorkflow sent to receipt: p50`, sendFigures.p50, 'ms'),
     row(`${hotName}, updateWorkflow sent to receipt: p99`, sendFigures.p99, 'ms'),
+    // The commit is timed when this process hears its NOTIFY: on a loaded machine it may hear it late, and
+    // then the commit-to-receipt figures are too low. A receipt before the commit was heard shows it.
+    row(`${hotName}: receipts before the bench heard the commit`, hot.latencies.filter((ms) => ms < 0).length, 'count'),
     row(`${hotName}: receipts owed`, hot.owed, 'count'),
     row(`${hotName}: events lost`, hot.lost, 'count'),
     row(`${spreadName}, commit to receipt: p50`, spreadFigures.p50, 'ms'),

@@ -53,6 +53,40 @@ export function useSharedSubscriptionResults(viewerKey: ViewerKey): Plugin {
   };
 }
 
+/**
+ * Writes a subscription's result to its subscriber at once (its transport's frame, on its socket);
+ * false when it cannot now, and the result is then pulled through the iterators as any other.
+ */
+export type ResultWriter = (result: ExecutionResult) => boolean;
+
+/** A source stream that can hand its events over as they come (ProgressStream.pushTo). */
+interface PushSource {
+  pushTo(push: (event: unknown) => boolean): void;
+}
+
+/** By subscription context (one per graphql-ws subscription): where its results may be written at once. */
+const writers = new WeakMap<object, ResultWriter>();
+
+/**
+ * The transport of a subscription (graphql-ws) says how its results may be written to it directly,
+ * before its subscribe runs. Only results without errors go that way: one with errors is pulled, so
+ * that error masking and the error metrics see it as before.
+ */
+export function writeResultsDirectly(contextValue: object, writer: ResultWriter): void {
+  writers.set(contextValue, writer);
+}
+
+/** A context's writer goes to the first stream made with it, and to no other. */
+function takeWriter(contextValue: object): ResultWriter | undefined {
+  const writer = writers.get(contextValue);
+  writers.delete(contextValue);
+  return writer;
+}
+
+function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** Results by event, then by shape: gone with the event once no stream holds it. */
 const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
 
@@ -85,21 +119,34 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     this.args = args;
     this.operation = operation;
     this.shape = shape;
+    const writer = typeof args.contextValue === 'object' && args.contextValue !== null ? takeWriter(args.contextValue) : undefined;
+    if (writer && typeof (source as Partial<PushSource>).pushTo === 'function') {
+      (source as unknown as PushSource).pushTo((event) => {
+        const result = this.resultOf(event);
+        return !isThenable(result) && !result.errors && writer(result);
+      });
+    }
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    let step: IteratorResult<unknown>;
-    try {
-      step = await this.source.next();
-    } catch (error) {
-      // As the executor's own subscribe reports a failing stream: a GraphQLError on the operation.
-      const original = error instanceof Error ? error : new Error(String(error));
-      throw new GraphQLError(original.message, { originalError: original, nodes: [this.operation] });
-    }
-    if (step.done) return { done: true, value: undefined };
-    const event = step.value;
-    const value = await sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event }));
-    return { done: false, value };
+  /** The event's result for this stream's shape, executed by the first of its subscribers to need it. */
+  private resultOf(event: unknown): MaybePromise<ExecutionResult> {
+    return sharedResult(event, this.shape, () => execute({ ...this.args, rootValue: event }));
+  }
+
+  // Not async: every subscriber of an event goes through here, and each await would be one more turn of the microtask queue for each.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (step) => {
+        if (step.done) return { done: true, value: undefined };
+        const event = step.value;
+        return mapMaybePromise(this.resultOf(event), (value): IteratorResult<ExecutionResult> => ({ done: false, value }));
+      },
+      (error: unknown) => {
+        // As the executor's own subscribe reports a failing stream: a GraphQLError on the operation.
+        const original = error instanceof Error ? error : new Error(String(error));
+        throw new GraphQLError(original.message, { originalError: original, nodes: [this.operation] });
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

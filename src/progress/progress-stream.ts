@@ -58,6 +58,12 @@ function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStat
 const sharedEvents = new WeakMap<Snapshot, WorkflowProgressEvent>();
 
 /**
+ * Hands an event to its subscriber at once, past the pull through the executor's and the transport's
+ * async iterators; true once it is sent, false to let it go the pulled way.
+ */
+export type ProgressPush = (event: WorkflowProgressEvent) => boolean;
+
+/**
  * One subscriber's stream. It holds only the newest state it was offered (a slow reader skips the
  * versions in between, never the last one), and ends after handing out a final status.
  */
@@ -68,6 +74,7 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
   private ended = false;
   private error: unknown;
   private wake: (() => void) | undefined;
+  private push: ProgressPush | undefined;
 
   private readonly mayStillSee: (snapshot: Snapshot) => boolean;
   private readonly onEnd: () => void;
@@ -92,7 +99,34 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
       return;
     }
     if (snapshot.workflow.version > this.latest.workflow.version) this.latest = snapshot;
-    this.notify();
+    if (!this.pushed()) this.notify();
+  }
+
+  /**
+   * From now on a newer state is handed to `push` as soon as it is offered, while the reader waits
+   * for it (nothing it pulled is still on its way out, so the order holds): 5,000 subscribers of a
+   * change cost 5,000 calls, not 5,000 chains of promises through every iterator that wraps this one.
+   * The first event, and any `push` declines (a reader behind, a result with errors), are pulled.
+   */
+  pushTo(push: ProgressPush): void {
+    this.push = push;
+  }
+
+  private pushed(): boolean {
+    if (!this.push || !this.wake || this.sentVersion === Number.NEGATIVE_INFINITY) return false;
+    const snapshot = this.latest;
+    if (snapshot.workflow.version <= this.sentVersion) return false;
+    const progress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
+    let pushed: boolean;
+    try {
+      pushed = this.push(this.toEvent(snapshot, progress));
+    } catch {
+      // Called in the feed's loop over every subscriber: a failure here is this reader's, pulled as before.
+      pushed = false;
+    }
+    if (!pushed) return false;
+    this.sent(snapshot, progress);
+    return true;
   }
 
   fail(error: unknown): void {
@@ -112,14 +146,21 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
     }
     if (this.ended) return { done: true, value: undefined };
     const snapshot = this.latest;
+    const progress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
+    const event = this.toEvent(snapshot, progress);
+    this.sent(snapshot, progress);
+    return { done: false, value: event };
+  }
+
+  /** The state went out: later ones must be newer, its progress is the least the next may show, a final one ends the stream. */
+  private sent(snapshot: Snapshot, progress: number): void {
     // The first event is the state the subscriber found, however old: only changes since count.
     if (this.sentVersion !== Number.NEGATIVE_INFINITY && !snapshot.deleted) {
       this.observeAge(Math.max(0, Date.now() - snapshot.workflow.updatedAt.getTime()) / 1000);
     }
     this.sentVersion = snapshot.workflow.version;
-    this.sentProgress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
+    this.sentProgress = progress;
     if (isFinal(snapshot)) this.end();
-    return { done: false, value: this.toEvent(snapshot) };
   }
 
   async return(): Promise<IteratorResult<WorkflowProgressEvent>> {
@@ -136,15 +177,15 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
    * executor then runs each shape's selection once for all of them (useSharedSubscriptionResults).
    * Its emittedAt is when the first of them was handed it: a slow subscriber sees when the state went out.
    */
-  private toEvent(snapshot: Snapshot): WorkflowProgressEvent {
+  private toEvent(snapshot: Snapshot, progress: number): WorkflowProgressEvent {
     const shared = sharedEvents.get(snapshot);
-    if (shared?.progressPercentage === this.sentProgress) return shared;
+    if (shared?.progressPercentage === progress) return shared;
     const { workflow } = snapshot;
     const event: WorkflowProgressEvent = {
       workflowId: workflow.id,
       processingStatus: workflow.processingStatus,
       // Never lower than what this subscriber was already told.
-      progressPercentage: this.sentProgress,
+      progressPercentage: progress,
       ...currentFlow(snapshot),
       version: workflow.version,
       workflow,
@@ -153,7 +194,7 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
       emittedAt: new Date(),
     };
     // Shared only at the state's own progress: a subscriber told more before a retry reset it gets an event of its own.
-    if (!shared && this.sentProgress === workflow.progressPercentage) sharedEvents.set(snapshot, event);
+    if (!shared && progress === workflow.progressPercentage) sharedEvents.set(snapshot, event);
     return event;
   }
 
