@@ -1,10 +1,10 @@
-import { CompiledQuery } from 'kysely';
-import type { Trx } from '../db/database.ts';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
+import type { Executor, Trx } from '../db/database.ts';
 import type { FlowName, FlowStatus } from '../db/schema/completions.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
 
-// The one statement that reads the jobs table together with a workflow: here, with every other
-// statement on jobs, rather than in the workflows module that calls it.
+// The statements that read the jobs table together with a workflow: here, with every other
+// statement on jobs, rather than in the workflows module that calls them.
 
 /** A run's workflow, locked with its job, and (when asked for) its flows in pipeline order. */
 export interface LockedRun {
@@ -50,3 +50,46 @@ const LOCK_RUN_WITH_COMPLETIONS = `
     SELECT coalesce(json_agg(json_build_object('flow', c.flow, 'status', c.status) ORDER BY c.position), '[]'::json)
     FROM completions c WHERE c.workflow_id = w.id
   ) AS run_completions ${LOCK_RUN_FROM}`;
+
+/** What endRunAtOnce did: ended the run (the workflow's new version), left it to a transaction, or found the job no longer ours. */
+export type RunEnd = { ended: true; version: number } | { ended: false; reason: 'listened' | 'lost' };
+
+/**
+ * A run's SUCCESS with its job DONE, as one statement (its own transaction): the locks of lockRun
+ * in its order (the lateral join runs once the workflow's row is locked), then both changes. It
+ * changes nothing when `listened` (SQL over the locked `workflows` row) is true: an end someone
+ * listens for is recorded in a transaction (the webhooks' outbox), which the caller then runs.
+ * `notify` (SQL over the updated `workflows` row) sends the workflow's message in the same statement.
+ */
+export async function endRunAtOnce(
+  db: Executor,
+  run: { workflowId: string; jobId: string; workerId: string },
+  listened: RawBuilder<boolean>,
+  notify: RawBuilder<unknown> | undefined,
+): Promise<RunEnd> {
+  const { rows } = await sql<{ listened: boolean; version: number | null }>`
+    WITH run AS MATERIALIZED (
+      SELECT workflows.id, owned.id AS job_id, ${listened} AS listened
+      FROM (SELECT * FROM workflows WHERE id = ${run.workflowId} FOR UPDATE) AS workflows
+      CROSS JOIN LATERAL (
+        SELECT id FROM jobs
+        WHERE jobs.id = ${run.jobId} AND jobs.workflow_id = workflows.id AND jobs.locked_by = ${run.workerId} AND jobs.status = 'RUNNING'
+        FOR UPDATE
+      ) AS owned
+    ),
+    ended_job AS (
+      UPDATE jobs SET status = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = now()
+      FROM run WHERE jobs.id = run.job_id AND NOT run.listened
+    ),
+    ended AS (
+      UPDATE workflows SET processing_status = 'SUCCESS', progress_percentage = 100, error = NULL,
+        version = workflows.version + 1, updated_at = now()
+      FROM run WHERE workflows.id = run.id AND NOT run.listened
+      RETURNING workflows.version, ${notify ?? sql`null`} AS notified
+    )
+    SELECT run.listened, ended.version FROM run LEFT JOIN ended ON true`.execute(db);
+  const row = rows[0];
+  if (!row) return { ended: false, reason: 'lost' };
+  if (row.listened || row.version === null) return { ended: false, reason: 'listened' };
+  return { ended: true, version: row.version };
+}

@@ -9,10 +9,11 @@ import { MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
-import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
+import { type FlowName, finalFlow, PIPELINES, type PipelineMode, workflowPrefix } from '../modules/workflows/workflow.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
+import type { ClaimedRun, RunStart, RunWorkflow, StartProgress } from '../queue/run-claim.ts';
 import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
@@ -52,7 +53,7 @@ const LOST = 'lost';
 
 /** What a run works on: the workflow as it was when the run (re)started, and its model. */
 interface RunTarget {
-  workflow: WorkflowRow;
+  workflow: RunWorkflow;
   model: ModelDefinition | undefined;
 }
 
@@ -72,7 +73,7 @@ interface StartedFlow {
 }
 
 /** The flows still to run, in pipeline order, each with the flow whose output it reads. */
-function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
+function pendingSteps(completions: RunStart['completions']): FlowStep[] {
   const steps: FlowStep[] = [];
   for (const [index, completion] of completions.entries()) {
     if (completion.status === 'SUCCESS' || completion.status === 'SKIPPED') continue;
@@ -81,18 +82,25 @@ function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
   return steps;
 }
 
+/** The workflow's progress as each flow starts, for the claim that starts runs (claimRuns). */
+export const START_PROGRESS: StartProgress = (Object.keys(PIPELINES) as PipelineMode[]).flatMap((mode) =>
+  PIPELINES[mode].map((flow) => ({ mode, flow, percentage: overallProgress(mode, flow, 0) })),
+);
+
 /**
- * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
- * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
- * re-checks under lock that the job is still ours. The transaction that ends one step starts the
- * next: the run's start with its first flow, each flow's outputs with the flow after it. The last
- * flow's outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
+ * Runs one claimed job, which its claim started (claimRuns: the workflow PROCESSING, its first
+ * unfinished flow RUNNING), to the end, or until a flow fails (then it is requeued with backoff,
+ * or the run fails). Every write happens inside `guarded`, which re-checks under lock that the job
+ * is still ours, or in one statement that does the same (the run's SUCCESS). The transaction that
+ * ends one step starts the next: each flow's outputs with the flow after it. The last flow's
+ * outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
  */
-export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
+export async function runJob({ job, start }: ClaimedRun, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
+  // The workflow had already ended: the claim closed its job to match.
+  if (!start) return 'lost';
   const run = new JobRun(job, deps, stopSignal);
   try {
-    const started = await run.start();
-    if (!started) return 'lost';
+    const started = await run.start(start);
     if (started.first === 'done') return 'done';
     return await run.runFlows(started.target, started.steps, started.first);
   } catch (error) {
@@ -139,27 +147,43 @@ class JobRun {
   }
 
   /**
-   * Marks the workflow PROCESSING and starts its first pending flow (or ends the run at once when
-   * none is left); undefined when the workflow has already ended, its job then closed to match.
+   * The run as its claim started it: the first pending flow already RUNNING, or, when none is
+   * left, the run's SUCCESS now.
    */
-  async start(): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' } | undefined> {
-    const started = await this.guarded(async (trx, { workflow, completions }) => {
-      const status = workflow.processing_status;
-      if (status !== 'QUEUED' && status !== 'PROCESSING') {
-        // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
-        await queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null);
-        return undefined;
-      }
-      const target: RunTarget = { workflow, model: findModel(workflow.model) };
-      const steps = pendingSteps(completions);
-      const first = await this.advance(trx, target, steps[0], status === 'QUEUED' ? { processing_status: 'PROCESSING' } : {});
-      return { target, steps, first, wasQueued: status === 'QUEUED' };
-    }, true);
-    if (!started) return undefined;
+  async start({ workflow, wasQueued, completions, started }: RunStart): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' }> {
+    const target: RunTarget = { workflow, model: findModel(workflow.model) };
+    const steps = pendingSteps(completions);
     // Per-step lines are debug: at info a no-op run would cost two log writes, not one (one line per run end stays).
-    if (started.wasQueued) this.log.debug('run started');
-    if (started.first === 'done') this.log.info('run finished: SUCCESS');
-    return started;
+    if (wasQueued) this.log.debug('run started');
+    const [step] = steps;
+    if (!step) {
+      await this.succeed();
+      return { target, steps, first: 'done' };
+    }
+    if (step.flow !== started?.flow) throw new Error(`${step.flow} was not the flow the claim started`);
+    return { target, steps, first: { step, attempt: started.attempt } };
+  }
+
+  /**
+   * The run's SUCCESS with its job DONE: one statement when nobody listens for that end, else a
+   * guarded transaction that also records it for the listeners (the webhooks' outbox).
+   */
+  private async succeed(): Promise<void> {
+    const run = { workflowId: this.workflowId, jobId: this.job.id, workerId: this.deps.workerId };
+    const end = await runs.endRunUnheard(this.deps.db, run, this.deps.webhooks);
+    if (!end.ended && end.reason === 'lost') throw new JobLostError();
+    if (!end.ended) {
+      await this.guarded((trx) =>
+        runs.endRun(
+          trx,
+          this.workflowId,
+          { processing_status: 'SUCCESS', progress_exactly: 100, error: null },
+          { jobId: this.job.id, jobStatus: 'DONE', jobError: null, end: 'WORKFLOW_SUCCEEDED' },
+          this.deps.webhooks,
+        ),
+      );
+    }
+    this.log.info('run finished: SUCCESS');
   }
 
   /**
@@ -190,8 +214,7 @@ class JobRun {
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
     await starting;
-    await this.guarded((trx) => this.advance(trx, target, undefined, {}));
-    this.log.info('run finished: SUCCESS');
+    await this.succeed();
     return 'done';
   }
 
@@ -215,32 +238,15 @@ class JobRun {
   }
 
   /**
-   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
-   * with `change`; the flow that `finished` before it marked SUCCESS in the same statement), or,
-   * when no flow is left, ends the run SUCCESS with its job DONE and its webhook event recorded.
+   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start; the
+   * flow that `finished` before it marked SUCCESS in the same statement).
    */
-  private async advance(
-    trx: Trx,
-    { workflow }: RunTarget,
-    next: FlowStep | undefined,
-    change: runs.RunStateChange,
-    finished?: FlowName,
-  ): Promise<StartedFlow | 'done'> {
-    if (!next) {
-      await runs.endRun(
-        trx,
-        this.workflowId,
-        { ...change, processing_status: 'SUCCESS', progress_exactly: 100, error: null },
-        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, end: 'WORKFLOW_SUCCEEDED' },
-        this.deps.webhooks,
-      );
-      return 'done';
-    }
+  private async advance(trx: Trx, { workflow }: RunTarget, next: FlowStep, finished: FlowName): Promise<StartedFlow> {
     const attempt = await runs.moveFlows(
       trx,
       this.workflowId,
       { finished, started: next.flow },
-      { ...change, progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
+      { progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
     );
     return { step: next, attempt: attempt! };
   }
@@ -383,7 +389,7 @@ class JobRun {
           duration_ms: output.durationMs,
         });
       }
-      if (following) return this.advance(trx, target, following, {}, flow);
+      if (following) return this.advance(trx, target, following, flow);
       const progress = overallProgress(target.workflow.pipeline_mode, flow, 1);
       await runs.moveFlows(trx, this.workflowId, { finished: flow }, { progress_at_least: progress });
       return 'done';

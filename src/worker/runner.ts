@@ -8,13 +8,14 @@ import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import type { Notifier } from '../notifier/index.ts';
 import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import * as queue from '../queue/jobs.ts';
+import { type ClaimedRun, claimRuns } from '../queue/run-claim.ts';
 import { JOBS_CHANNEL, kindOfWakeUp } from '../queue/jobs-channel.ts';
 import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import { type RunJobDeps, runJob } from './run-job.ts';
+import { type RunJobDeps, runJob, START_PROGRESS } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
@@ -66,24 +67,28 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   };
   // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
   const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
+  const { db, leaseSeconds } = options;
   const loops = [
-    new ClaimLoop(
+    new ClaimLoop<ClaimedRun>(
       {
         kind: 'WORKFLOW_RUN',
         concurrency: options.concurrency,
-        leaseSeconds: options.leaseSeconds,
-        handle: (job, signal) => traceRun(job, () => runJob(job, runDeps, signal)),
+        // The claim starts the runs it takes; one whose workflow had ended comes back closed, with nothing to run.
+        claim: (limit) => claimRuns(db, workerId, leaseSeconds, limit, START_PROGRESS),
+        jobOf: (claimed) => claimed.job,
+        handle: (claimed, signal) => (claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal)) : undefined),
       },
-      { db: options.db, workerId, logger, pollIntervalMs },
+      { db, logger, pollIntervalMs },
     ),
-    new ClaimLoop(
+    new ClaimLoop<JobRow>(
       {
         kind: 'WEBHOOK_DELIVERY',
         concurrency: options.deliveryConcurrency ?? 4,
-        leaseSeconds: deliveryLeaseSeconds,
+        claim: (limit) => queue.claimJobs(db, 'WEBHOOK_DELIVERY', workerId, deliveryLeaseSeconds, limit),
+        jobOf: (job) => job,
         handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
       },
-      { db: options.db, workerId, logger, pollIntervalMs },
+      { db, logger, pollIntervalMs },
     ),
   ];
   const wakeAll = () => {
@@ -169,18 +174,21 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
   };
 }
 
-interface JobHandler {
+interface JobHandler<Claimed> {
   kind: JobKind;
   concurrency: number;
-  leaseSeconds: number;
-  handle(job: JobRow, stopSignal: AbortSignal): Promise<unknown>;
+  /** Claims up to `limit` jobs of this kind in one statement. */
+  claim(limit: number): Promise<Claimed[]>;
+  jobOf(claimed: Claimed): JobRow;
+  /** Runs one claimed job; undefined when there is nothing to run (it takes no slot). */
+  handle(claimed: Claimed, stopSignal: AbortSignal): Promise<unknown> | undefined;
 }
 
 /**
  * The claim loop of one kind of job: fill every free slot, then sleep until a wake-up, a finished
  * job, the next due job or the poll interval, whichever comes first.
  */
-class ClaimLoop {
+class ClaimLoop<Claimed> {
   private readonly stopController = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
   private readonly looping: Promise<void>;
@@ -188,14 +196,13 @@ class ClaimLoop {
   private stopping = false;
 
   private readonly db: Database;
-  private readonly workerId: string;
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
 
-  private readonly handler: JobHandler;
-  constructor(handler: JobHandler, context: { db: Database; workerId: string; logger: Logger; pollIntervalMs: number }) {
+  private readonly handler: JobHandler<Claimed>;
+  constructor(handler: JobHandler<Claimed>, context: { db: Database; logger: Logger; pollIntervalMs: number }) {
     this.handler = handler;
-    ({ db: this.db, workerId: this.workerId, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
+    ({ db: this.db, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
     this.looping = this.loop();
   }
 
@@ -232,19 +239,19 @@ class ClaimLoop {
   private async fillSlots(): Promise<boolean> {
     const free = this.handler.concurrency - this.running.size;
     if (this.stopping || free <= 0) return false;
-    const jobs = await queue
-      .claimJobs(this.db, this.handler.kind, this.workerId, this.handler.leaseSeconds, free)
-      .catch((error: unknown) => {
-        this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
-        return [];
-      });
+    const jobs = await this.handler.claim(free).catch((error: unknown) => {
+      this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
+      return [];
+    });
     for (const job of jobs) this.launch(job);
     return jobs.length === free;
   }
 
-  private launch(job: JobRow): void {
-    const task: Promise<unknown> = this.handler
-      .handle(job, this.stopController.signal)
+  private launch(claimed: Claimed): void {
+    const handling = this.handler.handle(claimed, this.stopController.signal);
+    if (!handling) return;
+    const job = this.handler.jobOf(claimed);
+    const task: Promise<unknown> = handling
       .catch((error: unknown) => {
         // The lease runs out and another worker resumes the job.
         this.logger.error({ err: error, jobId: job.id, kind: job.kind }, 'job crashed; it will be taken over when its lease ends');

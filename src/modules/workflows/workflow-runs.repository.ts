@@ -6,6 +6,7 @@ import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
+import { endRunAtOnce, type RunEnd } from '../../queue/run-lock.ts';
 import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
 
@@ -64,6 +65,22 @@ export async function endRun(
   if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
   if (any_listening) await announceEnd(trx, listener, ending.end, row);
   return row;
+}
+
+/**
+ * A run's SUCCESS (its job DONE), in one statement of its own when nobody listens for that end;
+ * when someone does, nothing is changed and the caller ends the run with endRun in a transaction.
+ * Lost when the job is no longer `workerId`'s.
+ */
+export async function endRunUnheard(db: Database, run: { workflowId: string; jobId: string; workerId: string }, listener: WorkflowEndListener): Promise<RunEnd> {
+  return db.connection().execute(async (connection) => {
+    const byNotify = await publishesByNotify(connection);
+    const listened = listener.listensFor('WORKFLOW_SUCCEEDED');
+    const end = await endRunAtOnce(connection, run, listened, byNotify ? notifyWorkflowChangedInSql() : undefined);
+    // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
+    if (end.ended && !byNotify) await notifyWorkflowChanged(connection, { workflowId: run.workflowId, version: end.version });
+    return end;
+  });
 }
 
 /** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
