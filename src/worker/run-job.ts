@@ -83,9 +83,11 @@ function pendingSteps(completions: RunStart['completions']): FlowStep[] {
 }
 
 /** The workflow's progress as each flow starts, for the claim that starts runs (claimRuns). */
-export const START_PROGRESS: StartProgress = (Object.keys(PIPELINES) as PipelineMode[]).flatMap((mode) =>
-  PIPELINES[mode].map((flow) => ({ mode, flow, percentage: overallProgress(mode, flow, 0) })),
-);
+export const START_PROGRESS: StartProgress = Object.fromEntries(
+  (Object.keys(PIPELINES) as PipelineMode[]).flatMap((mode) =>
+    PIPELINES[mode].map((flow) => [`${mode}:${flow}`, overallProgress(mode, flow, 0)]),
+  ),
+) as StartProgress;
 
 /**
  * Runs one claimed job, which its claim started (claimRuns: the workflow PROCESSING, its first
@@ -150,7 +152,12 @@ class JobRun {
    * The run as its claim started it: the first pending flow already RUNNING, or, when none is
    * left, the run's SUCCESS now.
    */
-  async start({ workflow, wasQueued, completions, started }: RunStart): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' }> {
+  async start({
+    workflow,
+    wasQueued,
+    completions,
+    started,
+  }: RunStart): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' }> {
     const target: RunTarget = { workflow, model: findModel(workflow.model) };
     const steps = pendingSteps(completions);
     // Per-step lines are debug: at info a no-op run would cost two log writes, not one (one line per run end stays).

@@ -41,7 +41,7 @@ describe('runJob', () => {
     expect(completions.map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
   });
 
-  test('a run with nothing left to do is two statements: the claim that starts it, the one that ends it with its job', async () => {
+  test('a run with nothing left to do is two statements: the claim that starts it (a function call), the one that ends it with its job', async () => {
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     await app.db.updateTable('completions').set({ status: 'SUCCESS' }).where('workflow_id', '=', workflow.id).execute();
     let job: JobRow | undefined;
@@ -51,7 +51,7 @@ describe('runJob', () => {
       expect(run.start).toMatchObject({ wasQueued: true, started: undefined });
       return runJob(run, deps(), new AbortController().signal);
     });
-    expect(statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['with', 'with']);
+    expect(statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['select', 'with']);
     const row = await app.db.selectFrom('jobs').select(['status', 'locked_by']).where('id', '=', job!.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'DONE', locked_by: null });
     const done = await app.services.workflows.get(OPERATOR, workflow.id);
@@ -67,10 +67,11 @@ describe('runJob', () => {
       .map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase());
     // A hand-over: locks, the output recorded, then this flow SUCCESS, the next one RUNNING and the workflow, in one statement.
     const handOver = ['begin', 'select', 'insert', 'with', 'commit'];
-    // The claim starts the run (the first flow RUNNING, the workflow PROCESSING); the source's media
-    // row is read once, before the first flow; the last flow's outputs commit on their own; then
-    // the run's SUCCESS with its job DONE, one statement under the same locks.
-    expect(words).toEqual(['with', 'select', ...handOver, ...handOver, ...handOver, ...handOver, 'with']);
+    // The claim (one function call) starts the run: the first flow RUNNING, the workflow
+    // PROCESSING. The source's media row is read once, before the first flow; the last flow's
+    // outputs commit on their own; then the run's SUCCESS with its job DONE, one statement under
+    // the same locks.
+    expect(words).toEqual(['select', 'select', ...handOver, ...handOver, ...handOver, ...handOver, 'with']);
   });
 
   test('a job no longer ours after its claim is left alone: nothing more is written', async () => {
@@ -126,7 +127,11 @@ describe('claimRuns', () => {
       await trx.selectFrom('workflows').select('id').where('id', '=', workflow.id).forUpdate().execute();
       expect(await claim('skipper')).toEqual([]);
     });
-    const job = await app.db.selectFrom('jobs').select(['status', 'attempts']).where('workflow_id', '=', workflow.id).executeTakeFirstOrThrow();
+    const job = await app.db
+      .selectFrom('jobs')
+      .select(['status', 'attempts'])
+      .where('workflow_id', '=', workflow.id)
+      .executeTakeFirstOrThrow();
     expect(job).toEqual({ status: 'QUEUED', attempts: 0 });
     expect((await claim('skipper')).map((run) => run.job.workflow_id)).toEqual([workflow.id]);
   });
@@ -145,22 +150,45 @@ describe('claimRuns', () => {
     expect((await completionsOf(succeeded.id)).map((c) => c.status)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING']);
   });
 
-  test('a run taken over after a lost lease resumes at its first unfinished flow, with that flow\'s attempts counted', async () => {
+  test("a run taken over after a lost lease resumes at its first unfinished flow, with that flow's attempts counted", async () => {
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     const [lost] = await claim('dead-worker');
     expect(lost!.start!.started).toEqual({ flow: 'CROP_TO_CONTENT', attempt: 1 });
     // The first flow ended before the worker died in the second one; then its lease ran out.
-    await app.db.updateTable('completions').set({ status: 'SUCCESS' }).where('workflow_id', '=', workflow.id).where('flow', '=', 'CROP_TO_CONTENT').execute();
-    await app.db.updateTable('completions').set({ status: 'RUNNING', attempts: 1 }).where('workflow_id', '=', workflow.id).where('flow', '=', 'REPLACE_ALPHA_WITH_GRAY').execute();
-    await app.db.updateTable('jobs').set({ locked_until: new Date(Date.now() - 1000) }).where('id', '=', lost!.job.id).execute();
+    await app.db
+      .updateTable('completions')
+      .set({ status: 'SUCCESS' })
+      .where('workflow_id', '=', workflow.id)
+      .where('flow', '=', 'CROP_TO_CONTENT')
+      .execute();
+    await app.db
+      .updateTable('completions')
+      .set({ status: 'RUNNING', attempts: 1 })
+      .where('workflow_id', '=', workflow.id)
+      .where('flow', '=', 'REPLACE_ALPHA_WITH_GRAY')
+      .execute();
+    await app.db
+      .updateTable('jobs')
+      .set({ locked_until: new Date(Date.now() - 1000) })
+      .where('id', '=', lost!.job.id)
+      .execute();
     const [taken] = await claim('new-worker');
     expect(taken!.job).toMatchObject({ id: lost!.job.id, locked_by: 'new-worker', attempts: 2 });
     expect(taken!.start).toMatchObject({ wasQueued: false, started: { flow: 'REPLACE_ALPHA_WITH_GRAY', attempt: 2 } });
-    const row = await app.db.selectFrom('workflows').select(['processing_status', 'progress_percentage']).where('id', '=', workflow.id).executeTakeFirstOrThrow();
+    const row = await app.db
+      .selectFrom('workflows')
+      .select(['processing_status', 'progress_percentage'])
+      .where('id', '=', workflow.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ processing_status: 'PROCESSING', progress_percentage: overallProgress('IMAGE', 'REPLACE_ALPHA_WITH_GRAY', 0) });
   });
 });
 
 function completionsOf(workflowId: string) {
-  return app.db.selectFrom('completions').select(['flow', 'status', 'attempts']).where('workflow_id', '=', workflowId).orderBy('position').execute();
+  return app.db
+    .selectFrom('completions')
+    .select(['flow', 'status', 'attempts'])
+    .where('workflow_id', '=', workflowId)
+    .orderBy('position')
+    .execute();
 }

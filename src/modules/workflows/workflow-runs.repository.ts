@@ -72,7 +72,11 @@ export async function endRun(
  * when someone does, nothing is changed and the caller ends the run with endRun in a transaction.
  * Lost when the job is no longer `workerId`'s.
  */
-export async function endRunUnheard(db: Database, run: { workflowId: string; jobId: string; workerId: string }, listener: WorkflowEndListener): Promise<RunEnd> {
+export async function endRunUnheard(
+  db: Database,
+  run: { workflowId: string; jobId: string; workerId: string },
+  listener: WorkflowEndListener,
+): Promise<RunEnd> {
   return db.connection().execute(async (connection) => {
     const byNotify = await publishesByNotify(connection);
     const listened = listener.listensFor('WORKFLOW_SUCCEEDED');
