@@ -1,10 +1,8 @@
 import { CompiledQuery } from 'kysely';
-import { publishesByNotify } from '../db/after-commit.ts';
 import type { Executor } from '../db/database.ts';
 import type { FlowName, FlowStatus } from '../db/schema/completions.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { PipelineMode, WorkflowRow } from '../db/schema/workflows.ts';
-import { notifyWorkflowChanged } from '../modules/workflows/workflow-events.ts';
 
 // The claim of workflow runs, which also starts them: a no-op job costs this statement and the
 // one that ends it (graphile-worker's two), where claim, BEGIN, lock, end and COMMIT were five.
@@ -38,6 +36,8 @@ export interface RunStart {
   completions: Array<{ flow: FlowName; status: FlowStatus }>;
   /** The first pending flow, now RUNNING, and its attempt; undefined when none was pending (the run only has its end left). */
   started: { flow: FlowName; attempt: number } | undefined;
+  /** The workflow's version after this start; undefined when the claim did not change it (a run taken over between flows). */
+  version: number | undefined;
 }
 
 export interface ClaimedRun {
@@ -71,39 +71,36 @@ const progressArguments = new WeakMap<StartProgress, string>();
 
 /**
  * Claims up to `limit` runnable WORKFLOW_RUN jobs (queued ones whose time has come, or running ones
- * whose lease ran out) and starts their runs, in one statement.
+ * whose lease ran out) and starts their runs, in one statement. With `notify`, the statement sends
+ * each started workflow's message itself (NOTIFY); else the caller publishes it (RunStart.version).
  */
 export async function claimRuns(
   db: Executor,
-  workerId: string,
-  leaseSeconds: number,
-  limit: number,
-  startProgress: StartProgress,
+  run: { workerId: string; leaseSeconds: number; limit: number; startProgress: StartProgress; notify: boolean },
 ): Promise<ClaimedRun[]> {
-  let progress = progressArguments.get(startProgress);
-  if (!progress) progressArguments.set(startProgress, (progress = JSON.stringify(startProgress)));
-  const { rows, byNotify } = await db.connection().execute(async (connection) => {
-    const byNotify = await publishesByNotify(connection);
-    const result = await connection.executeQuery<ClaimRow>(
-      CompiledQuery.raw(CLAIM_RUNS, [workerId, leaseSeconds, limit, progress, byNotify]),
-    );
-    return { rows: result.rows, byNotify };
-  });
-  const claimed: ClaimedRun[] = [];
-  for (const { job, workflow, flows, going, was_queued, started_flow, started_attempts, started_version } of rows) {
-    // A bus outside PostgreSQL is told once the statement (its own transaction) has committed: now.
-    if (!byNotify && started_version !== null) await notifyWorkflowChanged(db, { workflowId: workflow.id, version: started_version });
-    const started = started_flow === null ? undefined : { flow: started_flow, attempt: started_attempts! };
-    claimed.push({
-      job: {
-        ...job,
-        run_at: new Date(job.run_at),
-        locked_until: job.locked_until === null ? null : new Date(job.locked_until),
-        created_at: new Date(job.created_at),
-        updated_at: new Date(job.updated_at),
-      },
-      start: going ? { workflow, wasQueued: was_queued, completions: flows, started } : undefined,
-    });
+  let progress = progressArguments.get(run.startProgress);
+  if (!progress) {
+    progress = JSON.stringify(run.startProgress);
+    progressArguments.set(run.startProgress, progress);
   }
-  return claimed;
+  const parameters = [run.workerId, run.leaseSeconds, run.limit, progress, run.notify];
+  const { rows } = await db.executeQuery<ClaimRow>(CompiledQuery.raw(CLAIM_RUNS, parameters));
+  return rows.map(({ job, workflow, flows, going, was_queued, started_flow, started_attempts, started_version }) => ({
+    job: {
+      ...job,
+      run_at: new Date(job.run_at),
+      locked_until: job.locked_until === null ? null : new Date(job.locked_until),
+      created_at: new Date(job.created_at),
+      updated_at: new Date(job.updated_at),
+    },
+    start: going
+      ? {
+          workflow,
+          wasQueued: was_queued,
+          completions: flows,
+          started: started_flow === null ? undefined : { flow: started_flow, attempt: started_attempts! },
+          version: started_version ?? undefined,
+        }
+      : undefined,
+  }));
 }

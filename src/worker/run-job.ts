@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { poolPublishesByNotify } from '../db/after-commit.ts';
 import type { Database, Trx } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
@@ -10,10 +11,11 @@ import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
 import { type FlowName, finalFlow, PIPELINES, type PipelineMode, workflowPrefix } from '../modules/workflows/workflow.ts';
+import { notifyWorkflowChanged } from '../modules/workflows/workflow-events.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
-import type { ClaimedRun, RunStart, RunWorkflow, StartProgress } from '../queue/run-claim.ts';
+import { type ClaimedRun, claimRuns, type RunStart, type RunWorkflow, type StartProgress } from '../queue/run-claim.ts';
 import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
@@ -88,6 +90,21 @@ export const START_PROGRESS: StartProgress = Object.fromEntries(
     PIPELINES[mode].map((flow) => [`${mode}:${flow}`, overallProgress(mode, flow, 0)]),
   ),
 ) as StartProgress;
+
+/**
+ * Claims up to `limit` runnable jobs as `workerId` and starts their runs (claimRuns). Where
+ * messages go by a bus outside PostgreSQL, each started workflow's is published here, once the
+ * claim (its own transaction) has committed; else the claim sent it.
+ */
+export async function claimAndStartRuns(db: Database, workerId: string, leaseSeconds: number, limit: number): Promise<ClaimedRun[]> {
+  const notify = await poolPublishesByNotify(db);
+  const claimed = await claimRuns(db, { workerId, leaseSeconds, limit, startProgress: START_PROGRESS, notify });
+  if (notify) return claimed;
+  for (const { start } of claimed) {
+    if (start?.version !== undefined) await notifyWorkflowChanged(db, { workflowId: start.workflow.id, version: start.version });
+  }
+  return claimed;
+}
 
 /**
  * Runs one claimed job, which its claim started (claimRuns: the workflow PROCESSING, its first

@@ -9,13 +9,13 @@ import type { Notifier } from '../notifier/index.ts';
 import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import * as queue from '../queue/jobs.ts';
 import { JOBS_CHANNEL, kindOfWakeUp } from '../queue/jobs-channel.ts';
-import { type ClaimedRun, claimRuns } from '../queue/run-claim.ts';
+import type { ClaimedRun } from '../queue/run-claim.ts';
 import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import { type RunJobDeps, runJob, START_PROGRESS } from './run-job.ts';
+import { claimAndStartRuns, type RunJobDeps, runJob } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
@@ -56,41 +56,7 @@ export interface JobRunner {
 export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const logger = options.logger.child({ workerId });
-  const pollIntervalMs = options.pollIntervalMs ?? 2000;
-  const runDeps = runJobDeps(options, workerId, logger);
-  const deliveryDeps = {
-    db: options.db,
-    webhooks: options.webhooks,
-    logger,
-    workerId,
-    timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-  };
-  // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
-  const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
-  const { db, leaseSeconds } = options;
-  const loops = [
-    new ClaimLoop<ClaimedRun>(
-      {
-        kind: 'WORKFLOW_RUN',
-        concurrency: options.concurrency,
-        // The claim starts the runs it takes; one whose workflow had ended comes back closed, with nothing to run.
-        claim: (limit) => claimRuns(db, workerId, leaseSeconds, limit, START_PROGRESS),
-        jobOf: (claimed) => claimed.job,
-        handle: (claimed, signal) => (claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal)) : undefined),
-      },
-      { db, logger, pollIntervalMs },
-    ),
-    new ClaimLoop<JobRow>(
-      {
-        kind: 'WEBHOOK_DELIVERY',
-        concurrency: options.deliveryConcurrency ?? 4,
-        claim: (limit) => queue.claimJobs(db, 'WEBHOOK_DELIVERY', workerId, deliveryLeaseSeconds, limit),
-        jobOf: (job) => job,
-        handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
-      },
-      { db, logger, pollIntervalMs },
-    ),
-  ];
+  const loops = claimLoops(options, workerId, logger);
   const wakeAll = () => {
     for (const loop of loops) loop.wakeUp();
   };
@@ -114,6 +80,39 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       logger.info('worker stopped');
     },
   };
+}
+
+/** The claim loops of both kinds of job, each with its own slots. */
+function claimLoops(options: JobRunnerOptions, workerId: string, logger: Logger): [ClaimLoop<ClaimedRun>, ClaimLoop<JobRow>] {
+  const { db, leaseSeconds } = options;
+  const context = { db, logger, pollIntervalMs: options.pollIntervalMs ?? 2000 };
+  const runDeps = runJobDeps(options, workerId, logger);
+  const deliveryDeps = { db, webhooks: options.webhooks, logger, workerId, timeoutMs: options.deliveryTimeoutMs ?? 10_000 };
+  // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
+  const deliveryLeaseSeconds = Math.max(leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
+  return [
+    new ClaimLoop<ClaimedRun>(
+      {
+        kind: 'WORKFLOW_RUN',
+        concurrency: options.concurrency,
+        // The claim starts the runs it takes; one whose workflow had ended comes back closed, with nothing to run.
+        claim: (limit) => claimAndStartRuns(db, workerId, leaseSeconds, limit),
+        jobOf: (claimed) => claimed.job,
+        handle: (claimed, signal) => (claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal)) : undefined),
+      },
+      context,
+    ),
+    new ClaimLoop<JobRow>(
+      {
+        kind: 'WEBHOOK_DELIVERY',
+        concurrency: options.deliveryConcurrency ?? 4,
+        claim: (limit) => queue.claimJobs(db, 'WEBHOOK_DELIVERY', workerId, deliveryLeaseSeconds, limit),
+        jobOf: (job) => job,
+        handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
+      },
+      context,
+    ),
+  ];
 }
 
 /** A run continues the trace of the request that created or retried its workflow (the job's trace_parent). */
@@ -193,6 +192,8 @@ class ClaimLoop<Claimed> {
   private readonly running = new Set<Promise<unknown>>();
   private readonly looping: Promise<void>;
   private wake: (() => void) | undefined;
+  /** A wake-up came while the loop was not asleep (claiming, or between its claim and its sleep): it does not sleep then. */
+  private woken = false;
   private stopping = false;
 
   private readonly db: Database;
@@ -219,12 +220,16 @@ class ClaimLoop<Claimed> {
   }
 
   wakeUp(): void {
+    this.woken = true;
     this.wake?.();
     this.wake = undefined;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      // A wake-up from here on (a job queued after the claim's snapshot, a slot freed while the
+      // claim ran) is not lost: the loop goes round again instead of sleeping through it.
+      this.woken = false;
       const mayHaveMore = await this.fillSlots();
       if (this.stopping) break;
       if (mayHaveMore && this.hasFreeSlot()) continue;
@@ -270,6 +275,7 @@ class ClaimLoop<Claimed> {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {

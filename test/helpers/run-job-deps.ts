@@ -1,8 +1,8 @@
 import { createLogger } from '../../src/logger.ts';
-import { type ClaimedRun, claimRuns } from '../../src/queue/run-claim.ts';
+import type { ClaimedRun } from '../../src/queue/run-claim.ts';
 import type { FlowRegistry } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
-import { type RunJobDeps, START_PROGRESS } from '../../src/worker/run-job.ts';
+import { claimAndStartRuns, type RunJobDeps } from '../../src/worker/run-job.ts';
 import type { TestApp } from './harness.ts';
 
 /** What runJob needs, for calling it directly as `workerId` with no runner: the app's own services, quiet logs, short backoff. */
@@ -29,7 +29,7 @@ export function runJobDeps(app: TestApp, workerId: string, overrides: Partial<Ru
  * claim does (no runner: nothing else claims it; any other queued run is claimed and started too).
  */
 export async function claimedJob(app: TestApp, workerId: string, workflowId: string): Promise<ClaimedRun> {
-  const runs = await claimRuns(app.db, workerId, 30, 100, START_PROGRESS);
+  const runs = await claimAndStartRuns(app.db, workerId, 30, 100);
   const run = runs.find((candidate) => candidate.job.workflow_id === workflowId);
   if (!run) throw new Error(`the job of ${workflowId} was not claimed`);
   return run;

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { JobRow } from '../../src/db/schema/jobs.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
-import { claimRuns } from '../../src/queue/run-claim.ts';
 import { overallProgress } from '../../src/worker/progress.ts';
-import { runJob, START_PROGRESS } from '../../src/worker/run-job.ts';
+import { claimAndStartRuns, runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { claimedJob, runJobDeps } from '../helpers/run-job-deps.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
@@ -94,8 +93,8 @@ describe('runJob', () => {
   });
 });
 
-describe('claimRuns', () => {
-  const claim = (worker: string) => claimRuns(app.db, worker, 30, 2, START_PROGRESS);
+describe('claimAndStartRuns', () => {
+  const claim = (worker: string) => claimAndStartRuns(app.db, worker, 30, 2);
 
   test('claims up to the limit in one statement, oldest first, never the same job twice, and starts each run', async () => {
     const ids = [];

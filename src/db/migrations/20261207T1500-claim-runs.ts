@@ -10,8 +10,7 @@ import { type Kysely, sql } from 'kysely';
 //
 // Each statement is a lookup by key, so the plans cached for any values are the right ones.
 // `start_progress` maps 'MODE:FLOW' to the workflow's percentage when that flow starts.
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql`
+const CREATE_CLAIM_RUNS = sql`
     CREATE FUNCTION framewright_claim_runs(worker text, lease_seconds double precision, max_jobs integer, start_progress jsonb, notify boolean)
     RETURNS TABLE (job json, workflow json, flows json, going boolean, was_queued boolean, started_flow text, started_attempts integer, started_version integer)
     LANGUAGE plpgsql AS $claim$
@@ -77,7 +76,10 @@ export async function up(db: Kysely<any>): Promise<void> {
         RETURN NEXT;
       END LOOP;
     END
-    $claim$`.execute(db);
+    $claim$`;
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await CREATE_CLAIM_RUNS.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -1,5 +1,5 @@
 import { type QueryCreator, sql } from 'kysely';
-import { publishesByNotify } from '../../db/after-commit.ts';
+import { poolPublishesByNotify, publishesByNotify } from '../../db/after-commit.ts';
 import type { Database, Trx } from '../../db/database.ts';
 import type { FlowName } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
@@ -77,14 +77,11 @@ export async function endRunUnheard(
   run: { workflowId: string; jobId: string; workerId: string },
   listener: WorkflowEndListener,
 ): Promise<RunEnd> {
-  return db.connection().execute(async (connection) => {
-    const byNotify = await publishesByNotify(connection);
-    const listened = listener.listensFor('WORKFLOW_SUCCEEDED');
-    const end = await endRunAtOnce(connection, run, listened, byNotify ? notifyWorkflowChangedInSql() : undefined);
-    // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
-    if (end.ended && !byNotify) await notifyWorkflowChanged(connection, { workflowId: run.workflowId, version: end.version });
-    return end;
-  });
+  const byNotify = await poolPublishesByNotify(db);
+  const end = await endRunAtOnce(db, run, listener.listensFor('WORKFLOW_SUCCEEDED'), byNotify ? notifyWorkflowChangedInSql() : undefined);
+  // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
+  if (end.ended && !byNotify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
+  return end;
 }
 
 /** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
