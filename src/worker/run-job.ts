@@ -435,12 +435,11 @@ class JobRun {
 
   /**
    * A transaction that first locks the workflow's row, then the job's (the order of cancel, retry
-   * and delete), and goes on only while the job is still ours; `withCompletions` also reads the
-   * workflow's flows under that lock.
+   * and delete), and goes on only while the job is still ours.
    */
-  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>, withCompletions = false): Promise<T> {
+  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>): Promise<T> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const locked = await lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
+      const locked = await lockRun(trx, this.workflowId, this.job.id, this.deps.workerId);
       if (!locked) throw new JobLostError();
       return work(trx, locked);
     });
