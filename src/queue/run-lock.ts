@@ -32,26 +32,30 @@ const LOCK_RUN = `
 /** What endRunAtOnce did: ended the run (the workflow's new version), left it to a transaction, or found the job no longer ours. */
 export type RunEnd = { ended: true; version: number } | { ended: false; reason: 'listened' | 'lost' };
 
+/** endRunAtOnce's statement, compiled once for a listener's check and a way of notifying; `slots` are where the run's values go. */
+export interface EndRunStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  slots: readonly [workflowId: number, jobId: number, workerId: number];
+}
+
 /**
- * A run's SUCCESS with its job DONE, as one statement (its own transaction): the locks of lockRun
- * in its order (the lateral join runs once the workflow's row is locked), then both changes. It
- * changes nothing when `listened` (SQL over the locked `workflows` row) is true: an end someone
- * listens for is recorded in a transaction (the webhooks' outbox), which the caller then runs.
- * `notify` (SQL over the updated `workflows` row) sends the workflow's message in the same statement.
+ * A run's SUCCESS with its job DONE, as one statement: the locks of lockRun in its order (the
+ * lateral join runs once the workflow's row is locked), then both changes. It changes nothing when
+ * `listened` (SQL over the locked `workflows` row) is true: an end someone listens for is recorded
+ * in a transaction (the webhooks' outbox), which the caller then runs. `notify` (SQL over the
+ * updated `workflows` row) sends the workflow's message in the same statement. Compiled once
+ * (endRunAtOnce fills in the run): it is built and compiled at every run's end otherwise.
  */
-export async function endRunAtOnce(
-  db: Executor,
-  run: { workflowId: string; jobId: string; workerId: string },
-  listened: RawBuilder<boolean>,
-  notify: RawBuilder<unknown> | undefined,
-): Promise<RunEnd> {
-  const { rows } = await sql<{ listened: boolean; version: number | null }>`
+export function endRunStatement(db: Executor, listened: RawBuilder<boolean>, notify: RawBuilder<unknown> | undefined): EndRunStatement {
+  const markers = ['\u0000workflow', '\u0000job', '\u0000worker'] as const;
+  const compiled = sql`
     WITH run AS MATERIALIZED (
       SELECT workflows.id, owned.id AS job_id, ${listened} AS listened
-      FROM (SELECT * FROM workflows WHERE id = ${run.workflowId} FOR UPDATE) AS workflows
+      FROM (SELECT * FROM workflows WHERE id = ${markers[0]} FOR UPDATE) AS workflows
       CROSS JOIN LATERAL (
         SELECT id FROM jobs
-        WHERE jobs.id = ${run.jobId} AND jobs.workflow_id = workflows.id AND jobs.locked_by = ${run.workerId} AND jobs.status = 'RUNNING'
+        WHERE jobs.id = ${markers[1]} AND jobs.workflow_id = workflows.id AND jobs.locked_by = ${markers[2]} AND jobs.status = 'RUNNING'
         FOR UPDATE
       ) AS owned
     ),
@@ -65,7 +69,23 @@ export async function endRunAtOnce(
       FROM run WHERE workflows.id = run.id AND NOT run.listened
       RETURNING workflows.version, ${notify ?? sql`null`} AS notified
     )
-    SELECT run.listened, ended.version FROM run LEFT JOIN ended ON true`.execute(db);
+    SELECT run.listened, ended.version FROM run LEFT JOIN ended ON true`.compile(db);
+  const [workflowSlot, jobSlot, workerSlot] = markers.map((marker) => compiled.parameters.indexOf(marker));
+  if (workflowSlot! < 0 || jobSlot! < 0 || workerSlot! < 0) throw new Error('the end statement lost a parameter');
+  return { sql: compiled.sql, parameters: compiled.parameters, slots: [workflowSlot!, jobSlot!, workerSlot!] };
+}
+
+/** Runs endRunStatement's statement (its own transaction) for `run`. */
+export async function endRunAtOnce(
+  db: Executor,
+  run: { workflowId: string; jobId: string; workerId: string },
+  statement: EndRunStatement,
+): Promise<RunEnd> {
+  const parameters = [...statement.parameters];
+  parameters[statement.slots[0]] = run.workflowId;
+  parameters[statement.slots[1]] = run.jobId;
+  parameters[statement.slots[2]] = run.workerId;
+  const { rows } = await db.executeQuery<{ listened: boolean; version: number | null }>(CompiledQuery.raw(statement.sql, parameters));
   const row = rows[0];
   if (!row) return { ended: false, reason: 'lost' };
   if (row.listened || row.version === null) return { ended: false, reason: 'listened' };

@@ -6,7 +6,7 @@ import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
-import { endRunAtOnce, type RunEnd } from '../../queue/run-lock.ts';
+import { type EndRunStatement, endRunAtOnce, endRunStatement, type RunEnd } from '../../queue/run-lock.ts';
 import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
 
@@ -78,10 +78,27 @@ export async function endRunUnheard(
   listener: WorkflowEndListener,
 ): Promise<RunEnd> {
   const byNotify = await poolPublishesByNotify(db);
-  const end = await endRunAtOnce(db, run, listener.listensFor('WORKFLOW_SUCCEEDED'), byNotify ? notifyWorkflowChangedInSql() : undefined);
+  const end = await endRunAtOnce(db, run, endStatementFor(db, listener, byNotify));
   // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
   if (end.ended && !byNotify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
   return end;
+}
+
+const endStatements = new WeakMap<WorkflowEndListener, Map<boolean, EndRunStatement>>();
+
+/** endRunUnheard's statement for this listener, with or without its NOTIFY, compiled once. */
+function endStatementFor(db: Database, listener: WorkflowEndListener, byNotify: boolean): EndRunStatement {
+  let statements = endStatements.get(listener);
+  if (!statements) {
+    statements = new Map();
+    endStatements.set(listener, statements);
+  }
+  let statement = statements.get(byNotify);
+  if (!statement) {
+    statement = endRunStatement(db, listener.listensFor('WORKFLOW_SUCCEEDED'), byNotify ? notifyWorkflowChangedInSql() : undefined);
+    statements.set(byNotify, statement);
+  }
+  return statement;
 }
 
 /** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
