@@ -138,7 +138,8 @@ class JobRun {
   readonly log: Logger;
   private readonly workflowId: string;
   private readonly abort = new AbortController();
-  private readonly heartbeat: NodeJS.Timeout;
+  /** Renews the lease while flows run; a run with only its end left ends before a beat would matter. */
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly onStop = () => this.abort.abort(SHUTDOWN);
   /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
   private readonly produced = new Map<FlowName, FlowInput>();
@@ -157,11 +158,10 @@ class JobRun {
     this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });
     stopSignal.addEventListener('abort', this.onStop);
     if (stopSignal.aborted) this.onStop();
-    this.heartbeat = setInterval(() => this.renewLease(), deps.heartbeatMs);
   }
 
   close(): void {
-    clearInterval(this.heartbeat);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.stopSignal.removeEventListener('abort', this.onStop);
   }
 
@@ -218,6 +218,7 @@ class JobRun {
    * job is no longer ours, or the bucket or the database failed: the error ends the run here).
    */
   async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
+    this.heartbeat = setInterval(() => this.renewLease(), this.deps.heartbeatMs);
     let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
     for (const [index, step] of steps.entries()) {
       const [start, executed] = await inSpan(`flow ${step.flow}`, { attributes: { 'framewright.flow': step.flow } }, async (span) => {
