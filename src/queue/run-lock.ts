@@ -32,62 +32,47 @@ const LOCK_RUN = `
 /** What endRunAtOnce did: ended the run (the workflow's new version), left it to a transaction, or found the job no longer ours. */
 export type RunEnd = { ended: true; version: number } | { ended: false; reason: 'listened' | 'lost' };
 
-/** endRunAtOnce's statement, compiled once for a listener's check and a way of notifying; `slots` are where the run's values go. */
+/** endRunAtOnce's statement, compiled once for a listener's check; `slots` are where the run's values go. */
 export interface EndRunStatement {
   sql: string;
   parameters: readonly unknown[];
-  slots: readonly [workflowId: number, jobId: number, workerId: number];
+  slots: readonly number[];
 }
+
+const RUN_SLOTS = ['workflowId', 'jobId', 'workerId', 'customerId', 'notify'] as const;
+type EndingRun = { workflowId: string; jobId: string; workerId: string; customerId: string; notify: boolean };
 
 /**
- * A run's SUCCESS with its job DONE, as one statement: the locks of lockRun in its order (the
- * lateral join runs once the workflow's row is locked), then both changes. It changes nothing when
- * `listened` (SQL over the locked `workflows` row) is true: an end someone listens for is recorded
- * in a transaction (the webhooks' outbox), which the caller then runs. `notify` (SQL over the
- * updated `workflows` row) sends the workflow's message in the same statement. Compiled once
- * (endRunAtOnce fills in the run): it is built and compiled at every run's end otherwise.
+ * A run's SUCCESS with its job DONE, as one statement: framewright_end_run (migration
+ * 20261207T1500-run-functions) takes lockRun's locks in lockRun's order, then ends both, unless
+ * `listened` (SQL over a `workflows` row, of which only customer_id is read) says someone is to be
+ * told of the end: then it changes nothing and the caller records the end in a transaction (the
+ * webhooks' outbox). The check runs in the calling statement, on the run's customer (a workflow's
+ * never changes), with that statement's snapshot, as it did inside the single statement before.
+ * Compiled once: endRunAtOnce fills in the run.
  */
-export function endRunStatement(db: Executor, listened: RawBuilder<boolean>, notify: RawBuilder<unknown> | undefined): EndRunStatement {
-  const markers = ['\u0000workflow', '\u0000job', '\u0000worker'] as const;
+export function endRunStatement(db: Executor, listened: RawBuilder<boolean>): EndRunStatement {
+  const markers = RUN_SLOTS.map((slot) => `\u0000${slot}`);
+  const [workflowId, jobId, workerId, customerId, notify] = markers;
   const compiled = sql`
-    WITH run AS MATERIALIZED (
-      SELECT workflows.id, owned.id AS job_id, ${listened} AS listened
-      FROM (SELECT * FROM workflows WHERE id = ${markers[0]} FOR UPDATE) AS workflows
-      CROSS JOIN LATERAL (
-        SELECT id FROM jobs
-        WHERE jobs.id = ${markers[1]} AND jobs.workflow_id = workflows.id AND jobs.locked_by = ${markers[2]} AND jobs.status = 'RUNNING'
-        FOR UPDATE
-      ) AS owned
-    ),
-    ended_job AS (
-      UPDATE jobs SET status = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = now()
-      FROM run WHERE jobs.id = run.job_id AND NOT run.listened
-    ),
-    ended AS (
-      UPDATE workflows SET processing_status = 'SUCCESS', progress_percentage = 100, error = NULL,
-        version = workflows.version + 1, updated_at = now()
-      FROM run WHERE workflows.id = run.id AND NOT run.listened
-      RETURNING workflows.version, ${notify ?? sql`null`} AS notified
-    )
-    SELECT run.listened, ended.version FROM run LEFT JOIN ended ON true`.compile(db);
-  const [workflowSlot, jobSlot, workerSlot] = markers.map((marker) => compiled.parameters.indexOf(marker));
-  if (workflowSlot! < 0 || jobSlot! < 0 || workerSlot! < 0) throw new Error('the end statement lost a parameter');
-  return { sql: compiled.sql, parameters: compiled.parameters, slots: [workflowSlot!, jobSlot!, workerSlot!] };
+    SELECT ended.owned, heard.listened, ended.version
+    FROM (SELECT ${customerId}::uuid AS customer_id) AS workflows
+    CROSS JOIN LATERAL (SELECT ${listened} AS listened) AS heard
+    CROSS JOIN LATERAL framewright_end_run(${workflowId}, ${jobId}, ${workerId}, heard.listened, ${notify}) AS ended`.compile(db);
+  const slots = markers.map((marker) => compiled.parameters.indexOf(marker));
+  if (slots.includes(-1)) throw new Error('the end statement lost a parameter');
+  return { sql: compiled.sql, parameters: compiled.parameters, slots };
 }
 
-/** Runs endRunStatement's statement (its own transaction) for `run`. */
-export async function endRunAtOnce(
-  db: Executor,
-  run: { workflowId: string; jobId: string; workerId: string },
-  statement: EndRunStatement,
-): Promise<RunEnd> {
+/** Runs endRunStatement's statement (its own transaction) for `run`; with `notify` it sends the workflow's message too. */
+export async function endRunAtOnce(db: Executor, run: EndingRun, statement: EndRunStatement): Promise<RunEnd> {
   const parameters = [...statement.parameters];
-  parameters[statement.slots[0]] = run.workflowId;
-  parameters[statement.slots[1]] = run.jobId;
-  parameters[statement.slots[2]] = run.workerId;
-  const { rows } = await db.executeQuery<{ listened: boolean; version: number | null }>(CompiledQuery.raw(statement.sql, parameters));
+  for (const [index, slot] of RUN_SLOTS.entries()) parameters[statement.slots[index]!] = run[slot];
+  const { rows } = await db.executeQuery<{ owned: boolean; listened: boolean; version: number | null }>(
+    CompiledQuery.raw(statement.sql, parameters),
+  );
   const row = rows[0];
-  if (!row) return { ended: false, reason: 'lost' };
+  if (!row?.owned) return { ended: false, reason: 'lost' };
   if (row.listened || row.version === null) return { ended: false, reason: 'listened' };
   return { ended: true, version: row.version };
 }

@@ -181,7 +181,7 @@ class JobRun {
     if (wasQueued) this.log.debug('run started');
     const [step] = steps;
     if (!step) {
-      await this.succeed();
+      await this.succeed(workflow);
       return { target, steps, first: 'done' };
     }
     if (step.flow !== started?.flow) throw new Error(`${step.flow} was not the flow the claim started`);
@@ -192,8 +192,8 @@ class JobRun {
    * The run's SUCCESS with its job DONE: one statement when nobody listens for that end, else a
    * guarded transaction that also records it for the listeners (the webhooks' outbox).
    */
-  private async succeed(): Promise<void> {
-    const run = { workflowId: this.workflowId, jobId: this.job.id, workerId: this.deps.workerId };
+  private async succeed(workflow: RunWorkflow): Promise<void> {
+    const run = { workflowId: this.workflowId, customerId: workflow.customer_id, jobId: this.job.id, workerId: this.deps.workerId };
     const end = await runs.endRunUnheard(this.deps.db, run, this.deps.webhooks);
     if (!end.ended && end.reason === 'lost') throw new JobLostError();
     if (!end.ended) {
@@ -239,7 +239,7 @@ class JobRun {
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
     await starting;
-    await this.succeed();
+    await this.succeed(target.workflow);
     return 'done';
   }
 

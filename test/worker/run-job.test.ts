@@ -40,7 +40,7 @@ describe('runJob', () => {
     expect(completions.map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
   });
 
-  test('a run with nothing left to do is two statements: the claim that starts it (a function call), the one that ends it with its job', async () => {
+  test('a run with nothing left to do is two statements: the claim that starts it, the one that ends it with its job (two function calls)', async () => {
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     await app.db.updateTable('completions').set({ status: 'SUCCESS' }).where('workflow_id', '=', workflow.id).execute();
     let job: JobRow | undefined;
@@ -50,7 +50,7 @@ describe('runJob', () => {
       expect(run.start).toMatchObject({ wasQueued: true, started: undefined });
       return runJob(run, deps(), new AbortController().signal);
     });
-    expect(statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['select', 'with']);
+    expect(statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['select', 'select']);
     const row = await app.db.selectFrom('jobs').select(['status', 'locked_by']).where('id', '=', job!.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'DONE', locked_by: null });
     const done = await app.services.workflows.get(OPERATOR, workflow.id);
@@ -66,11 +66,40 @@ describe('runJob', () => {
       .map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase());
     // A hand-over: locks, the output recorded, then this flow SUCCESS, the next one RUNNING and the workflow, in one statement.
     const handOver = ['begin', 'select', 'insert', 'with', 'commit'];
-    // The claim (one function call) starts the run: the first flow RUNNING, the workflow
+    // The claim (a function call) starts the run: the first flow RUNNING, the workflow
     // PROCESSING. The source's media row is read once, before the first flow; the last flow's
-    // outputs commit on their own; then the run's SUCCESS with its job DONE, one statement under
-    // the same locks.
-    expect(words).toEqual(['select', 'select', ...handOver, ...handOver, ...handOver, ...handOver, 'with']);
+    // outputs commit on their own; then the run's SUCCESS with its job DONE, one function call
+    // under the same locks.
+    expect(words).toEqual(['select', 'select', ...handOver, ...handOver, ...handOver, ...handOver, 'select']);
+  });
+
+  test('a run whose end someone listens for ends in a transaction that records it for them; one nobody listens for does not', async () => {
+    const { customerId: listening } = await app.createCustomer(100, 'Listening customer');
+    const endpoint = { url: 'https://hooks.example.invalid/framewright', signing_secret: 'enc1:never opened here' };
+    await app.db
+      .insertInto('webhook_endpoints')
+      .values({ ...endpoint, customer_id: listening, events: ['WORKFLOW_FAILED'] })
+      .execute();
+    const words = async () => {
+      const workflow = await createWorkflowFor(app, listening, { options: { pipelineMode: 'IMAGE' } });
+      await app.db.updateTable('completions').set({ status: 'SUCCESS' }).where('workflow_id', '=', workflow.id).execute();
+      const statements = await app.queriesDuring(async () => runJob(await claimed(workflow.id), deps(), new AbortController().signal));
+      const events = await app.db.selectFrom('webhook_events').select('type').where('workflow_id', '=', workflow.id).execute();
+      const done = await app.services.workflows.get(OPERATOR, workflow.id);
+      expect(done.processingStatus).toBe('SUCCESS');
+      return { words: statements.map((statement) => statement.trim().split(/\s+/)[0]!.toLowerCase()), events: events.map((e) => e.type) };
+    };
+    // An endpoint for another end: the end is one statement, and nothing is recorded.
+    expect(await words()).toEqual({ words: ['select', 'select'], events: [] });
+    await app.db
+      .insertInto('webhook_endpoints')
+      .values({ ...endpoint, customer_id: listening, events: ['WORKFLOW_SUCCEEDED'] })
+      .execute();
+    const heard = await words();
+    // The one statement finds a listener and changes nothing; the transaction ends the run and records its event.
+    expect(heard.words.slice(0, 4)).toEqual(['select', 'select', 'begin', 'select']);
+    expect(heard.words.at(-1)).toBe('commit');
+    expect(heard.events).toEqual(['WORKFLOW_SUCCEEDED']);
   });
 
   test('a job no longer ours after its claim is left alone: nothing more is written', async () => {

@@ -74,29 +74,24 @@ export async function endRun(
  */
 export async function endRunUnheard(
   db: Database,
-  run: { workflowId: string; jobId: string; workerId: string },
+  run: { workflowId: string; customerId: string; jobId: string; workerId: string },
   listener: WorkflowEndListener,
 ): Promise<RunEnd> {
-  const byNotify = await poolPublishesByNotify(db);
-  const end = await endRunAtOnce(db, run, endStatementFor(db, listener, byNotify));
+  const notify = await poolPublishesByNotify(db);
+  const end = await endRunAtOnce(db, { ...run, notify }, endStatementFor(db, listener));
   // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
-  if (end.ended && !byNotify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
+  if (end.ended && !notify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
   return end;
 }
 
-const endStatements = new WeakMap<WorkflowEndListener, Map<boolean, EndRunStatement>>();
+const endStatements = new WeakMap<WorkflowEndListener, EndRunStatement>();
 
-/** endRunUnheard's statement for this listener, with or without its NOTIFY, compiled once. */
-function endStatementFor(db: Database, listener: WorkflowEndListener, byNotify: boolean): EndRunStatement {
-  let statements = endStatements.get(listener);
-  if (!statements) {
-    statements = new Map();
-    endStatements.set(listener, statements);
-  }
-  let statement = statements.get(byNotify);
+/** endRunUnheard's statement for this listener, compiled once. */
+function endStatementFor(db: Database, listener: WorkflowEndListener): EndRunStatement {
+  let statement = endStatements.get(listener);
   if (!statement) {
-    statement = endRunStatement(db, listener.listensFor('WORKFLOW_SUCCEEDED'), byNotify ? notifyWorkflowChangedInSql() : undefined);
-    statements.set(byNotify, statement);
+    statement = endRunStatement(db, listener.listensFor('WORKFLOW_SUCCEEDED'));
+    endStatements.set(listener, statement);
   }
   return statement;
 }

@@ -2,13 +2,14 @@ import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: later changes go into new migrations, never here.
 //
-// The claim of workflow runs, which also starts them (src/queue/run-claim.ts says why and how), as
-// a function: its statements are parsed and planned once per server connection, where the same
-// work as one statement sent by the worker was parsed and planned on every claim (0.4 ms of the
-// database's CPU, more than the claim's own work). Unlike a named prepared statement this keeps no
-// state on the client's session, so it works through PgBouncer in transaction mode.
+// The two statements of a run with nothing to do, as functions: the claim of workflow runs, which
+// also starts them (src/queue/run-claim.ts says why and how), and a run's SUCCESS
+// (src/queue/run-lock.ts). A function's statements are parsed and planned once per server
+// connection, where the same work as one statement with data-modifying CTEs was parsed and planned
+// at every call (more of the database's CPU than the work itself). Unlike a named prepared
+// statement a function keeps no state on the client's session, so it works through PgBouncer in
+// transaction mode. Each statement is a lookup by key, so the plans cached for any values fit.
 //
-// Each statement is a lookup by key, so the plans cached for any values are the right ones.
 // `start_progress` maps 'MODE:FLOW' to the workflow's percentage when that flow starts.
 const CREATE_CLAIM_RUNS = sql`
     CREATE FUNCTION framewright_claim_runs(worker text, lease_seconds double precision, max_jobs integer, start_progress jsonb, notify boolean)
@@ -78,10 +79,38 @@ const CREATE_CLAIM_RUNS = sql`
     END
     $claim$`;
 
+// Locks the workflow's row, then the job's if it is still `p_worker`'s (the order cancel, retry and
+// delete follow); then, unless `p_listened` (someone is to be told of the end, which the caller
+// records in a transaction of its own), the workflow SUCCESS at 100 % and its job DONE. One row:
+// whether the job was still ours, and the workflow's new version when it ended.
+const CREATE_END_RUN = sql`
+    CREATE FUNCTION framewright_end_run(p_workflow uuid, p_job bigint, p_worker text, p_listened boolean, p_notify boolean)
+    RETURNS TABLE (owned boolean, version integer)
+    LANGUAGE plpgsql AS $end$
+    BEGIN
+      PERFORM 1 FROM workflows w WHERE w.id = p_workflow FOR UPDATE;
+      PERFORM 1 FROM jobs j WHERE j.id = p_job AND j.workflow_id = p_workflow AND j.locked_by = p_worker AND j.status = 'RUNNING' FOR UPDATE;
+      owned := FOUND;
+      version := NULL;
+      IF owned AND NOT p_listened THEN
+        UPDATE jobs j SET status = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = now() WHERE j.id = p_job;
+        UPDATE workflows w SET processing_status = 'SUCCESS', progress_percentage = 100, error = NULL, version = w.version + 1, updated_at = now()
+        WHERE w.id = p_workflow
+        RETURNING w.version INTO version;
+        IF p_notify THEN
+          PERFORM pg_notify('framewright_workflow_events', json_build_object('workflowId', p_workflow, 'version', version)::text);
+        END IF;
+      END IF;
+      RETURN NEXT;
+    END
+    $end$`;
+
 export async function up(db: Kysely<any>): Promise<void> {
   await CREATE_CLAIM_RUNS.execute(db);
+  await CREATE_END_RUN.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP FUNCTION IF EXISTS framewright_end_run(uuid, bigint, text, boolean, boolean)`.execute(db);
   await sql`DROP FUNCTION IF EXISTS framewright_claim_runs(text, double precision, integer, jsonb, boolean)`.execute(db);
 }
