@@ -7,7 +7,7 @@ import type { PipelineMode, WorkflowRow } from '../db/schema/workflows.ts';
 // The claim of workflow runs, which also starts them: a no-op job costs this statement and the
 // one that ends it (graphile-worker's two), where claim, BEGIN, lock, end and COMMIT were five.
 //
-// One call of framewright_claim_runs (migration 20261207T1500-claim-runs) locks each candidate
+// One call of framewright_claim_runs (migration 20261207T1500-run-functions) locks each candidate
 // job, then its workflow, both with SKIP LOCKED: it never waits for a lock, so taking the job's
 // row before the workflow's (the reverse of the order every other writer follows, run-lock.ts)
 // cannot deadlock. A job whose workflow is locked (a cancel, a retry, an edit in progress) stays
