@@ -47,6 +47,20 @@ export async function publishesByNotify(executor: MessageExecutor): Promise<bool
   return executor.getExecutor().provideConnection(async (connection) => !states.has(connection));
 }
 
+const poolsByNotify = new WeakMap<MessageExecutor, boolean>();
+
+/**
+ * publishesByNotify for a pool: the same for all its connections (its dialect has a publisher or
+ * not), so it is asked once, and a statement run on its own costs no extra turn of the pool.
+ */
+export async function poolPublishesByNotify(pool: MessageExecutor): Promise<boolean> {
+  const known = poolsByNotify.get(pool);
+  if (known !== undefined) return known;
+  const byNotify = await publishesByNotify(pool);
+  poolsByNotify.set(pool, byNotify);
+  return byNotify;
+}
+
 /** PostgreSQL's dialect, with messages of publishAfterCommit held until their transaction commits. */
 export class AfterCommitDialect extends PipelinedPostgresDialect {
   private readonly publisher: Publisher;

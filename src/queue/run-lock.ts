@@ -1,15 +1,13 @@
-import { CompiledQuery } from 'kysely';
-import type { Trx } from '../db/database.ts';
-import type { FlowName, FlowStatus } from '../db/schema/completions.ts';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
+import type { Executor, Trx } from '../db/database.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
 
-// The one statement that reads the jobs table together with a workflow: here, with every other
-// statement on jobs, rather than in the workflows module that calls it.
+// The statements that read the jobs table together with a workflow: here, with every other
+// statement on jobs, rather than in the workflows module that calls them.
 
-/** A run's workflow, locked with its job, and (when asked for) its flows in pipeline order. */
+/** A run's workflow, locked with its job. */
 export interface LockedRun {
   workflow: WorkflowRow;
-  completions: Array<{ flow: FlowName; status: FlowStatus }>;
 }
 
 /**
@@ -17,36 +15,64 @@ export interface LockedRun {
  * lateral join runs once the workflow's row is locked, so the order cancel, retry and delete
  * follow (the workflow's row, then the job's) holds. Undefined when either is gone or the job is
  * no longer ours.
- *
- * The completions are read with the statement's snapshot, which may predate the wait for the
- * workflow's lock; that is safe because every writer of completions takes that lock first and
- * either committed before this job was claimed or left the job no longer ours (cancel, retry,
- * delete, a takeover), in which case no row comes back.
  */
-export async function lockRun(
-  trx: Trx,
-  workflowId: string,
-  jobId: string,
-  workerId: string,
-  withCompletions: boolean,
-): Promise<LockedRun | undefined> {
-  const { rows } = await trx.executeQuery<WorkflowRow & { run_completions: LockedRun['completions'] | null }>(
-    CompiledQuery.raw(withCompletions ? LOCK_RUN_WITH_COMPLETIONS : LOCK_RUN, [workflowId, jobId, workerId]),
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  const { run_completions, ...workflow } = row;
-  return { workflow, completions: run_completions ?? [] };
+export async function lockRun(trx: Trx, workflowId: string, jobId: string, workerId: string): Promise<LockedRun | undefined> {
+  const { rows } = await trx.executeQuery<WorkflowRow>(CompiledQuery.raw(LOCK_RUN, [workflowId, jobId, workerId]));
+  const workflow = rows[0];
+  return workflow ? { workflow } : undefined;
 }
 
-const LOCK_RUN_FROM = `
+const LOCK_RUN = `
+  SELECT w.*
   FROM (SELECT * FROM workflows WHERE id = $1 FOR UPDATE) AS w
   CROSS JOIN LATERAL (
     SELECT 1 FROM jobs WHERE jobs.id = $2 AND jobs.workflow_id = w.id AND jobs.locked_by = $3 AND jobs.status = 'RUNNING' FOR UPDATE
   ) AS owned`;
-const LOCK_RUN = `SELECT w.* ${LOCK_RUN_FROM}`;
-const LOCK_RUN_WITH_COMPLETIONS = `
-  SELECT w.*, (
-    SELECT coalesce(json_agg(json_build_object('flow', c.flow, 'status', c.status) ORDER BY c.position), '[]'::json)
-    FROM completions c WHERE c.workflow_id = w.id
-  ) AS run_completions ${LOCK_RUN_FROM}`;
+
+/** What endRunAtOnce did: ended the run (the workflow's new version), left it to a transaction, or found the job no longer ours. */
+export type RunEnd = { ended: true; version: number } | { ended: false; reason: 'listened' | 'lost' };
+
+/** endRunAtOnce's statement, compiled once for a listener's check; `slots` are where the run's values go. */
+export interface EndRunStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  slots: readonly number[];
+}
+
+const RUN_SLOTS = ['workflowId', 'jobId', 'workerId', 'customerId', 'notify'] as const;
+type EndingRun = { workflowId: string; jobId: string; workerId: string; customerId: string; notify: boolean };
+
+/**
+ * A run's SUCCESS with its job DONE, as one statement: framewright_end_run (migration
+ * 20261207T1500-run-functions) takes lockRun's locks in lockRun's order, then ends both, unless
+ * `listened` (SQL over a `workflows` row, of which only customer_id is read) says someone is to be
+ * told of the end: then it changes nothing and the caller records the end in a transaction (the
+ * webhooks' outbox). The check runs in the calling statement, on the run's customer (a workflow's
+ * never changes), with that statement's snapshot, as it did inside the single statement before.
+ * Compiled once: endRunAtOnce fills in the run.
+ */
+export function endRunStatement(db: Executor, listened: RawBuilder<boolean>): EndRunStatement {
+  const markers = RUN_SLOTS.map((slot) => `\u0000${slot}`);
+  const [workflowId, jobId, workerId, customerId, notify] = markers;
+  const compiled = sql`
+    SELECT ended.owned, heard.listened, ended.version
+    FROM (SELECT ${customerId}::uuid AS customer_id) AS workflows
+    CROSS JOIN LATERAL (SELECT ${listened} AS listened) AS heard
+    CROSS JOIN LATERAL framewright_end_run(${workflowId}, ${jobId}, ${workerId}, heard.listened, ${notify}) AS ended`.compile(db);
+  const slots = markers.map((marker) => compiled.parameters.indexOf(marker));
+  if (slots.includes(-1)) throw new Error('the end statement lost a parameter');
+  return { sql: compiled.sql, parameters: compiled.parameters, slots };
+}
+
+/** Runs endRunStatement's statement (its own transaction) for `run`; with `notify` it sends the workflow's message too. */
+export async function endRunAtOnce(db: Executor, run: EndingRun, statement: EndRunStatement): Promise<RunEnd> {
+  const parameters = [...statement.parameters];
+  for (const [index, slot] of RUN_SLOTS.entries()) parameters[statement.slots[index]!] = run[slot];
+  const { rows } = await db.executeQuery<{ owned: boolean; listened: boolean; version: number | null }>(
+    CompiledQuery.raw(statement.sql, parameters),
+  );
+  const row = rows[0];
+  if (!row?.owned) return { ended: false, reason: 'lost' };
+  if (row.listened || row.version === null) return { ended: false, reason: 'listened' };
+  return { ended: true, version: row.version };
+}

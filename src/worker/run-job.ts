@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { poolPublishesByNotify } from '../db/after-commit.ts';
 import type { Database, Trx } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
@@ -9,10 +10,12 @@ import { MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
-import { type FlowName, finalFlow, workflowPrefix } from '../modules/workflows/workflow.ts';
+import { type FlowName, finalFlow, PIPELINES, type PipelineMode, workflowPrefix } from '../modules/workflows/workflow.ts';
+import { notifyWorkflowChanged } from '../modules/workflows/workflow-events.ts';
 import * as runs from '../modules/workflows/workflow-runs.repository.ts';
 import * as workflows from '../modules/workflows/workflows.repository.ts';
 import * as queue from '../queue/jobs.ts';
+import { type ClaimedRun, claimRuns, type RunStart, type RunWorkflow, type StartProgress } from '../queue/run-claim.ts';
 import { type LockedRun, lockRun } from '../queue/run-lock.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
@@ -52,7 +55,7 @@ const LOST = 'lost';
 
 /** What a run works on: the workflow as it was when the run (re)started, and its model. */
 interface RunTarget {
-  workflow: WorkflowRow;
+  workflow: RunWorkflow;
   model: ModelDefinition | undefined;
 }
 
@@ -72,7 +75,7 @@ interface StartedFlow {
 }
 
 /** The flows still to run, in pipeline order, each with the flow whose output it reads. */
-function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
+function pendingSteps(completions: RunStart['completions']): FlowStep[] {
   const steps: FlowStep[] = [];
   for (const [index, completion] of completions.entries()) {
     if (completion.status === 'SUCCESS' || completion.status === 'SKIPPED') continue;
@@ -81,18 +84,42 @@ function pendingSteps(completions: LockedRun['completions']): FlowStep[] {
   return steps;
 }
 
+/** The workflow's progress as each flow starts, for the claim that starts runs (claimRuns). */
+export const START_PROGRESS: StartProgress = Object.fromEntries(
+  (Object.keys(PIPELINES) as PipelineMode[]).flatMap((mode) =>
+    PIPELINES[mode].map((flow) => [`${mode}:${flow}`, overallProgress(mode, flow, 0)]),
+  ),
+) as StartProgress;
+
 /**
- * Runs one claimed job from its first unfinished flow to the end, or until a flow fails (then it
- * is requeued with backoff, or the run fails). Every write happens inside `guarded`, which
- * re-checks under lock that the job is still ours. The transaction that ends one step starts the
- * next: the run's start with its first flow, each flow's outputs with the flow after it. The last
- * flow's outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
+ * Claims up to `limit` runnable jobs as `workerId` and starts their runs (claimRuns). Where
+ * messages go by a bus outside PostgreSQL, each started workflow's is published here, once the
+ * claim (its own transaction) has committed; else the claim sent it.
  */
-export async function runJob(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
+export async function claimAndStartRuns(db: Database, workerId: string, leaseSeconds: number, limit: number): Promise<ClaimedRun[]> {
+  const notify = await poolPublishesByNotify(db);
+  const claimed = await claimRuns(db, { workerId, leaseSeconds, limit, startProgress: START_PROGRESS, notify });
+  if (notify) return claimed;
+  for (const { start } of claimed) {
+    if (start?.version !== undefined) await notifyWorkflowChanged(db, { workflowId: start.workflow.id, version: start.version });
+  }
+  return claimed;
+}
+
+/**
+ * Runs one claimed job, which its claim started (claimRuns: the workflow PROCESSING, its first
+ * unfinished flow RUNNING), to the end, or until a flow fails (then it is requeued with backoff,
+ * or the run fails). Every write happens inside `guarded`, which re-checks under lock that the job
+ * is still ours, or in one statement that does the same (the run's SUCCESS). The transaction that
+ * ends one step starts the next: each flow's outputs with the flow after it. The last flow's
+ * outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
+ */
+export async function runJob({ job, start }: ClaimedRun, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
+  // The workflow had already ended: the claim closed its job to match.
+  if (!start) return 'lost';
   const run = new JobRun(job, deps, stopSignal);
   try {
-    const started = await run.start();
-    if (!started) return 'lost';
+    const started = await run.start(start);
     if (started.first === 'done') return 'done';
     return await run.runFlows(started.target, started.steps, started.first);
   } catch (error) {
@@ -111,7 +138,8 @@ class JobRun {
   readonly log: Logger;
   private readonly workflowId: string;
   private readonly abort = new AbortController();
-  private readonly heartbeat: NodeJS.Timeout;
+  /** Renews the lease while flows run; a run with only its end left ends before a beat would matter. */
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly onStop = () => this.abort.abort(SHUTDOWN);
   /** The first output of each flow this run has recorded so far: the next flows' inputs, without the bucket. */
   private readonly produced = new Map<FlowName, FlowInput>();
@@ -130,36 +158,56 @@ class JobRun {
     this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });
     stopSignal.addEventListener('abort', this.onStop);
     if (stopSignal.aborted) this.onStop();
-    this.heartbeat = setInterval(() => this.renewLease(), deps.heartbeatMs);
   }
 
   close(): void {
-    clearInterval(this.heartbeat);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.stopSignal.removeEventListener('abort', this.onStop);
   }
 
   /**
-   * Marks the workflow PROCESSING and starts its first pending flow (or ends the run at once when
-   * none is left); undefined when the workflow has already ended, its job then closed to match.
+   * The run as its claim started it: the first pending flow already RUNNING, or, when none is
+   * left, the run's SUCCESS now.
    */
-  async start(): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' } | undefined> {
-    const started = await this.guarded(async (trx, { workflow, completions }) => {
-      const status = workflow.processing_status;
-      if (status !== 'QUEUED' && status !== 'PROCESSING') {
-        // The workflow's status wins over the job's (see queue/jobs.ts): close the job to match.
-        await queue.finishJob(trx, this.job.id, status === 'SUCCESS' ? 'DONE' : 'CANCELED', null);
-        return undefined;
-      }
-      const target: RunTarget = { workflow, model: findModel(workflow.model) };
-      const steps = pendingSteps(completions);
-      const first = await this.advance(trx, target, steps[0], status === 'QUEUED' ? { processing_status: 'PROCESSING' } : {});
-      return { target, steps, first, wasQueued: status === 'QUEUED' };
-    }, true);
-    if (!started) return undefined;
+  async start({
+    workflow,
+    wasQueued,
+    completions,
+    started,
+  }: RunStart): Promise<{ target: RunTarget; steps: FlowStep[]; first: StartedFlow | 'done' }> {
+    const target: RunTarget = { workflow, model: findModel(workflow.model) };
+    const steps = pendingSteps(completions);
     // Per-step lines are debug: at info a no-op run would cost two log writes, not one (one line per run end stays).
-    if (started.wasQueued) this.log.debug('run started');
-    if (started.first === 'done') this.log.info('run finished: SUCCESS');
-    return started;
+    if (wasQueued) this.log.debug('run started');
+    const [step] = steps;
+    if (!step) {
+      await this.succeed(workflow);
+      return { target, steps, first: 'done' };
+    }
+    if (step.flow !== started?.flow) throw new Error(`${step.flow} was not the flow the claim started`);
+    return { target, steps, first: { step, attempt: started.attempt } };
+  }
+
+  /**
+   * The run's SUCCESS with its job DONE: one statement when nobody listens for that end, else a
+   * guarded transaction that also records it for the listeners (the webhooks' outbox).
+   */
+  private async succeed(workflow: RunWorkflow): Promise<void> {
+    const run = { workflowId: this.workflowId, customerId: workflow.customer_id, jobId: this.job.id, workerId: this.deps.workerId };
+    const end = await runs.endRunUnheard(this.deps.db, run, this.deps.webhooks);
+    if (!end.ended && end.reason === 'lost') throw new JobLostError();
+    if (!end.ended) {
+      await this.guarded((trx) =>
+        runs.endRun(
+          trx,
+          this.workflowId,
+          { processing_status: 'SUCCESS', progress_exactly: 100, error: null },
+          { jobId: this.job.id, jobStatus: 'DONE', jobError: null, end: 'WORKFLOW_SUCCEEDED' },
+          this.deps.webhooks,
+        ),
+      );
+    }
+    this.log.info('run finished: SUCCESS');
   }
 
   /**
@@ -170,6 +218,7 @@ class JobRun {
    * job is no longer ours, or the bucket or the database failed: the error ends the run here).
    */
   async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
+    this.heartbeat = setInterval(() => this.renewLease(), this.deps.heartbeatMs);
     let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
     for (const [index, step] of steps.entries()) {
       const [start, executed] = await inSpan(`flow ${step.flow}`, { attributes: { 'framewright.flow': step.flow } }, async (span) => {
@@ -190,8 +239,7 @@ class JobRun {
       starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
     }
     await starting;
-    await this.guarded((trx) => this.advance(trx, target, undefined, {}));
-    this.log.info('run finished: SUCCESS');
+    await this.succeed(target.workflow);
     return 'done';
   }
 
@@ -215,32 +263,15 @@ class JobRun {
   }
 
   /**
-   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start,
-   * with `change`; the flow that `finished` before it marked SUCCESS in the same statement), or,
-   * when no flow is left, ends the run SUCCESS with its job DONE and its webhook event recorded.
+   * In the caller's guarded transaction: starts `next` (the workflow's progress at its start; the
+   * flow that `finished` before it marked SUCCESS in the same statement).
    */
-  private async advance(
-    trx: Trx,
-    { workflow }: RunTarget,
-    next: FlowStep | undefined,
-    change: runs.RunStateChange,
-    finished?: FlowName,
-  ): Promise<StartedFlow | 'done'> {
-    if (!next) {
-      await runs.endRun(
-        trx,
-        this.workflowId,
-        { ...change, processing_status: 'SUCCESS', progress_exactly: 100, error: null },
-        { jobId: this.job.id, jobStatus: 'DONE', jobError: null, end: 'WORKFLOW_SUCCEEDED' },
-        this.deps.webhooks,
-      );
-      return 'done';
-    }
+  private async advance(trx: Trx, { workflow }: RunTarget, next: FlowStep, finished: FlowName): Promise<StartedFlow> {
     const attempt = await runs.moveFlows(
       trx,
       this.workflowId,
       { finished, started: next.flow },
-      { ...change, progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
+      { progress_at_least: overallProgress(workflow.pipeline_mode, next.flow, 0) },
     );
     return { step: next, attempt: attempt! };
   }
@@ -383,7 +414,7 @@ class JobRun {
           duration_ms: output.durationMs,
         });
       }
-      if (following) return this.advance(trx, target, following, {}, flow);
+      if (following) return this.advance(trx, target, following, flow);
       const progress = overallProgress(target.workflow.pipeline_mode, flow, 1);
       await runs.moveFlows(trx, this.workflowId, { finished: flow }, { progress_at_least: progress });
       return 'done';
@@ -405,12 +436,11 @@ class JobRun {
 
   /**
    * A transaction that first locks the workflow's row, then the job's (the order of cancel, retry
-   * and delete), and goes on only while the job is still ours; `withCompletions` also reads the
-   * workflow's flows under that lock.
+   * and delete), and goes on only while the job is still ours.
    */
-  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>, withCompletions = false): Promise<T> {
+  private guarded<T>(work: (trx: Trx, locked: LockedRun) => Promise<T>): Promise<T> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const locked = await lockRun(trx, this.workflowId, this.job.id, this.deps.workerId, withCompletions);
+      const locked = await lockRun(trx, this.workflowId, this.job.id, this.deps.workerId);
       if (!locked) throw new JobLostError();
       return work(trx, locked);
     });

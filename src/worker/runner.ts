@@ -9,12 +9,13 @@ import type { Notifier } from '../notifier/index.ts';
 import { createPostgresNotifier } from '../notifier/postgres-notifier.ts';
 import * as queue from '../queue/jobs.ts';
 import { JOBS_CHANNEL, kindOfWakeUp } from '../queue/jobs-channel.ts';
+import type { ClaimedRun } from '../queue/run-claim.ts';
 import { removeWorker, workerHeartbeat } from '../queue/workers.ts';
 import type { Storage } from '../storage/s3.ts';
 import { inSpan } from '../tracing/tracing.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import type { FlowRegistry } from './flows/flow.ts';
-import { type RunJobDeps, runJob } from './run-job.ts';
+import { claimAndStartRuns, type RunJobDeps, runJob } from './run-job.ts';
 
 export interface JobRunnerOptions {
   db: Database;
@@ -55,37 +56,7 @@ export interface JobRunner {
 export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const logger = options.logger.child({ workerId });
-  const pollIntervalMs = options.pollIntervalMs ?? 2000;
-  const runDeps = runJobDeps(options, workerId, logger);
-  const deliveryDeps = {
-    db: options.db,
-    webhooks: options.webhooks,
-    logger,
-    workerId,
-    timeoutMs: options.deliveryTimeoutMs ?? 10_000,
-  };
-  // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
-  const deliveryLeaseSeconds = Math.max(options.leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
-  const loops = [
-    new ClaimLoop(
-      {
-        kind: 'WORKFLOW_RUN',
-        concurrency: options.concurrency,
-        leaseSeconds: options.leaseSeconds,
-        handle: (job, signal) => traceRun(job, () => runJob(job, runDeps, signal)),
-      },
-      { db: options.db, workerId, logger, pollIntervalMs },
-    ),
-    new ClaimLoop(
-      {
-        kind: 'WEBHOOK_DELIVERY',
-        concurrency: options.deliveryConcurrency ?? 4,
-        leaseSeconds: deliveryLeaseSeconds,
-        handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
-      },
-      { db: options.db, workerId, logger, pollIntervalMs },
-    ),
-  ];
+  const loops = claimLoops(options, workerId, logger);
   const wakeAll = () => {
     for (const loop of loops) loop.wakeUp();
   };
@@ -109,6 +80,39 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       logger.info('worker stopped');
     },
   };
+}
+
+/** The claim loops of both kinds of job, each with its own slots. */
+function claimLoops(options: JobRunnerOptions, workerId: string, logger: Logger): [ClaimLoop<ClaimedRun>, ClaimLoop<JobRow>] {
+  const { db, leaseSeconds } = options;
+  const context = { db, logger, pollIntervalMs: options.pollIntervalMs ?? 2000 };
+  const runDeps = runJobDeps(options, workerId, logger);
+  const deliveryDeps = { db, webhooks: options.webhooks, logger, workerId, timeoutMs: options.deliveryTimeoutMs ?? 10_000 };
+  // A delivery renews no lease: it is held past its own time limit, so no second worker sends it while the first still waits.
+  const deliveryLeaseSeconds = Math.max(leaseSeconds, Math.ceil(deliveryDeps.timeoutMs / 1000) + 5);
+  return [
+    new ClaimLoop<ClaimedRun>(
+      {
+        kind: 'WORKFLOW_RUN',
+        concurrency: options.concurrency,
+        // The claim starts the runs it takes; one whose workflow had ended comes back closed, with nothing to run.
+        claim: (limit) => claimAndStartRuns(db, workerId, leaseSeconds, limit),
+        jobOf: (claimed) => claimed.job,
+        handle: (claimed, signal) => (claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal)) : undefined),
+      },
+      context,
+    ),
+    new ClaimLoop<JobRow>(
+      {
+        kind: 'WEBHOOK_DELIVERY',
+        concurrency: options.deliveryConcurrency ?? 4,
+        claim: (limit) => queue.claimJobs(db, 'WEBHOOK_DELIVERY', workerId, deliveryLeaseSeconds, limit),
+        jobOf: (job) => job,
+        handle: (job, signal) => traceDelivery(job, () => deliverWebhook(job, deliveryDeps, signal)),
+      },
+      context,
+    ),
+  ];
 }
 
 /** A run continues the trace of the request that created or retried its workflow (the job's trace_parent). */
@@ -169,33 +173,37 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
   };
 }
 
-interface JobHandler {
+interface JobHandler<Claimed> {
   kind: JobKind;
   concurrency: number;
-  leaseSeconds: number;
-  handle(job: JobRow, stopSignal: AbortSignal): Promise<unknown>;
+  /** Claims up to `limit` jobs of this kind in one statement. */
+  claim(limit: number): Promise<Claimed[]>;
+  jobOf(claimed: Claimed): JobRow;
+  /** Runs one claimed job; undefined when there is nothing to run (it takes no slot). */
+  handle(claimed: Claimed, stopSignal: AbortSignal): Promise<unknown> | undefined;
 }
 
 /**
  * The claim loop of one kind of job: fill every free slot, then sleep until a wake-up, a finished
  * job, the next due job or the poll interval, whichever comes first.
  */
-class ClaimLoop {
+class ClaimLoop<Claimed> {
   private readonly stopController = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
   private readonly looping: Promise<void>;
   private wake: (() => void) | undefined;
+  /** A wake-up came while the loop was not asleep (claiming, or between its claim and its sleep): it does not sleep then. */
+  private woken = false;
   private stopping = false;
 
   private readonly db: Database;
-  private readonly workerId: string;
   private readonly logger: Logger;
   private readonly pollIntervalMs: number;
 
-  private readonly handler: JobHandler;
-  constructor(handler: JobHandler, context: { db: Database; workerId: string; logger: Logger; pollIntervalMs: number }) {
+  private readonly handler: JobHandler<Claimed>;
+  constructor(handler: JobHandler<Claimed>, context: { db: Database; logger: Logger; pollIntervalMs: number }) {
     this.handler = handler;
-    ({ db: this.db, workerId: this.workerId, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
+    ({ db: this.db, logger: this.logger, pollIntervalMs: this.pollIntervalMs } = context);
     this.looping = this.loop();
   }
 
@@ -212,12 +220,16 @@ class ClaimLoop {
   }
 
   wakeUp(): void {
+    this.woken = true;
     this.wake?.();
     this.wake = undefined;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      // A wake-up from here on (a job queued after the claim's snapshot, a slot freed while the
+      // claim ran) is not lost: the loop goes round again instead of sleeping through it.
+      this.woken = false;
       const mayHaveMore = await this.fillSlots();
       if (this.stopping) break;
       if (mayHaveMore && this.hasFreeSlot()) continue;
@@ -232,19 +244,19 @@ class ClaimLoop {
   private async fillSlots(): Promise<boolean> {
     const free = this.handler.concurrency - this.running.size;
     if (this.stopping || free <= 0) return false;
-    const jobs = await queue
-      .claimJobs(this.db, this.handler.kind, this.workerId, this.handler.leaseSeconds, free)
-      .catch((error: unknown) => {
-        this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
-        return [];
-      });
+    const jobs = await this.handler.claim(free).catch((error: unknown) => {
+      this.logger.error({ err: error, kind: this.handler.kind }, 'could not claim a job; retrying after the poll interval');
+      return [];
+    });
     for (const job of jobs) this.launch(job);
     return jobs.length === free;
   }
 
-  private launch(job: JobRow): void {
-    const task: Promise<unknown> = this.handler
-      .handle(job, this.stopController.signal)
+  private launch(claimed: Claimed): void {
+    const handling = this.handler.handle(claimed, this.stopController.signal);
+    if (!handling) return;
+    const job = this.handler.jobOf(claimed);
+    const task: Promise<unknown> = handling
       .catch((error: unknown) => {
         // The lease runs out and another worker resumes the job.
         this.logger.error({ err: error, jobId: job.id, kind: job.kind }, 'job crashed; it will be taken over when its lease ends');
@@ -263,6 +275,7 @@ class ClaimLoop {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {

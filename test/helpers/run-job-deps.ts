@@ -1,9 +1,8 @@
-import type { JobRow } from '../../src/db/schema/jobs.ts';
 import { createLogger } from '../../src/logger.ts';
-import { claimJobs } from '../../src/queue/jobs.ts';
+import type { ClaimedRun } from '../../src/queue/run-claim.ts';
 import type { FlowRegistry } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
-import type { RunJobDeps } from '../../src/worker/run-job.ts';
+import { claimAndStartRuns, type RunJobDeps } from '../../src/worker/run-job.ts';
 import type { TestApp } from './harness.ts';
 
 /** What runJob needs, for calling it directly as `workerId` with no runner: the app's own services, quiet logs, short backoff. */
@@ -25,10 +24,13 @@ export function runJobDeps(app: TestApp, workerId: string, overrides: Partial<Ru
   };
 }
 
-/** Claims the queued job of `workflowId` for `workerId` (no runner: nothing else claims it). */
-export async function claimedJob(app: TestApp, workerId: string, workflowId: string): Promise<JobRow> {
-  const jobs = await claimJobs(app.db, 'WORKFLOW_RUN', workerId, 30, 100);
-  const job = jobs.find((candidate) => candidate.workflow_id === workflowId);
-  if (!job) throw new Error(`the job of ${workflowId} was not claimed`);
-  return job;
+/**
+ * Claims the queued job of `workflowId` for `workerId`, which starts its run, as the runner's
+ * claim does (no runner: nothing else claims it; any other queued run is claimed and started too).
+ */
+export async function claimedJob(app: TestApp, workerId: string, workflowId: string): Promise<ClaimedRun> {
+  const runs = await claimAndStartRuns(app.db, workerId, 30, 100);
+  const run = runs.find((candidate) => candidate.job.workflow_id === workflowId);
+  if (!run) throw new Error(`the job of ${workflowId} was not claimed`);
+  return run;
 }

@@ -15,8 +15,9 @@ export type WorkflowEnd = 'WORKFLOW_SUCCEEDED' | 'WORKFLOW_FAILED' | 'WORKFLOW_C
  */
 export interface WorkflowEndListener {
   /**
-   * SQL over the `workflows` row an UPDATE returns: whether anyone listens for this end of it. The
-   * statement that ends a run asks it, so a run nobody listens to costs no extra round trip.
+   * SQL over a `workflows` row, of which it reads customer_id alone: whether anyone listens for this
+   * end of it. The statement that ends a run asks it, so a run nobody listens to costs no extra
+   * round trip. The same SQL for the same end, every time: that statement is compiled once with it.
    */
   listensFor(end: WorkflowEnd): RawBuilder<boolean>;
   /** Told of an end; it reads the workflow's document (`document()`) only when it has someone to tell. */

@@ -26,7 +26,7 @@ export async function notifyWorkflowChanged(trx: Executor, notice: WorkflowChang
  * instead of two. Only where messages go out by NOTIFY (see publishesByNotify).
  */
 export function notifyWorkflowChangedInSql(): RawBuilder<unknown> {
-  return sql`pg_notify(${sql.lit(WORKFLOW_EVENTS_CHANNEL)}, json_build_object('workflowId', id, 'version', version)::text)`;
+  return sql`pg_notify(${sql.lit(WORKFLOW_EVENTS_CHANNEL)}, json_build_object('workflowId', workflows.id, 'version', workflows.version)::text)`;
 }
 
 /** A message's payload as a notice; undefined when it is not one. */

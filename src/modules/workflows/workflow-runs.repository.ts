@@ -1,11 +1,12 @@
 import { type QueryCreator, sql } from 'kysely';
-import { publishesByNotify } from '../../db/after-commit.ts';
+import { poolPublishesByNotify, publishesByNotify } from '../../db/after-commit.ts';
 import type { Database, Trx } from '../../db/database.ts';
 import type { FlowName } from '../../db/schema/completions.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
+import { type EndRunStatement, endRunAtOnce, endRunStatement, type RunEnd } from '../../queue/run-lock.ts';
 import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
 
@@ -64,6 +65,35 @@ export async function endRun(
   if (!byNotify) await notifyWorkflowChanged(trx, { workflowId, version: row.version });
   if (any_listening) await announceEnd(trx, listener, ending.end, row);
   return row;
+}
+
+/**
+ * A run's SUCCESS (its job DONE), in one statement of its own when nobody listens for that end;
+ * when someone does, nothing is changed and the caller ends the run with endRun in a transaction.
+ * Lost when the job is no longer `workerId`'s.
+ */
+export async function endRunUnheard(
+  db: Database,
+  run: { workflowId: string; customerId: string; jobId: string; workerId: string },
+  listener: WorkflowEndListener,
+): Promise<RunEnd> {
+  const notify = await poolPublishesByNotify(db);
+  const end = await endRunAtOnce(db, { ...run, notify }, endStatementFor(db, listener));
+  // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
+  if (end.ended && !notify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
+  return end;
+}
+
+const endStatements = new WeakMap<WorkflowEndListener, EndRunStatement>();
+
+/** endRunUnheard's statement for this listener, compiled once. */
+function endStatementFor(db: Database, listener: WorkflowEndListener): EndRunStatement {
+  let statement = endStatements.get(listener);
+  if (!statement) {
+    statement = endRunStatement(db, listener.listensFor('WORKFLOW_SUCCEEDED'));
+    endStatements.set(listener, statement);
+  }
+  return statement;
 }
 
 /** The UPDATE of a change, bumping the version; with `byNotify`, it sends its own message too (one round trip, not two). */
