@@ -42,7 +42,9 @@ function isFinal(snapshot: Snapshot): boolean {
  * The flow of an event: the running one; between two flows (or while a failed flow waits for its
  * retry) the one that ran last, with its status. None while queued or once the run has ended.
  */
-function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStatus } | { flow: null; flowStatus: null } {
+type CurrentFlow = { flow: FlowName; flowStatus: FlowStatus } | { flow: null; flowStatus: null };
+
+function currentFlow(snapshot: Snapshot): CurrentFlow {
   if (snapshot.deleted || snapshot.workflow.processingStatus !== 'PROCESSING') return { flow: null, flowStatus: null };
   const running = snapshot.completions.find((c) => c.status === 'RUNNING');
   const latest =
@@ -56,6 +58,44 @@ function currentFlow(snapshot: Snapshot): { flow: FlowName; flowStatus: FlowStat
 
 /** The event of each state the feed handed out, while anyone holds the state. */
 const sharedEvents = new WeakMap<Snapshot, WorkflowProgressEvent>();
+
+/** The state before each SUCCESS, as lastFlowEndBefore made it: one object for every subscriber. */
+const lastFlowEnds = new WeakMap<Snapshot, Snapshot>();
+
+/**
+ * The state just before a run's SUCCESS, when a subscriber last saw the run's last flow RUNNING
+ * and the SUCCESS is two versions later: the version in between is that flow's end (the worker
+ * commits the last flow's outputs, then the run's end, each one version), and it is known exactly:
+ * PROCESSING at 99 % (100 is kept for SUCCESS), the completions and media of the SUCCESS (the end
+ * changes neither), updated when that flow completed (the same statement). The run's end follows the
+ * last flow's by about a millisecond, and the feed reads a state when its notice arrives, so it
+ * often reads the SUCCESS already: without this, the promised event of that flow's end was lost.
+ * Any other gap (a title changed between them, a reader behind) is not filled: its states are not known.
+ */
+function lastFlowEndBefore(final: Snapshot, seenVersion: number, seenFlow: CurrentFlow): Snapshot | undefined {
+  const { workflow } = final;
+  if (final.deleted || workflow.processingStatus !== 'SUCCESS' || workflow.version !== seenVersion + 2) return undefined;
+  const last = final.completions
+    .filter((c) => c.status !== 'SKIPPED')
+    .sort((a, b) => a.position - b.position)
+    .at(-1);
+  if (last?.status !== 'SUCCESS' || seenFlow.flow !== last.flow || seenFlow.flowStatus !== 'RUNNING') return undefined;
+  let before = lastFlowEnds.get(final);
+  if (!before) {
+    before = {
+      ...final,
+      workflow: {
+        ...workflow,
+        processingStatus: 'PROCESSING',
+        progressPercentage: 99,
+        version: workflow.version - 1,
+        updatedAt: last.completedAt ?? workflow.updatedAt,
+      },
+    };
+    lastFlowEnds.set(final, before);
+  }
+  return before;
+}
 
 /**
  * Hands an event to its subscriber at once, past the pull through the executor's and the transport's
@@ -71,6 +111,7 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
   private latest: Snapshot;
   private sentVersion = Number.NEGATIVE_INFINITY;
   private sentProgress = 0;
+  private sentFlow: CurrentFlow = { flow: null, flowStatus: null };
   private ended = false;
   private error: unknown;
   private wake: (() => void) | undefined;
@@ -114,19 +155,25 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
 
   private pushed(): boolean {
     if (!this.push || !this.wake || this.sentVersion === Number.NEGATIVE_INFINITY) return false;
-    const snapshot = this.latest;
-    if (snapshot.workflow.version <= this.sentVersion) return false;
-    const progress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
-    let pushed: boolean;
-    try {
-      pushed = this.push(this.toEvent(snapshot, progress));
-    } catch {
-      // Called in the feed's loop over every subscriber: a failure here is this reader's, pulled as before.
-      pushed = false;
+    while (!this.ended && this.latest.workflow.version > this.sentVersion) {
+      const snapshot = this.nextToSend();
+      const progress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
+      let pushed: boolean;
+      try {
+        pushed = this.push(this.toEvent(snapshot, progress));
+      } catch {
+        // Called in the feed's loop over every subscriber: a failure here is this reader's, pulled as before.
+        pushed = false;
+      }
+      if (!pushed) return false;
+      this.sent(snapshot, progress);
     }
-    if (!pushed) return false;
-    this.sent(snapshot, progress);
-    return true;
+    return this.latest.workflow.version <= this.sentVersion;
+  }
+
+  /** The newest state, or the end of the last flow just before it when that was skipped (lastFlowEndBefore). */
+  private nextToSend(): Snapshot {
+    return lastFlowEndBefore(this.latest, this.sentVersion, this.sentFlow) ?? this.latest;
   }
 
   fail(error: unknown): void {
@@ -145,7 +192,7 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
       throw error;
     }
     if (this.ended) return { done: true, value: undefined };
-    const snapshot = this.latest;
+    const snapshot = this.nextToSend();
     const progress = Math.max(this.sentProgress, snapshot.workflow.progressPercentage);
     const event = this.toEvent(snapshot, progress);
     this.sent(snapshot, progress);
@@ -160,6 +207,7 @@ export class ProgressStream implements AsyncIterableIterator<WorkflowProgressEve
     }
     this.sentVersion = snapshot.workflow.version;
     this.sentProgress = progress;
+    this.sentFlow = currentFlow(snapshot);
     if (isFinal(snapshot)) this.end();
   }
 
