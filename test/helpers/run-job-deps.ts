@@ -34,3 +34,13 @@ export async function claimedJob(app: TestApp, workerId: string, workflowId: str
   if (!run) throw new Error(`the job of ${workflowId} was not claimed`);
   return run;
 }
+
+/** The workflow's flows in pipeline order: each one's status and attempts. */
+export function completionsOf(app: TestApp, workflowId: string) {
+  return app.db
+    .selectFrom('completions')
+    .select(['flow', 'status', 'attempts'])
+    .where('workflow_id', '=', workflowId)
+    .orderBy('position')
+    .execute();
+}

@@ -4,7 +4,7 @@ import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import { overallProgress } from '../../src/worker/progress.ts';
 import { claimAndStartRuns, runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
-import { claimedJob, runJobDeps } from '../helpers/run-job-deps.ts';
+import { claimedJob, completionsOf, runJobDeps } from '../helpers/run-job-deps.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 
 // What a run costs outside its flows: the queries and bucket reads between them, from its claim on.
@@ -111,7 +111,7 @@ describe('runJob', () => {
     // As the claim left it (but for the flow's own progress writes, as from any flow that runs on
     // until its heartbeat finds the job gone): PROCESSING, its first flow RUNNING, none of its outputs recorded.
     expect(row.processing_status).toBe('PROCESSING');
-    expect((await completionsOf(workflow.id)).map((c) => [c.status, c.attempts])).toEqual([
+    expect((await completionsOf(app, workflow.id)).map((c) => [c.status, c.attempts])).toEqual([
       ['RUNNING', 1],
       ['PENDING', 0],
       ['PENDING', 0],
@@ -144,7 +144,7 @@ describe('claimAndStartRuns', () => {
         .where('id', '=', job.workflow_id!)
         .executeTakeFirstOrThrow();
       expect(workflow).toEqual({ processing_status: 'PROCESSING', version: 2 });
-      expect((await completionsOf(job.workflow_id!))[0]).toEqual({ flow: 'CROP_TO_CONTENT', status: 'RUNNING', attempts: 1 });
+      expect((await completionsOf(app, job.workflow_id!))[0]).toEqual({ flow: 'CROP_TO_CONTENT', status: 'RUNNING', attempts: 1 });
     }
   });
 
@@ -175,7 +175,7 @@ describe('claimAndStartRuns', () => {
       [succeeded.id, 'DONE', null, undefined],
       [canceled.id, 'CANCELED', null, undefined],
     ]);
-    expect((await completionsOf(succeeded.id)).map((c) => c.status)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING']);
+    expect((await completionsOf(app, succeeded.id)).map((c) => c.status)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING']);
   });
 
   test("a run taken over after a lost lease resumes at its first unfinished flow, with that flow's attempts counted", async () => {
@@ -211,12 +211,3 @@ describe('claimAndStartRuns', () => {
     expect(row).toEqual({ processing_status: 'PROCESSING', progress_percentage: overallProgress('IMAGE', 'REPLACE_ALPHA_WITH_GRAY', 0) });
   });
 });
-
-function completionsOf(workflowId: string) {
-  return app.db
-    .selectFrom('completions')
-    .select(['flow', 'status', 'attempts'])
-    .where('workflow_id', '=', workflowId)
-    .orderBy('position')
-    .execute();
-}

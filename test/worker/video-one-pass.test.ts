@@ -8,7 +8,7 @@ import type { Flow, FlowRegistry } from '../../src/worker/flows/flow.ts';
 import { flows } from '../../src/worker/flows/index.ts';
 import { runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
-import { claimedJob, runJobDeps } from '../helpers/run-job-deps.ts';
+import { claimedJob, completionsOf, runJobDeps } from '../helpers/run-job-deps.ts';
 import { createWorkflowFor } from '../helpers/workflow-fixtures.ts';
 
 // CREATE_MEDIA renders VIDEO_OVERLAY's MP4 from the frames it composes for the clip; each flow
@@ -48,15 +48,6 @@ function shortFlows(overrides: Partial<Record<FlowName, Flow>> = {}) {
 const deps = (registry: FlowRegistry) => runJobDeps(app, WORKER, { flows: registry, backoffMs: () => 0 });
 const claimed = (workflowId: string) => claimedJob(app, WORKER, workflowId);
 
-async function completions(workflowId: string) {
-  return app.db
-    .selectFrom('completions')
-    .select(['flow', 'status', 'attempts'])
-    .where('workflow_id', '=', workflowId)
-    .orderBy('position')
-    .execute();
-}
-
 /** The final MP4 in the bucket, probed. */
 async function storedVideo(workflowId: string) {
   const file = path.join(workDir, `${workflowId}.mp4`);
@@ -71,7 +62,7 @@ describe('VIDEO in one pass, in a run', () => {
     expect(await runJob(await claimed(workflow.id), deps(registry), new AbortController().signal)).toBe('done');
     expect(preparedFor.find((call) => call.flow === 'VIDEO_OVERLAY')?.prepared).toEqual(['final.mp4']);
     expect(preparedFor.filter((call) => call.flow !== 'VIDEO_OVERLAY').every((call) => call.prepared === undefined)).toBe(true);
-    expect((await completions(workflow.id)).map((c) => [c.flow, c.status, c.attempts])).toEqual([
+    expect((await completionsOf(app, workflow.id)).map((c) => [c.flow, c.status, c.attempts])).toEqual([
       ['CROP_TO_CONTENT', 'SUCCESS', 1],
       ['REPLACE_ALPHA_WITH_GRAY', 'SUCCESS', 1],
       ['UPSCALE', 'SUCCESS', 1],
@@ -105,7 +96,7 @@ describe('VIDEO in one pass, in a run', () => {
       get.mockRestore();
     }
     expect(preparedFor.map((call) => [call.flow, call.prepared])).toEqual([['VIDEO_OVERLAY', undefined]]);
-    expect((await completions(workflow.id)).map((c) => [c.flow, c.status, c.attempts]).slice(3)).toEqual([
+    expect((await completionsOf(app, workflow.id)).map((c) => [c.flow, c.status, c.attempts]).slice(3)).toEqual([
       ['CREATE_MEDIA', 'SUCCESS', 1],
       ['VIDEO_OVERLAY', 'SUCCESS', 2],
     ]);
