@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
-import { mapMaybePromise, type Plugin } from 'graphql-yoga';
+import { isPromise, mapMaybePromise, type Plugin } from 'graphql-yoga';
 
 // The graphql the schema was built with (Pothos and yoga load its CommonJS build). Under vitest an
 // `import` from here gets the ES module build, another copy whose type checks reject the schema's
@@ -83,10 +83,6 @@ function takeWriter(contextValue: object): ResultWriter | undefined {
   return writer;
 }
 
-function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
-}
-
 /** Results by event, then by shape: gone with the event once no stream holds it. */
 const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
 
@@ -123,7 +119,7 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     if (writer && typeof (source as Partial<PushSource>).pushTo === 'function') {
       (source as unknown as PushSource).pushTo((event) => {
         const result = this.resultOf(event);
-        return !isThenable(result) && !result.errors && writer(result);
+        return !isPromise(result) && !result.errors && writer(result);
       });
     }
   }

@@ -4,6 +4,7 @@ import {
   type FlowName,
   type FlowStatus,
   type MediaFile,
+  PROGRESS_BEFORE_SUCCESS,
   type ProcessingStatus,
   TERMINAL_STATUSES,
   type Workflow,
@@ -66,7 +67,7 @@ const lastFlowEnds = new WeakMap<Snapshot, Snapshot>();
  * The state just before a run's SUCCESS, when a subscriber last saw the run's last flow RUNNING
  * and the SUCCESS is two versions later: the version in between is that flow's end (the worker
  * commits the last flow's outputs, then the run's end, each one version), and it is known exactly:
- * PROCESSING at 99 % (100 is kept for SUCCESS), the completions and media of the SUCCESS (the end
+ * PROCESSING at PROGRESS_BEFORE_SUCCESS, the completions and media of the SUCCESS (the end
  * changes neither), updated when that flow completed (the same statement). The run's end follows the
  * last flow's by about a millisecond, and the feed reads a state when its notice arrives, so it
  * often reads the SUCCESS already: without this, the promised event of that flow's end was lost.
@@ -87,7 +88,7 @@ function lastFlowEndBefore(final: Snapshot, seenVersion: number, seenFlow: Curre
       workflow: {
         ...workflow,
         processingStatus: 'PROCESSING',
-        progressPercentage: 99,
+        progressPercentage: PROGRESS_BEFORE_SUCCESS,
         version: workflow.version - 1,
         updatedAt: last.completedAt ?? workflow.updatedAt,
       },

@@ -1,5 +1,5 @@
 import type { FlowName, PipelineMode } from '../modules/workflows/workflow.ts';
-import { PIPELINES } from '../modules/workflows/workflow.ts';
+import { PIPELINES, PROGRESS_BEFORE_SUCCESS } from '../modules/workflows/workflow.ts';
 
 /**
  * Expected cost of each flow, measured roughly on 1920 px frames: the video steps dominate. In a
@@ -21,5 +21,5 @@ export function overallProgress(mode: PipelineMode, flow: FlowName, fraction: nu
   const total = flows.reduce((sum, f) => sum + weights[f], 0);
   const before = flows.slice(0, flows.indexOf(flow)).reduce((sum, f) => sum + weights[f], 0);
   const clamped = Math.min(1, Math.max(0, fraction));
-  return Math.min(99, Math.floor(((before + weights[flow] * clamped) / total) * 100));
+  return Math.min(PROGRESS_BEFORE_SUCCESS, Math.floor(((before + weights[flow] * clamped) / total) * 100));
 }

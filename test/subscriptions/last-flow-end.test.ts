@@ -41,13 +41,24 @@ async function pulled(stream: ProgressStream): Promise<WorkflowProgressEvent[]> 
   return events;
 }
 
+const streamFrom = (first: Snapshot) =>
+  new ProgressStream(
+    first,
+    () => true,
+    () => {},
+  );
+
+/** The events a subscriber gets after the one of `first`, once `offered` comes. */
+async function eventsAfter(first: Snapshot, offered: Snapshot): Promise<WorkflowProgressEvent[]> {
+  const stream = streamFrom(first);
+  await stream.next();
+  stream.offer(offered);
+  return pulled(stream);
+}
+
 describe('the end of the last flow, when the feed read the SUCCESS after it', () => {
   test('pulled: the flow’s end at 99 % and the version in between, then the SUCCESS', async () => {
-    const stream = new ProgressStream(
-      running(7),
-      () => true,
-      () => {},
-    );
+    const stream = streamFrom(running(7));
     expect(summary((await stream.next()).value as WorkflowProgressEvent)).toEqual([7, 'PROCESSING', 60, 'CREATE_MEDIA', 'RUNNING']);
     stream.offer(succeeded(9));
     const rest = await pulled(stream);
@@ -81,16 +92,7 @@ describe('the end of the last flow, when the feed read the SUCCESS after it', ()
   });
 
   test('two subscribers get the same state in between (one execution a shape)', async () => {
-    const first = new ProgressStream(
-      running(7),
-      () => true,
-      () => {},
-    );
-    const second = new ProgressStream(
-      running(7),
-      () => true,
-      () => {},
-    );
+    const [first, second] = [streamFrom(running(7)), streamFrom(running(7))];
     await first.next();
     await second.next();
     const final = succeeded(9);
@@ -103,31 +105,12 @@ describe('the end of the last flow, when the feed read the SUCCESS after it', ()
 
   test('nothing is made up where the states in between are not known', async () => {
     // Three versions later (a title changed in between, say): only the SUCCESS.
-    const late = new ProgressStream(
-      running(7),
-      () => true,
-      () => {},
-    );
-    await late.next();
-    late.offer(succeeded(10));
-    expect((await pulled(late)).map(summary)).toEqual([[10, 'SUCCESS', 100, null, null]]);
+    expect((await eventsAfter(running(7), succeeded(10))).map(summary)).toEqual([[10, 'SUCCESS', 100, null, null]]);
     // The last flow's end already seen: the SUCCESS follows it.
-    const seen = new ProgressStream(
-      state(8, 'PROCESSING', 99, 'SUCCESS'),
-      () => true,
-      () => {},
-    );
-    await seen.next();
-    seen.offer(succeeded(10));
-    expect((await pulled(seen)).map(summary)).toEqual([[10, 'SUCCESS', 100, null, null]]);
-    // A run that failed, or a flow before the last still running: no flow end to give back.
-    const failed = new ProgressStream(
-      running(7),
-      () => true,
-      () => {},
-    );
-    await failed.next();
-    failed.offer(state(9, 'FAILED', 60, 'FAILED'));
-    expect((await pulled(failed)).map((event) => event.version)).toEqual([9]);
+    expect((await eventsAfter(state(8, 'PROCESSING', 99, 'SUCCESS'), succeeded(10))).map(summary)).toEqual([
+      [10, 'SUCCESS', 100, null, null],
+    ]);
+    // A run that failed: no flow end to give back.
+    expect((await eventsAfter(running(7), state(9, 'FAILED', 60, 'FAILED'))).map((event) => event.version)).toEqual([9]);
   });
 });

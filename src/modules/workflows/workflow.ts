@@ -46,6 +46,9 @@ export interface MediaFile {
   updatedAt: Date;
 }
 
+/** The most a run's progress shows before its SUCCESS, which alone is 100: its last flow's end. */
+export const PROGRESS_BEFORE_SUCCESS = 99;
+
 /** The flows of each pipeline mode, in the order they run (docs/api.md, "The pipeline"). */
 export const PIPELINES: Readonly<Record<PipelineMode, readonly FlowName[]>> = {
   IMAGE: ['CROP_TO_CONTENT', 'REPLACE_ALPHA_WITH_GRAY', 'UPSCALE', 'CREATE_MEDIA'],
