@@ -20,6 +20,7 @@ import { useOperationTracing } from './http/operation-tracing.ts';
 import { useRejectNulBytes } from './http/reject-nul-bytes.ts';
 import { ConnectionCaps, UploadSlots } from './http/request-guards.ts';
 import { routeRequests } from './http/routes.ts';
+import { useSubscriptionRootRule } from './http/subscription-root-rule.ts';
 import {
   adminOrLocalGraphiQL,
   SERVICE_MANIFEST,
@@ -180,6 +181,7 @@ function createGraphQLServer(
       // First: a hash becomes its (already validated) document before the limits and the cache look at it.
       useTrustedDocuments(trusted),
       useOperationLimits(deps.limits),
+      useSubscriptionRootRule(),
       useSafeValidationErrors(),
       useRejectNulBytes(),
       // A browser sends a form or multipart post cross-site without asking; these headers it cannot add unasked.
