@@ -233,7 +233,9 @@ test(`HTTP POST: ${CASES_PER_DOOR} generated operations`, async () => {
     RUN,
   );
   // The generator must keep producing operations that run, not only ones refused before they do.
-  expect(executed).toBeGreaterThan(CASES_PER_DOOR / 5);
+  // About a quarter run (63-74 of 260 in four runs, a binomial spread of about 7): a tenth is far
+  // below chance and far above a generator that broke. A fifth failed once, at 52, in CI.
+  expect(executed).toBeGreaterThan(CASES_PER_DOOR / 10);
   await expectAlive();
 });
 
