@@ -49,7 +49,7 @@ export interface ClaimedRun {
 /** The workflow's progress when each flow starts, by 'MODE:FLOW' (overallProgress at 0), for the start of a run. */
 export type StartProgress = Readonly<Record<`${PipelineMode}:${FlowName}`, number>>;
 
-interface ClaimRow {
+export interface ClaimRow {
   /** The jobs row as JSON: its timestamps are strings. */
   job: Omit<JobRow, 'run_at' | 'locked_until' | 'created_at' | 'updated_at'> & {
     run_at: string;
@@ -69,6 +69,16 @@ interface ClaimRow {
 const CLAIM_RUNS = 'SELECT * FROM framewright_claim_runs($1, $2, $3, $4, $5)';
 const progressArguments = new WeakMap<StartProgress, string>();
 
+/** The claim's start_progress argument (JSON), made once per map. */
+export function startProgressArgument(startProgress: StartProgress): string {
+  let progress = progressArguments.get(startProgress);
+  if (!progress) {
+    progress = JSON.stringify(startProgress);
+    progressArguments.set(startProgress, progress);
+  }
+  return progress;
+}
+
 /**
  * Claims up to `limit` runnable WORKFLOW_RUN jobs (queued ones whose time has come, or running ones
  * whose lease ran out) and starts their runs, in one statement. With `notify`, the statement sends
@@ -78,14 +88,25 @@ export async function claimRuns(
   db: Executor,
   run: { workerId: string; leaseSeconds: number; limit: number; startProgress: StartProgress; notify: boolean },
 ): Promise<ClaimedRun[]> {
-  let progress = progressArguments.get(run.startProgress);
-  if (!progress) {
-    progress = JSON.stringify(run.startProgress);
-    progressArguments.set(run.startProgress, progress);
-  }
-  const parameters = [run.workerId, run.leaseSeconds, run.limit, progress, run.notify];
-  const { rows } = await db.executeQuery<ClaimRow>(CompiledQuery.raw(CLAIM_RUNS, parameters));
-  return rows.map(({ job, workflow, flows, going, was_queued, started_flow, started_attempts, started_version }) => ({
+  const progress = startProgressArgument(run.startProgress);
+  const { rows } = await db.executeQuery<ClaimRow>(
+    CompiledQuery.raw(CLAIM_RUNS, [run.workerId, run.leaseSeconds, run.limit, progress, run.notify]),
+  );
+  return rows.map(claimedRunOf);
+}
+
+/** framewright_claim_runs' row (or one of framewright_end_run_then_claim's `next`) as a ClaimedRun. */
+export function claimedRunOf({
+  job,
+  workflow,
+  flows,
+  going,
+  was_queued,
+  started_flow,
+  started_attempts,
+  started_version,
+}: ClaimRow): ClaimedRun {
+  return {
     job: {
       ...job,
       run_at: new Date(job.run_at),
@@ -102,5 +123,5 @@ export async function claimRuns(
           version: started_version ?? undefined,
         }
       : undefined,
-  }));
+  };
 }

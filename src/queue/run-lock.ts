@@ -1,6 +1,7 @@
 import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
+import type { ClaimRow } from './run-claim.ts';
 
 // The statements that read the jobs table together with a workflow: here, with every other
 // statement on jobs, rather than in the workflows module that calls them.
@@ -29,8 +30,11 @@ const LOCK_RUN = `
     SELECT 1 FROM jobs WHERE jobs.id = $2 AND jobs.workflow_id = w.id AND jobs.locked_by = $3 AND jobs.status = 'RUNNING' FOR UPDATE
   ) AS owned`;
 
-/** What endRunAtOnce did: ended the run (the workflow's new version), left it to a transaction, or found the job no longer ours. */
-export type RunEnd = { ended: true; version: number } | { ended: false; reason: 'listened' | 'lost' };
+/**
+ * What endRunAtOnce did: ended the run (the workflow's new version, and the runs claimed with it
+ * for the slot it freed), left it to a transaction, or found the job no longer ours.
+ */
+export type RunEnd = { ended: true; version: number; next: ClaimRow[] } | { ended: false; reason: 'listened' | 'lost' };
 
 /** endRunAtOnce's statement, compiled once for a listener's check; `slots` are where the run's values go. */
 export interface EndRunStatement {
@@ -39,8 +43,18 @@ export interface EndRunStatement {
   slots: readonly number[];
 }
 
-const RUN_SLOTS = ['workflowId', 'jobId', 'workerId', 'customerId', 'notify'] as const;
-type EndingRun = { workflowId: string; jobId: string; workerId: string; customerId: string; notify: boolean };
+const RUN_SLOTS = ['workflowId', 'jobId', 'workerId', 'customerId', 'notify', 'leaseSeconds', 'next', 'startProgress'] as const;
+type EndingRun = {
+  workflowId: string;
+  jobId: string;
+  workerId: string;
+  customerId: string;
+  notify: boolean;
+  /** The lease, the most runs to claim for the freed slot (0: none) and the claim's start_progress (startProgressArgument). */
+  leaseSeconds: number;
+  next: number;
+  startProgress: string;
+};
 
 /**
  * A run's SUCCESS with its job DONE, as one statement: framewright_end_run (migration
@@ -49,30 +63,33 @@ type EndingRun = { workflowId: string; jobId: string; workerId: string; customer
  * told of the end: then it changes nothing and the caller records the end in a transaction (the
  * webhooks' outbox). The check runs in the calling statement, on the run's customer (a workflow's
  * never changes), with that statement's snapshot, as it did inside the single statement before.
- * Compiled once: endRunAtOnce fills in the run.
+ * Once the run ended, the same call claims up to `next` runs for the slot it freed
+ * (framewright_end_run_then_claim, migration 20261207T1800-end-run-then-claim): a worker draining
+ * a queue sends one statement a run. Compiled once: endRunAtOnce fills in the run.
  */
 export function endRunStatement(db: Executor, listened: RawBuilder<boolean>): EndRunStatement {
   const markers = RUN_SLOTS.map((slot) => `\u0000${slot}`);
-  const [workflowId, jobId, workerId, customerId, notify] = markers;
+  const [workflowId, jobId, workerId, customerId, notify, leaseSeconds, next, startProgress] = markers;
   const compiled = sql`
-    SELECT ended.owned, heard.listened, ended.version
+    SELECT ended.owned, heard.listened, ended.version, ended.next
     FROM (SELECT ${customerId}::uuid AS customer_id) AS workflows
     CROSS JOIN LATERAL (SELECT ${listened} AS listened) AS heard
-    CROSS JOIN LATERAL framewright_end_run(${workflowId}, ${jobId}, ${workerId}, heard.listened, ${notify}) AS ended`.compile(db);
+    CROSS JOIN LATERAL framewright_end_run_then_claim(${workflowId}, ${jobId}, ${workerId}, heard.listened, ${notify},
+      ${leaseSeconds}, ${next}, ${startProgress}) AS ended`.compile(db);
   const slots = markers.map((marker) => compiled.parameters.indexOf(marker));
   if (slots.includes(-1)) throw new Error('the end statement lost a parameter');
   return { sql: compiled.sql, parameters: compiled.parameters, slots };
 }
 
-/** Runs endRunStatement's statement (its own transaction) for `run`; with `notify` it sends the workflow's message too. */
+/** Runs endRunStatement's statement (its own transaction) for `run`; with `notify` it sends the workflow's message too (and the claimed runs'). */
 export async function endRunAtOnce(db: Executor, run: EndingRun, statement: EndRunStatement): Promise<RunEnd> {
   const parameters = [...statement.parameters];
   for (const [index, slot] of RUN_SLOTS.entries()) parameters[statement.slots[index]!] = run[slot];
-  const { rows } = await db.executeQuery<{ owned: boolean; listened: boolean; version: number | null }>(
+  const { rows } = await db.executeQuery<{ owned: boolean; listened: boolean; version: number | null; next: ClaimRow[] | null }>(
     CompiledQuery.raw(statement.sql, parameters),
   );
   const row = rows[0];
   if (!row?.owned) return { ended: false, reason: 'lost' };
   if (row.listened || row.version === null) return { ended: false, reason: 'listened' };
-  return { ended: true, version: row.version };
+  return { ended: true, version: row.version, next: row.next ?? [] };
 }

@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { TracingSettings } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { ActiveSpan, SpanAttributes, SpanKind, TracingBackend } from './tracing.ts';
+import type { ActiveSpan, SpanAttributes, SpanKind, SpanOptions, TracingBackend } from './tracing.ts';
 
 // Loaded only when tracing is on (tracing.ts imports it dynamically).
 
@@ -55,15 +55,17 @@ export function createOtelBackend(settings: TracingSettings, logger: Logger): Tr
   const provider = registerProvider(settings);
   const tracer = provider.getTracer('framewright');
 
-  const parentContext = (parent: string | null | undefined): Context =>
-    parent ? propagation.extract(ROOT_CONTEXT, { traceparent: parent }) : context.active();
+  const parentContext = ({ parent, root }: SpanOptions): Context => {
+    if (parent) return propagation.extract(ROOT_CONTEXT, { traceparent: parent });
+    return root ? ROOT_CONTEXT : context.active();
+  };
 
   return {
     inSpan: (name, options, work) =>
       tracer.startActiveSpan(
         name,
         { kind: KINDS[options.kind ?? 'internal'], attributes: attributesOf(options.attributes) },
-        parentContext(options.parent),
+        parentContext(options),
         async (span) => {
           try {
             return await work(activeSpanOf(span));

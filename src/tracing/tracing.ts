@@ -23,6 +23,8 @@ export interface SpanOptions {
    * span; null or undefined keeps the active span as the parent.
    */
   parent?: string | null;
+  /** With no `parent`, a trace of its own rather than a child of the active span (a run launched by the end of another). */
+  root?: boolean;
 }
 
 export interface TraceIds {

@@ -68,6 +68,17 @@ interface FlowStep {
 /** An output read into memory, with its key in the bucket. */
 type StoredOutput = FlowOutput & { key: string; data: Buffer };
 
+/**
+ * Who takes the slot a run frees: the run's SUCCESS claims and starts up to `wanted()` runs in
+ * the same statement (endRunUnheard) and hands them to `launch`, instead of the slot's claim loop
+ * claiming them in a statement of its own once the run is over.
+ */
+export interface RunSuccessor {
+  /** How many runs to claim with the end (0 once the worker stops claiming). */
+  wanted(): number;
+  launch(next: ClaimedRun[]): void;
+}
+
 /** A flow marked RUNNING, with the attempt it is on. */
 interface StartedFlow {
   step: FlowStep;
@@ -114,10 +125,15 @@ export async function claimAndStartRuns(db: Database, workerId: string, leaseSec
  * ends one step starts the next: each flow's outputs with the flow after it. The last flow's
  * outputs commit on their own, so watchers see that flow SUCCESS before the run's SUCCESS.
  */
-export async function runJob({ job, start }: ClaimedRun, deps: RunJobDeps, stopSignal: AbortSignal): Promise<JobOutcome> {
+export async function runJob(
+  { job, start }: ClaimedRun,
+  deps: RunJobDeps,
+  stopSignal: AbortSignal,
+  successor?: RunSuccessor,
+): Promise<JobOutcome> {
   // The workflow had already ended: the claim closed its job to match.
   if (!start) return 'lost';
-  const run = new JobRun(job, deps, stopSignal);
+  const run = new JobRun(job, deps, stopSignal, successor);
   try {
     const started = await run.start(start);
     if (started.first === 'done') return 'done';
@@ -149,10 +165,12 @@ class JobRun {
   private readonly job: JobRow;
   private readonly deps: RunJobDeps;
   private readonly stopSignal: AbortSignal;
-  constructor(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal) {
+  private readonly successor: RunSuccessor | undefined;
+  constructor(job: JobRow, deps: RunJobDeps, stopSignal: AbortSignal, successor: RunSuccessor | undefined) {
     this.job = job;
     this.deps = deps;
     this.stopSignal = stopSignal;
+    this.successor = successor;
     if (!job.workflow_id) throw new Error(`job ${job.id} is not a workflow run`);
     this.workflowId = job.workflow_id;
     this.log = deps.logger.child({ workflowId: this.workflowId, jobId: job.id });
@@ -194,7 +212,9 @@ class JobRun {
    */
   private async succeed(workflow: RunWorkflow): Promise<void> {
     const run = { workflowId: this.workflowId, customerId: workflow.customer_id, jobId: this.job.id, workerId: this.deps.workerId };
-    const end = await runs.endRunUnheard(this.deps.db, run, this.deps.webhooks);
+    const wanted = this.successor?.wanted() ?? 0;
+    const claimNext = { limit: wanted, leaseSeconds: this.deps.leaseSeconds, startProgress: START_PROGRESS };
+    const end = await runs.endRunUnheard(this.deps.db, run, this.deps.webhooks, claimNext);
     if (!end.ended && end.reason === 'lost') throw new JobLostError();
     if (!end.ended) {
       await this.guarded((trx) =>
@@ -208,6 +228,7 @@ class JobRun {
       );
     }
     this.log.info('run finished: SUCCESS');
+    if (end.ended && end.next.length > 0) this.successor!.launch(end.next);
   }
 
   /**

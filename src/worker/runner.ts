@@ -98,7 +98,8 @@ function claimLoops(options: JobRunnerOptions, workerId: string, logger: Logger)
         // The claim starts the runs it takes; one whose workflow had ended comes back closed, with nothing to run.
         claim: (limit) => claimAndStartRuns(db, workerId, leaseSeconds, limit),
         jobOf: (claimed) => claimed.job,
-        handle: (claimed, signal) => (claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal)) : undefined),
+        handle: (claimed, signal, successor) =>
+          claimed.start ? traceRun(claimed.job, () => runJob(claimed, runDeps, signal, successor)) : undefined,
       },
       context,
     ),
@@ -122,7 +123,8 @@ function traceRun<T>(job: JobRow, run: () => Promise<T>): Promise<T> {
     'framewright.job.id': job.id,
     'framewright.job.claims': job.attempts,
   };
-  return inSpan('workflow.run', { kind: 'consumer', parent: job.trace_parent, attributes }, run);
+  // root: a run launched by the end of another (ClaimLoop's successor) is not part of that one's trace.
+  return inSpan('workflow.run', { kind: 'consumer', parent: job.trace_parent, root: true, attributes }, run);
 }
 
 /** A delivery continues the trace of the run (or the redeliverWebhook request) that queued it. */
@@ -173,14 +175,23 @@ function runJobDeps(options: JobRunnerOptions, workerId: string, logger: Logger)
   };
 }
 
+/** Takes the jobs a finishing job claimed for the slot it frees (RunSuccessor). */
+interface Successor<Claimed> {
+  wanted(): number;
+  launch(next: Claimed[]): void;
+}
+
 interface JobHandler<Claimed> {
   kind: JobKind;
   concurrency: number;
   /** Claims up to `limit` jobs of this kind in one statement. */
   claim(limit: number): Promise<Claimed[]>;
   jobOf(claimed: Claimed): JobRow;
-  /** Runs one claimed job; undefined when there is nothing to run (it takes no slot). */
-  handle(claimed: Claimed, stopSignal: AbortSignal): Promise<unknown> | undefined;
+  /**
+   * Runs one claimed job; undefined when there is nothing to run (it takes no slot). A job may
+   * claim the next ones for its slot as it ends, and hand them to `successor` to run.
+   */
+  handle(claimed: Claimed, stopSignal: AbortSignal, successor: Successor<Claimed>): Promise<unknown> | undefined;
 }
 
 /**
@@ -195,6 +206,16 @@ class ClaimLoop<Claimed> {
   /** A wake-up came while the loop was not asleep (claiming, or between its claim and its sleep): it does not sleep then. */
   private woken = false;
   private stopping = false;
+  /**
+   * A job that ends claims one job for the slot it frees, in its last statement, and it runs at once:
+   * launched before the ending job leaves `running`, so the loop, woken by that, finds no slot to fill.
+   */
+  private readonly successor: Successor<Claimed> = {
+    wanted: () => (this.stopping ? 0 : 1),
+    launch: (next) => {
+      for (const claimed of next) this.launch(claimed);
+    },
+  };
 
   private readonly db: Database;
   private readonly logger: Logger;
@@ -253,7 +274,7 @@ class ClaimLoop<Claimed> {
   }
 
   private launch(claimed: Claimed): void {
-    const handling = this.handler.handle(claimed, this.stopController.signal);
+    const handling = this.handler.handle(claimed, this.stopController.signal, this.successor);
     if (!handling) return;
     const job = this.handler.jobOf(claimed);
     const task: Promise<unknown> = handling
@@ -289,12 +310,17 @@ class ClaimLoop<Claimed> {
     return this.running.size < this.handler.concurrency;
   }
 
+  /** Until nothing runs, successors a job launched as it ended included. */
+  private async allFinished(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
   /** Lets running jobs finish for up to `graceMs`, then aborts them (a flow goes back to PENDING). */
   private async drain(graceMs: number): Promise<void> {
     if (this.running.size === 0) return;
     this.logger.info({ running: this.running.size, kind: this.handler.kind, graceMs }, 'waiting for running jobs to finish');
     const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-    const allDone = Promise.all([...this.running]).then(() => 'done' as const);
+    const allDone = this.allFinished().then(() => 'done' as const);
     if ((await Promise.race([allDone, graceOver])) === 'timeout') {
       this.logger.warn({ running: this.running.size, kind: this.handler.kind }, 'grace period over: interrupting running jobs');
       this.stopController.abort();

@@ -9,6 +9,7 @@ import * as apiKeyMintedBy from './20261201T1200-api-key-minted-by.ts';
 import * as webhookSecretsAndRetention from './20261201T1300-webhook-secrets-and-retention.ts';
 import * as jobTraceContext from './20261207T0300-job-trace-context.ts';
 import * as runFunctions from './20261207T1500-run-functions.ts';
+import * as endRunThenClaim from './20261207T1800-end-run-then-claim.ts';
 
 /** Explicit and ordered: a migration that is not listed here does not run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T1300-webhook-secrets-and-retention': webhookSecretsAndRetention,
   '20261207T0300-job-trace-context': jobTraceContext,
   '20261207T1500-run-functions': runFunctions,
+  '20261207T1800-end-run-then-claim': endRunThenClaim,
 };

@@ -6,6 +6,7 @@ import type { DB } from '../../db/schema/index.ts';
 import type { NewMediaFileRow } from '../../db/schema/media-files.ts';
 import type { ProcessingStatus, WorkflowRow } from '../../db/schema/workflows.ts';
 import { finishJobQuery, type JobEnd } from '../../queue/jobs.ts';
+import { type ClaimedRun, claimedRunOf, type StartProgress, startProgressArgument } from '../../queue/run-claim.ts';
 import { type EndRunStatement, endRunAtOnce, endRunStatement, type RunEnd } from '../../queue/run-lock.ts';
 import { announceEnd, type WorkflowEnd, type WorkflowEndListener } from './workflow-ended.ts';
 import { notifyWorkflowChanged, notifyWorkflowChangedInSql } from './workflow-events.ts';
@@ -70,19 +71,40 @@ export async function endRun(
 /**
  * A run's SUCCESS (its job DONE), in one statement of its own when nobody listens for that end;
  * when someone does, nothing is changed and the caller ends the run with endRun in a transaction.
- * Lost when the job is no longer `workerId`'s.
+ * Lost when the job is no longer `workerId`'s. Once ended, the same statement claims and starts up
+ * to `claimNext.limit` runs for the slot the run freed (0: none): they are the caller's to run.
  */
 export async function endRunUnheard(
   db: Database,
   run: { workflowId: string; customerId: string; jobId: string; workerId: string },
   listener: WorkflowEndListener,
-): Promise<RunEnd> {
+  claimNext: { limit: number; leaseSeconds: number; startProgress: StartProgress } = NO_CLAIM,
+): Promise<{ ended: true; version: number; next: ClaimedRun[] } | Extract<RunEnd, { ended: false }>> {
   const notify = await poolPublishesByNotify(db);
-  const end = await endRunAtOnce(db, { ...run, notify }, endStatementFor(db, listener));
+  const end = await endRunAtOnce(
+    db,
+    {
+      ...run,
+      notify,
+      leaseSeconds: claimNext.leaseSeconds,
+      next: claimNext.limit,
+      startProgress: startProgressArgument(claimNext.startProgress),
+    },
+    endStatementFor(db, listener),
+  );
+  if (!end.ended) return end;
+  const next = end.next.map(claimedRunOf);
   // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
-  if (end.ended && !notify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
-  return end;
+  if (!notify) {
+    await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
+    for (const { start } of next) {
+      if (start?.version !== undefined) await notifyWorkflowChanged(db, { workflowId: start.workflow.id, version: start.version });
+    }
+  }
+  return { ended: true, version: end.version, next };
 }
+
+const NO_CLAIM = { limit: 0, leaseSeconds: 0, startProgress: {} as StartProgress };
 
 const endStatements = new WeakMap<WorkflowEndListener, EndRunStatement>();
 
