@@ -110,11 +110,16 @@ export const START_PROGRESS: StartProgress = Object.fromEntries(
 export async function claimAndStartRuns(db: Database, workerId: string, leaseSeconds: number, limit: number): Promise<ClaimedRun[]> {
   const notify = await poolPublishesByNotify(db);
   const claimed = await claimRuns(db, { workerId, leaseSeconds, limit, startProgress: START_PROGRESS, notify });
-  if (notify) return claimed;
+  await publishRunStarts(db, claimed);
+  return claimed;
+}
+
+/** Where messages go by a bus outside PostgreSQL, each started workflow's (its claim has committed); else the claim sent them. */
+async function publishRunStarts(db: Database, claimed: ClaimedRun[]): Promise<void> {
+  if (claimed.length === 0 || (await poolPublishesByNotify(db))) return;
   for (const { start } of claimed) {
     if (start?.version !== undefined) await notifyWorkflowChanged(db, { workflowId: start.workflow.id, version: start.version });
   }
-  return claimed;
 }
 
 /**
@@ -228,7 +233,14 @@ class JobRun {
       );
     }
     this.log.info('run finished: SUCCESS');
-    if (end.ended && end.next.length > 0) this.successor!.launch(end.next);
+    if (end.ended && end.next.length > 0) {
+      // Launched first: the runs are claimed and started, and must run even if telling of their start fails.
+      this.successor!.launch(end.next);
+      await publishRunStarts(this.deps.db, end.next).catch((error: unknown) =>
+        // This run has ended; a watcher of the next ones sees their start at their next change, or at its 30 s resync.
+        this.log.warn({ err: error }, 'could not publish the start of the runs claimed with this end'),
+      );
+    }
   }
 
   /**

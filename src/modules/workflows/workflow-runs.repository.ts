@@ -95,12 +95,8 @@ export async function endRunUnheard(
   if (!end.ended) return end;
   const next = end.next.map(claimedRunOf);
   // Outside a transaction, a bus outside PostgreSQL is told at once: the statement has committed.
-  if (!notify) {
-    await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
-    for (const { start } of next) {
-      if (start?.version !== undefined) await notifyWorkflowChanged(db, { workflowId: start.workflow.id, version: start.version });
-    }
-  }
+  // The runs it claimed are told of by whoever runs them (publishRunStarts), once they are launched.
+  if (!notify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
   return { ended: true, version: end.version, next };
 }
 
