@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Completion, FlowName, FlowStatus, ProcessingStatus } from '../../src/modules/workflows/workflow.ts';
 import { ProgressStream, type Snapshot, type WorkflowProgressEvent } from '../../src/progress/progress-stream.ts';
+import { pushedStream, turn } from './pushed-stream.ts';
 
 // The worker commits a run's last flow's end, then the run's SUCCESS, a millisecond apart; the feed
 // reads a state when its notice arrives, so it often reads the SUCCESS already. The subscription
@@ -71,24 +72,17 @@ describe('the end of the last flow, when the feed read the SUCCESS after it', ()
   });
 
   test('pushed: both go to the push, in order, and the stream ends', async () => {
-    let ended = false;
-    const stream = new ProgressStream(
-      running(7),
-      () => true,
-      () => (ended = true),
-    );
-    const taken: WorkflowProgressEvent[] = [];
-    stream.pushTo((event) => taken.push(event) > 0);
+    const { stream, taken, ended } = pushedStream(running(7));
     await stream.next();
     const waiting = stream.next();
-    await new Promise((resolve) => setImmediate(resolve));
+    await turn();
     stream.offer(succeeded(9));
     expect(taken.map(summary)).toEqual([
       [8, 'PROCESSING', 99, 'CREATE_MEDIA', 'SUCCESS'],
       [9, 'SUCCESS', 100, null, null],
     ]);
     expect(await waiting).toEqual({ done: true, value: undefined });
-    expect(ended).toBe(true);
+    expect(ended()).toBe(true);
   });
 
   test('two subscribers get the same state in between (one execution a shape)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ProcessingStatus } from '../../src/modules/workflows/workflow.ts';
 import { ProgressStream, type Snapshot, type WorkflowProgressEvent } from '../../src/progress/progress-stream.ts';
+import { pushedStream, turn } from './pushed-stream.ts';
 
 // ProgressStream.pushTo: a newer state goes to the push at once, but only while the reader waits for
 // one (so nothing it pulled is still on its way out); the first event, and any the push declines,
@@ -11,25 +12,8 @@ function snapshot(version: number, processingStatus: ProcessingStatus = 'PROCESS
   return { workflow, completions: [], mediaFiles: [], deleted: false } as unknown as Snapshot;
 }
 
-/** A stream with a push that takes what `accept` says, and the events it took. */
-function pushed(accept: (event: WorkflowProgressEvent) => boolean = () => true) {
-  let ended = false;
-  const stream = new ProgressStream(
-    snapshot(1),
-    () => true,
-    () => (ended = true),
-  );
-  const taken: WorkflowProgressEvent[] = [];
-  stream.pushTo((event) => {
-    if (!accept(event)) return false;
-    taken.push(event);
-    return true;
-  });
-  return { stream, taken, ended: () => ended };
-}
-
-/** Lets the reader's pending next() reach its wait (or settle). */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A stream from version 1 with a push that takes what `accept` says, and the events it took. */
+const pushed = (accept?: (event: WorkflowProgressEvent) => boolean) => pushedStream(snapshot(1), accept);
 
 describe('ProgressStream.pushTo', () => {
   test('the first event is pulled; later ones go to the push while the reader waits, and the reader is not woken for them', async () => {

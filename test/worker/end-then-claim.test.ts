@@ -112,8 +112,9 @@ describe('the end of a run claims the next one', () => {
     const ends = statements.filter((statement) => statement.includes('framewright_end_run_then_claim'));
     const claims = statements.filter((statement) => statement.includes('framewright_claim_runs'));
     expect(ends).toHaveLength(12);
-    // The loop claims for both slots at first, and once more for a slot when a claim with an end found the queue empty.
-    expect(claims.length).toBeLessThanOrEqual(4);
+    // The loop claims for both slots at first, then once for each slot that an end found the queue
+    // empty for, and at a poll (500 ms) while a slot is free: 3-4. Without the hand-over, one a run (13).
+    expect(claims.length).toBeLessThan(ends.length / 2);
     const running = await app.db.selectFrom('jobs').select('id').where('status', '=', 'RUNNING').where('workflow_id', 'in', ids).execute();
     expect(running).toEqual([]);
   });

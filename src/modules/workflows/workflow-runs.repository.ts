@@ -78,7 +78,7 @@ export async function endRunUnheard(
   db: Database,
   run: { workflowId: string; customerId: string; jobId: string; workerId: string },
   listener: WorkflowEndListener,
-  claimNext: { limit: number; leaseSeconds: number; startProgress: StartProgress } = NO_CLAIM,
+  claimNext?: { limit: number; leaseSeconds: number; startProgress: StartProgress },
 ): Promise<{ ended: true; version: number; next: ClaimedRun[] } | Extract<RunEnd, { ended: false }>> {
   const notify = await poolPublishesByNotify(db);
   const end = await endRunAtOnce(
@@ -86,9 +86,10 @@ export async function endRunUnheard(
     {
       ...run,
       notify,
-      leaseSeconds: claimNext.leaseSeconds,
-      next: claimNext.limit,
-      startProgress: startProgressArgument(claimNext.startProgress),
+      leaseSeconds: claimNext?.leaseSeconds ?? 0,
+      next: claimNext?.limit ?? 0,
+      // Read only when a claim runs (next > 0).
+      startProgress: claimNext ? startProgressArgument(claimNext.startProgress) : '{}',
     },
     endStatementFor(db, listener),
   );
@@ -99,8 +100,6 @@ export async function endRunUnheard(
   if (!notify) await notifyWorkflowChanged(db, { workflowId: run.workflowId, version: end.version });
   return { ended: true, version: end.version, next };
 }
-
-const NO_CLAIM = { limit: 0, leaseSeconds: 0, startProgress: {} as StartProgress };
 
 const endStatements = new WeakMap<WorkflowEndListener, EndRunStatement>();
 
