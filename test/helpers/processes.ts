@@ -15,6 +15,12 @@ export interface RoleProcess {
   port?: number;
   /** The stderr lines so far (pino JSON), for failure messages. */
   output(): string[];
+  /**
+   * The first stderr line that satisfies `matches`, once it has arrived: a process writes its log
+   * lines in batches (up to 50 ms late), so a line is not there the moment what it reports is done.
+   * Rejects after timeoutMs (default 5 s) with the last lines.
+   */
+  waitForLine(matches: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** What it printed on stdout so far (the start banner, a command's JSON line). */
   stdout(): string;
   /** Resolves on exit, with how it ended. */
@@ -52,6 +58,24 @@ export function spawnRole(role: string | string[], options: SpawnRoleOptions): P
     detached: options.detached ?? false,
   });
   const lines: string[] = [];
+  const lineWaiters = new Set<(line: string) => void>();
+  const waitForLine: RoleProcess['waitForLine'] = (matches, timeoutMs = 5000) => {
+    const found = lines.find(matches);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        lineWaiters.delete(waiter);
+        reject(new Error(`no such line within ${timeoutMs} ms; the last ones:\n${lines.slice(-10).join('\n')}`));
+      }, timeoutMs);
+      const waiter = (line: string) => {
+        if (!matches(line)) return;
+        clearTimeout(timer);
+        lineWaiters.delete(waiter);
+        resolve(line);
+      };
+      lineWaiters.add(waiter);
+    });
+  };
   // Read stdout too: a pipe nobody drains stalls the child once its buffer fills.
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -80,13 +104,14 @@ export function spawnRole(role: string | string[], options: SpawnRoleOptions): P
     let isReady = false;
     readline.createInterface({ input: child.stderr! }).on('line', (line) => {
       lines.push(line);
+      for (const waiter of lineWaiters) waiter(line);
       if (isReady) return;
       const parsed = parseJsonObject(line);
       if (!options.ready(parsed ?? line)) return;
       isReady = true;
       clearTimeout(timer);
       const port = typeof parsed?.['port'] === 'number' ? parsed['port'] : undefined;
-      resolve({ child, port, output: () => [...lines], stdout: () => stdout, exited, stop });
+      resolve({ child, port, output: () => [...lines], waitForLine, stdout: () => stdout, exited, stop });
     });
     void exited.then(({ code, signal }) => {
       if (isReady) return;

@@ -81,7 +81,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     for (const span of spans) expect(ids.has(span.parentSpanId)).toBe(true);
 
     // The request's log line written inside the operation carries its ids.
-    expect(api.output().some((line) => line.includes(`"trace_id":"${traceId}"`))).toBe(true);
+    await api.waitForLine((line) => line.includes(`"trace_id":"${traceId}"`));
 
     // A trusted document sent by hash and sent whole: one document, one hash, the manifest's.
     const [documentId, text] = Object.entries(serviceManifest).find(([, document]) => document.startsWith('query DemoModels '))!;

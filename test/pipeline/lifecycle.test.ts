@@ -178,7 +178,9 @@ describe('two worker processes and 20 queued workflows', () => {
     expect(jobs).toHaveLength(20);
     expect(jobs.every((job) => job.status === 'DONE' && job.attempts === 1)).toBe(true);
 
-    // Every run was ended by exactly one of the two processes (its one line at info; its start is at debug).
+    // Every run was ended by exactly one of the two processes (its one line at info; its start is at
+    // debug). Stopped first: a process writes its lines in batches, and its last ones at exit.
+    for (const worker of workers) expect(await worker.stop(30_000)).toEqual({ code: 0, signal: null });
     const starts = workers.flatMap((w) =>
       w
         .output()
