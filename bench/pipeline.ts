@@ -9,8 +9,8 @@ import { ffmpegPath } from '../src/media/ffmpeg.ts';
 import { type BenchRow, row } from './lib/bench-row.ts';
 import { createCustomer, createWorkflow, inputImage, type WorkflowState, waitForSuccess } from './lib/client.ts';
 import type { BenchContext } from './lib/context.ts';
-import { cpuMs, cpuWithChildrenMs } from './lib/cpu.ts';
-import { ROOT, runForResult } from './lib/processes.ts';
+import { cpuMs, cpuWithChildrenMs, databaseCpuBetween, databaseCpuMs } from './lib/cpu.ts';
+import { type Child, ROOT, runForResult } from './lib/processes.ts';
 import { type ApiProcess, startApi, startWorker } from './lib/services.ts';
 import { nowMs, percentile, sleep } from './lib/stats.ts';
 
@@ -49,9 +49,12 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
   await fs.writeFile(sourceFile, source);
   context.log('pipeline: IMAGE, a warm-up run then 3 timed ones');
   const imageRuns: WorkflowState[] = [];
+  const imageCpu: ProcessesCpu[] = [];
   for (let i = 0; i < 4; i++) {
+    const before = await processesCpu(context, api, worker);
     const id = await createWorkflow(api.url, key, source, { mode: 'IMAGE' });
     imageRuns.push(...(await waitForSuccess(api.url, key, [id], 300_000, 100)));
+    if (i > 0) imageCpu.push(cpuBetween(before, await processesCpu(context, api, worker)));
   }
   const timed = imageRuns.slice(1);
   const imageMs = percentile(timed.map(endToEndMs), 50);
@@ -75,7 +78,10 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
   );
   await worker.stop();
   context.log('pipeline: the baselines (sharp script, x264 encode)');
-  const sharpMs = (await runForResult<{ ms: number }>('image-flows', [path.join(ROOT, 'bench', 'load', 'image-flows.ts'), sourceFile])).ms;
+  const script = await runForResult<{ ms: number; cpuMs: number }>('image-flows', [
+    path.join(ROOT, 'bench', 'load', 'image-flows.ts'),
+    sourceFile,
+  ]);
   const x264 = await x264Encode(context.stack.dir);
   const medianRun = timed.find((state) => endToEndMs(state) === imageMs)!;
   return [
@@ -85,8 +91,73 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
       value: x264.cpuMs / 1000,
     }),
     ...flowRows('VIDEO', video),
-    row('pipeline: IMAGE 16:9 end to end (median of 3)', imageMs, 'ms', { name: 'the same flows in a plain script', value: sharpMs }),
+    row('pipeline: IMAGE 16:9 end to end (median of 3)', imageMs, 'ms', { name: 'the same flows in a plain script', value: script.ms }),
     ...flowRows('IMAGE', medianRun),
+    ...imageCpuRows(imageCpu, script.cpuMs),
+  ];
+}
+
+/** CPU time so far of the processes an IMAGE run keeps busy, in ms. */
+interface ProcessesCpu {
+  worker: number;
+  api: number;
+  /** The bench's own process: its client and, unless S3_ENDPOINT is set, the embedded S3 server. */
+  bench: number;
+  database: number;
+}
+
+async function processesCpu(
+  context: BenchContext,
+  api: ApiProcess,
+  worker: Child,
+): Promise<ProcessesCpu & { backends: Map<number, number> }> {
+  const backends = await databaseCpuMs(context.stack.databaseUrl);
+  return { worker: cpuMs(worker.process.pid), api: cpuMs(api.child.process.pid), bench: cpuMs(process.pid), database: 0, backends };
+}
+
+function cpuBetween(
+  before: ProcessesCpu & { backends: Map<number, number> },
+  after: ProcessesCpu & { backends: Map<number, number> },
+): ProcessesCpu {
+  return {
+    worker: after.worker - before.worker,
+    api: after.api - before.api,
+    bench: after.bench - before.bench,
+    database: databaseCpuBetween(before.backends, after.backends),
+  };
+}
+
+/**
+ * Where an IMAGE run's CPU goes, beside the plain script's: the worker against the script, and what
+ * the run costs the processes that share the machine with it (the script has none of them).
+ */
+function imageCpuRows(runs: ProcessesCpu[], scriptCpuMs: number): BenchRow[] {
+  const median = (pick: (run: ProcessesCpu) => number) => percentile(runs.map(pick), 50);
+  return [
+    row(
+      'pipeline: IMAGE CPU time of a run, the worker (median of 3)',
+      median((run) => run.worker),
+      'ms',
+      {
+        name: 'CPU time of the same flows in the plain script',
+        value: scriptCpuMs,
+      },
+    ),
+    row(
+      'pipeline: IMAGE CPU time of a run, the API process (its upload and the polls)',
+      median((run) => run.api),
+      'ms',
+    ),
+    row(
+      'pipeline: IMAGE CPU time of a run, PostgreSQL',
+      median((run) => run.database),
+      'ms',
+    ),
+    row(
+      'pipeline: IMAGE CPU time of a run, the bench process (embedded S3 server, client)',
+      median((run) => run.bench),
+      'ms',
+    ),
   ];
 }
 
