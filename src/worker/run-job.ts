@@ -244,55 +244,65 @@ class JobRun {
   }
 
   /**
-   * Runs the pending flows in order, from `first` (already started). A flow's outputs are recorded
-   * (stored, the flow marked done and the next one started, one transaction) while the next flow
-   * already runs on them from memory. That flow's own outcome is written only once the
-   * transaction committed, its progress too, and it is aborted when the transaction fails (the
-   * job is no longer ours, or the bucket or the database failed: the error ends the run here).
+   * Runs the pending flows in order, from `first` (already started). Each flow runs as soon as the
+   * one before it has made its outputs; their record (stored, the flow marked done and the next one
+   * started, one transaction) follows in order behind the work, one transaction at a time. A flow's
+   * own record and its progress wait for its start to commit, and any failed start (the job is no
+   * longer ours, the bucket or the database failed) aborts the flow at work and ends the run here.
+   * A short flow no longer waits for the record of the long one before it: that record's upload
+   * and transaction now overlap the work of the flows after it, not only the next one's.
    */
   async runFlows(target: RunTarget, steps: FlowStep[], first: StartedFlow): Promise<JobOutcome> {
     this.heartbeat = setInterval(() => this.renewLease(), this.deps.heartbeatMs);
     let starting: Promise<StartedFlow | 'done'> = Promise.resolve(first);
     for (const [index, step] of steps.entries()) {
-      const [start, executed] = await inSpan(`flow ${step.flow}`, { attributes: { 'framewright.flow': step.flow } }, async (span) => {
-        const settled = await this.startAndExecute(target, step, starting);
-        if (settled[0].status === 'fulfilled' && settled[0].value !== 'done')
-          span.setAttributes({ 'framewright.flow.attempt': settled[0].value.attempt });
-        if (settled[1].status === 'rejected') span.setAttributes({ 'framewright.flow.error': errorSummary(settled[1].reason) });
-        return settled;
-      });
-      if (start.status === 'rejected') throw start.reason;
-      if (start.value === 'done' || start.value.step.flow !== step.flow) throw new Error(`${step.flow} was not the flow started next`);
-      const { attempt } = start.value;
-      const flowLog = this.log.child({ flow: step.flow, attempt });
-      if (executed.status === 'rejected') return this.onFlowError(target, step.flow, attempt, executed.reason, flowLog);
-      const outputs = executed.value;
-      flowLog.debug({ outputs: outputs.map((o) => o.name) }, 'flow done');
-      const stored = this.remember(target, step.flow, outputs);
-      starting = this.recordOutputs(target, step.flow, stored, steps[index + 1]);
+      const flow = this.startAndExecute(target, step, starting);
+      const [executed] = await Promise.allSettled([flow.executed]);
+      if (executed.status === 'rejected') {
+        // Its failure is recorded against its attempt, once its start has committed; a start that failed ends the run instead.
+        const { attempt } = await flow.started;
+        return this.onFlowError(target, step.flow, attempt, executed.reason, this.log.child({ flow: step.flow, attempt }));
+      }
+      // A start that failed has aborted the run (a flow that ignores the signal may still finish): end it here, not after the flows left.
+      if (this.abort.signal.aborted) await flow.started;
+      const stored = this.remember(target, step.flow, executed.value);
+      starting = flow.started.then(() => this.recordOutputs(target, step.flow, stored, steps[index + 1]));
     }
     await starting;
     await this.succeed(target.workflow);
     return 'done';
   }
 
-  /** The flow's start (its transaction, already under way) and its work, side by side. */
-  private startAndExecute(target: RunTarget, step: FlowStep, starting: Promise<StartedFlow | 'done'>) {
+  /**
+   * The flow's start (the transaction that records the flow before it, under way or queued) and its
+   * work, begun now side by side, in the flow's span, which lasts until both are over.
+   */
+  private startAndExecute(
+    target: RunTarget,
+    step: FlowStep,
+    starting: Promise<StartedFlow | 'done'>,
+  ): { started: Promise<StartedFlow>; executed: Promise<FlowOutput[]> } {
     const gate = { started: false };
-    return Promise.allSettled([
-      starting.then(
-        (started) => {
-          gate.started = true;
-          if (started !== 'done') this.log.debug({ flow: step.flow, attempt: started.attempt }, 'flow started');
-          return started;
-        },
-        (error: unknown) => {
-          this.abort.abort(LOST);
-          throw error;
-        },
-      ),
-      this.execute(target, step, gate),
-    ]);
+    const started = starting.then((start) => {
+      if (start === 'done' || start.step.flow !== step.flow) throw new Error(`${step.flow} was not the flow started next`);
+      gate.started = true;
+      this.log.debug({ flow: step.flow, attempt: start.attempt }, 'flow started');
+      return start;
+    });
+    // Awaited by the run loop only when it needs the attempt or the record: stop the work at once.
+    started.catch(() => this.abort.abort(LOST));
+    const executed = new Promise<FlowOutput[]>((resolve, reject) => {
+      void inSpan(`flow ${step.flow}`, { attributes: { 'framewright.flow': step.flow } }, async (span) => {
+        const work = this.execute(target, step, gate);
+        work.then(resolve, reject);
+        const [start, outcome] = await Promise.allSettled([started, work]);
+        if (start.status === 'fulfilled') span.setAttributes({ 'framewright.flow.attempt': start.value.attempt });
+        if (outcome.status === 'rejected') span.setAttributes({ 'framewright.flow.error': errorSummary(outcome.reason) });
+        else if (start.status === 'fulfilled')
+          this.log.debug({ flow: step.flow, attempt: start.value.attempt, outputs: outcome.value.map((o) => o.name) }, 'flow done');
+      }).catch((error: unknown) => this.log.warn({ err: error, flow: step.flow }, 'could not close the flow span'));
+    });
+    return { started, executed };
   }
 
   /**

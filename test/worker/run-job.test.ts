@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { JobRow } from '../../src/db/schema/jobs.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
+import type { Storage } from '../../src/storage/s3.ts';
+import type { FlowRegistry } from '../../src/worker/flows/flow.ts';
+import { flows as realFlows } from '../../src/worker/flows/index.ts';
 import { overallProgress } from '../../src/worker/progress.ts';
 import { claimAndStartRuns, runJob } from '../../src/worker/run-job.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -38,6 +42,53 @@ describe('runJob', () => {
     expect(done.processingStatus).toBe('SUCCESS');
     const completions = await app.db.selectFrom('completions').select('status').where('workflow_id', '=', workflow.id).execute();
     expect(completions.map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+  });
+
+  test("a flow's work does not wait for the record of the flow two before it: UPSCALE runs while CROP_TO_CONTENT's upload is held; the records still commit in order", async () => {
+    const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+    let releaseCropUpload!: () => void;
+    const cropUploadHeld = new Promise<void>((resolve) => (releaseCropUpload = resolve));
+    const storage: Storage = Object.create(app.storage);
+    storage.put = async (key, body, contentType) => {
+      if (key.startsWith(`workflows/${workflow.id}/crop_to_content/`)) await cropUploadHeld;
+      return app.storage.put(key, body, contentType);
+    };
+    let upscaleBegan!: () => void;
+    const upscaleBeganPromise = new Promise<void>((resolve) => (upscaleBegan = resolve));
+    const real = realFlows as FlowRegistry;
+    const flows: FlowRegistry = {
+      ...real,
+      UPSCALE: (input) => {
+        upscaleBegan();
+        return real.UPSCALE(input);
+      },
+    };
+    const finished = runJob(await claimed(workflow.id), runJobDeps(app, WORKER, { storage, flows }), new AbortController().signal);
+    const patience = new AbortController();
+    try {
+      const gaveUp = sleep(20_000, false, { signal: patience.signal }).catch(() => false);
+      expect(await Promise.race([upscaleBeganPromise.then(() => true), gaveUp])).toBe(true);
+      // Nothing of the run is recorded yet: the first record holds the rest behind it.
+      expect((await completionsOf(app, workflow.id)).map((c) => c.status)).toEqual(['RUNNING', 'PENDING', 'PENDING', 'PENDING']);
+    } finally {
+      patience.abort();
+      releaseCropUpload();
+    }
+    expect(await finished).toBe('done');
+    expect((await completionsOf(app, workflow.id)).map((c) => [c.status, c.attempts])).toEqual([
+      ['SUCCESS', 1],
+      ['SUCCESS', 1],
+      ['SUCCESS', 1],
+      ['SUCCESS', 1],
+    ]);
+    const outputs = await app.db.selectFrom('media_files').select('role').where('workflow_id', '=', workflow.id).execute();
+    expect(outputs.map((file) => file.role).sort()).toEqual([
+      'CREATE_MEDIA',
+      'CROP_TO_CONTENT',
+      'REPLACE_ALPHA_WITH_GRAY',
+      'SOURCE',
+      'UPSCALE',
+    ]);
   });
 
   test('a run with nothing left to do is two statements: the claim that starts it, the one that ends it with its job (two function calls)', async () => {
