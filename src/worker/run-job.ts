@@ -6,7 +6,7 @@ import type { Database, Trx } from '../db/database.ts';
 import type { JobRow } from '../db/schema/jobs.ts';
 import type { WorkflowRow } from '../db/schema/workflows.ts';
 import type { Logger } from '../logger.ts';
-import { MediaError } from '../media/errors.ts';
+import { FfmpegError, MediaError } from '../media/errors.ts';
 import type { CreditsService } from '../modules/credits/credits.service.ts';
 import { findModel, type ModelDefinition } from '../modules/models/models.ts';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.ts';
@@ -364,6 +364,11 @@ class JobRun {
       flowLog.info('flow interrupted by shutdown; job released');
       return 'released';
     }
+    if (stoppedFromOutside(error)) {
+      await this.release(flow, `interrupted: ffmpeg received ${error.signal} from outside the worker`);
+      flowLog.warn({ err: error }, 'ffmpeg was stopped by a signal from outside the worker; job released, its attempt given back');
+      return 'released';
+    }
     const message = errorSummary(error);
     if (isHopelessInput(error)) {
       await this.fail(target, flow, message, `${flow} failed: the input cannot be processed: ${message}`);
@@ -381,12 +386,12 @@ class JobRun {
     return 'failed';
   }
 
-  /** Shutdown: the interrupted attempt does not count, and the job is free for any worker now. */
-  private release(flow: FlowName): Promise<void> {
+  /** Shutdown, or a stop from outside: the interrupted attempt does not count, and the job is free for any worker now. */
+  private release(flow: FlowName, why = 'interrupted by a worker shutdown'): Promise<void> {
     return this.guarded(async (trx) => {
       await runs.finishFlow(trx, this.workflowId, flow, {
         status: 'PENDING',
-        error: 'interrupted by a worker shutdown',
+        error: why,
         giveBackAttempt: true,
       });
       await queue.requeueJob(trx, this.job.id, 'now', null);
@@ -530,6 +535,19 @@ class JobRun {
 export function outputKey(workflowId: string, flow: FlowName, isFinal: boolean, name: string): string {
   return `${workflowPrefix(workflowId)}${isFinal ? 'media' : flow.toLowerCase()}/${name}`;
 }
+
+/**
+ * ffmpeg killed by a signal this worker did not send (it stops its own with SIGTERM and reports
+ * that as an abort or a timeout): a terminal's Ctrl+C or a service manager's stop, which can reach
+ * a child in the instant between its fork and its own process group, or someone's kill. Not the
+ * flow's fault, so not an attempt. (ffmpeg itself exits with a code on these signals; a signal as
+ * the cause means it died before it could handle one.)
+ */
+function stoppedFromOutside(error: unknown): error is FfmpegError {
+  return error instanceof FfmpegError && error.code === 'FFMPEG_FAILED' && OUTSIDE_STOP_SIGNALS.has(error.signal);
+}
+
+const OUTSIDE_STOP_SIGNALS = new Set<NodeJS.Signals | null>(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 /**
  * An input no retry can fix (it does not decode, it is all transparent): the media layer says so

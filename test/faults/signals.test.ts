@@ -51,9 +51,10 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
     // Each flow either finished within the grace or is back to PENDING without a spent attempt:
     // ffmpeg was stopped by the worker, never killed by the terminal's signal.
     expect(completions.filter((completion) => completion.status === 'PENDING' && completion.attempts > 0)).toEqual([]);
-    expect(
-      completions.filter((completion) => completion.error !== null && completion.error !== 'interrupted by a worker shutdown'),
-    ).toEqual([]);
+    // The terminal's signal can still reach an ffmpeg in the instant between its fork and its own
+    // process group: that is an interruption too, never a failure.
+    const interrupted = /^interrupted (by a worker shutdown|: ffmpeg received SIG(INT|TERM) from outside the worker)$/;
+    expect(completions.filter((completion) => completion.error !== null && !interrupted.test(completion.error))).toEqual([]);
     const row = await app.db.selectFrom('workflows').select('processing_status').where('id', '=', workflow.id).executeTakeFirstOrThrow();
     expect(row.processing_status).not.toBe('FAILED');
   },

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { JobRow } from '../../src/db/schema/jobs.ts';
+import { FfmpegError } from '../../src/media/errors.ts';
 import { OPERATOR } from '../../src/modules/auth/viewer.ts';
 import type { Storage } from '../../src/storage/s3.ts';
 import type { FlowRegistry } from '../../src/worker/flows/flow.ts';
@@ -88,6 +89,51 @@ describe('runJob', () => {
       'REPLACE_ALPHA_WITH_GRAY',
       'SOURCE',
       'UPSCALE',
+    ]);
+  });
+
+  test('ffmpeg killed by SIGINT or SIGTERM from outside the worker gives the attempt back and requeues the job; killed by SIGKILL, it is a failed attempt', async () => {
+    const killedBy = (signal: NodeJS.Signals): FlowRegistry => ({
+      ...(realFlows as FlowRegistry),
+      CROP_TO_CONTENT: async () => {
+        throw new FfmpegError(`ffmpeg failed with signal ${signal}`, 'FFMPEG_FAILED', { exitCode: null, signal, stderrTail: [] });
+      },
+    });
+    const outcomes = [];
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+      const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
+      const run = await claimed(workflow.id);
+      const outcome = await runJob(run, runJobDeps(app, WORKER, { flows: killedBy(signal) }), new AbortController().signal);
+      const [first] = await app.db
+        .selectFrom('completions')
+        .select(['status', 'attempts', 'error'])
+        .where('workflow_id', '=', workflow.id)
+        .orderBy('position')
+        .execute();
+      const job = await app.db.selectFrom('jobs').select(['status', 'locked_by']).where('id', '=', run.job.id).executeTakeFirstOrThrow();
+      outcomes.push({ signal, outcome, first, job });
+      // Requeued: closed, so that no later claim in this file takes it.
+      await app.db.updateTable('jobs').set({ status: 'CANCELED' }).where('id', '=', run.job.id).execute();
+    }
+    expect(outcomes).toEqual([
+      {
+        signal: 'SIGINT',
+        outcome: 'released',
+        first: { status: 'PENDING', attempts: 0, error: 'interrupted: ffmpeg received SIGINT from outside the worker' },
+        job: { status: 'QUEUED', locked_by: null },
+      },
+      {
+        signal: 'SIGTERM',
+        outcome: 'released',
+        first: { status: 'PENDING', attempts: 0, error: 'interrupted: ffmpeg received SIGTERM from outside the worker' },
+        job: { status: 'QUEUED', locked_by: null },
+      },
+      {
+        signal: 'SIGKILL',
+        outcome: 'retrying',
+        first: { status: 'PENDING', attempts: 1, error: 'rendering failed; the details are in the service logs' },
+        job: { status: 'QUEUED', locked_by: null },
+      },
     ]);
   });
 
