@@ -11,6 +11,7 @@ import { CreateWebhookEndpoint, DeleteWebhookEndpoint, RedeliverWebhook, Webhook
 import { type Receiver, startReceiver } from './receiver.ts';
 
 type EventType = 'WORKFLOW_SUCCEEDED' | 'WORKFLOW_FAILED' | 'WORKFLOW_CANCELED' | 'WORKFLOW_DELETED';
+const FINAL = ['SUCCESS', 'FAILED', 'CANCELED'];
 
 let app: TestApp;
 const receivers: Receiver[] = [];
@@ -82,8 +83,10 @@ describe('webhook deliveries', () => {
     const { id: endpointId, secret } = await endpointFor(apiKey, target.url);
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     const [request] = await withWorker(async () => {
-      await waitForWorkflow(app, workflow.id, apiKey, (w) => w.processingStatus === 'SUCCESS');
-      return target.waitFor(1);
+      // Any end, within the test's time, so that a run that failed says how (rather than a timeout).
+      const ended = await waitForWorkflow(app, workflow.id, apiKey, (w) => FINAL.includes(w.processingStatus), 40_000);
+      expect(ended, JSON.stringify(ended)).toMatchObject({ processingStatus: 'SUCCESS' });
+      return target.waitFor(1, 15_000);
     });
     const signature = String(request!.headers['framewright-signature']);
     expect(verifySignature(secret, request!.body, signature)).toBe(true);
