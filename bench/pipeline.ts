@@ -97,7 +97,7 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
   ];
 }
 
-/** CPU time so far of the processes an IMAGE run keeps busy, in ms. */
+/** CPU time (ms) an IMAGE run cost each process it keeps busy. */
 interface ProcessesCpu {
   worker: number;
   api: number;
@@ -106,19 +106,17 @@ interface ProcessesCpu {
   database: number;
 }
 
-async function processesCpu(
-  context: BenchContext,
-  api: ApiProcess,
-  worker: Child,
-): Promise<ProcessesCpu & { backends: Map<number, number> }> {
-  const backends = await databaseCpuMs(context.stack.databaseUrl);
-  return { worker: cpuMs(worker.process.pid), api: cpuMs(api.child.process.pid), bench: cpuMs(process.pid), database: 0, backends };
+/** CPU time so far of the processes beside the database, and of each database backend (by pid). */
+interface CpuSnapshot extends Omit<ProcessesCpu, 'database'> {
+  backends: Map<number, number>;
 }
 
-function cpuBetween(
-  before: ProcessesCpu & { backends: Map<number, number> },
-  after: ProcessesCpu & { backends: Map<number, number> },
-): ProcessesCpu {
+async function processesCpu(context: BenchContext, api: ApiProcess, worker: Child): Promise<CpuSnapshot> {
+  const backends = await databaseCpuMs(context.stack.databaseUrl);
+  return { worker: cpuMs(worker.process.pid), api: cpuMs(api.child.process.pid), bench: cpuMs(process.pid), backends };
+}
+
+function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): ProcessesCpu {
   return {
     worker: after.worker - before.worker,
     api: after.api - before.api,
