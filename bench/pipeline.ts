@@ -10,6 +10,7 @@ import { type BenchRow, row } from './lib/bench-row.ts';
 import { createCustomer, createWorkflow, inputImage, type WorkflowState, waitForSuccess } from './lib/client.ts';
 import type { BenchContext } from './lib/context.ts';
 import { cpuMs, cpuWithChildrenMs, databaseCpuBetween, databaseCpuMs } from './lib/cpu.ts';
+import { IMAGE_RUNS } from './lib/image-runs.ts';
 import { type Child, ROOT, runForResult } from './lib/processes.ts';
 import { type ApiProcess, startApi, startWorker } from './lib/services.ts';
 import { nowMs, percentile, sleep } from './lib/stats.ts';
@@ -47,16 +48,16 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
   const source = await inputImage(1200, 900);
   const sourceFile = path.join(context.stack.dir, 'pipeline-source.png');
   await fs.writeFile(sourceFile, source);
-  context.log('pipeline: IMAGE, a warm-up run then 3 timed ones');
+  context.log(`pipeline: IMAGE, ${IMAGE_RUNS.warmUp} warm-up runs then ${IMAGE_RUNS.timed} timed ones`);
   const imageRuns: WorkflowState[] = [];
   const imageCpu: ProcessesCpu[] = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < IMAGE_RUNS.warmUp + IMAGE_RUNS.timed; i++) {
     const before = await processesCpu(context, api, worker);
     const id = await createWorkflow(api.url, key, source, { mode: 'IMAGE' });
     imageRuns.push(...(await waitForSuccess(api.url, key, [id], 300_000, 100)));
-    if (i > 0) imageCpu.push(cpuBetween(before, await processesCpu(context, api, worker)));
+    if (i >= IMAGE_RUNS.warmUp) imageCpu.push(cpuBetween(before, await processesCpu(context, api, worker)));
   }
-  const timed = imageRuns.slice(1);
+  const timed = imageRuns.slice(IMAGE_RUNS.warmUp);
   const imageMs = percentile(timed.map(endToEndMs), 50);
   context.log('pipeline: VIDEO 16:9, 3 runs one after the other');
   const videoRuns: Array<{ state: WorkflowState; cpuMs: number }> = [];
@@ -91,7 +92,10 @@ async function imageAndVideo(context: BenchContext, api: ApiProcess, key: string
       value: x264.cpuMs / 1000,
     }),
     ...flowRows('VIDEO', video),
-    row('pipeline: IMAGE 16:9 end to end (median of 3)', imageMs, 'ms', { name: 'the same flows in a plain script', value: script.ms }),
+    row(`pipeline: IMAGE 16:9 end to end (median of ${IMAGE_RUNS.timed})`, imageMs, 'ms', {
+      name: 'the same flows in a plain script',
+      value: script.ms,
+    }),
     ...flowRows('IMAGE', medianRun),
     ...imageCpuRows(imageCpu, script.cpuMs),
   ];
@@ -133,7 +137,7 @@ function imageCpuRows(runs: ProcessesCpu[], scriptCpuMs: number): BenchRow[] {
   const median = (pick: (run: ProcessesCpu) => number) => percentile(runs.map(pick), 50);
   return [
     row(
-      'pipeline: IMAGE CPU time of a run, the worker (median of 3)',
+      `pipeline: IMAGE CPU time of a run, the worker (median of ${IMAGE_RUNS.timed})`,
       median((run) => run.worker),
       'ms',
       {
