@@ -82,12 +82,26 @@ describe('webhook deliveries', () => {
     const { customerId, apiKey } = await app.createCustomer(5);
     const { id: endpointId, secret } = await endpointFor(apiKey, target.url);
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
-    const [request] = await withWorker(async () => {
+    const [request, delivery] = await withWorker(async () => {
       // Any end, within the test's time, so that a run that failed says how (rather than a timeout).
       const ended = await waitForWorkflow(app, workflow.id, apiKey, (w) => FINAL.includes(w.processingStatus), 40_000);
       expect(ended, JSON.stringify(ended)).toMatchObject({ processingStatus: 'SUCCESS' });
-      return target.waitFor(1, 15_000);
+      const [received] = await target.waitFor(1, 15_000);
+      // Recorded before the worker stops: stopped between the request and its record (grace 0), a
+      // worker hands the delivery back to be sent again, and nothing here would send it.
+      const [recorded] = await until(
+        'the delivery to be recorded',
+        async () => {
+          const listed = await deliveriesOf(apiKey, endpointId);
+          return listed[0]?.status === 'SUCCEEDED' ? listed : undefined;
+        },
+        15_000,
+      );
+      // Nothing more arrives for it while a worker runs: exactly one delivery.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return [received, recorded] as const;
     });
+    expect(target.requests).toHaveLength(1);
     const signature = String(request!.headers['framewright-signature']);
     expect(verifySignature(secret, request!.body, signature)).toBe(true);
     expect(verifySignature('whsec_another', request!.body, signature)).toBe(false);
@@ -100,10 +114,6 @@ describe('webhook deliveries', () => {
     });
     const png = Buffer.from(await (await fetch(event.data.workflow.mediaResult[0]!.url)).arrayBuffer());
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-    const [delivery] = await until('the delivery to be recorded', async () => {
-      const listed = await deliveriesOf(apiKey, endpointId);
-      return listed[0]?.status === 'SUCCEEDED' ? listed : undefined;
-    });
     expect(delivery).toMatchObject({
       eventId: event.id,
       eventType: 'WORKFLOW_SUCCEEDED',
@@ -111,9 +121,6 @@ describe('webhook deliveries', () => {
       attempts: 1,
       lastStatusCode: 200,
     });
-    // Nothing more arrives for it: exactly one delivery.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(target.requests).toHaveLength(1);
   });
 
   test('a failed, a canceled and a deleted workflow each send theirs; an endpoint for SUCCEEDED only gets none of them', async () => {
