@@ -1,7 +1,7 @@
 // The IMAGE pipeline's baseline: the same sharp operations (the four IMAGE flows of the service,
 // called one after the other on the previous one's output) in a plain script, with no queue,
-// database or bucket. Prints the median of the timed runs after the warm-ups (IMAGE_RUNS), in time and in CPU
-// time (this process's, sharp's threads included).
+// database or bucket. Prints the median of the timed runs after the warm-ups (IMAGE_RUNS), in
+// time and in CPU time (this process's, sharp's threads included).
 import fs from 'node:fs/promises';
 import { runFlowsInScript } from '../lib/flows-in-script.ts';
 import { IMAGE_RUNS } from '../lib/image-runs.ts';
