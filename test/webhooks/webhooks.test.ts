@@ -83,10 +83,11 @@ describe('webhook deliveries', () => {
     const { id: endpointId, secret } = await endpointFor(apiKey, target.url);
     const workflow = await createWorkflowFor(app, customerId, { options: { pipelineMode: 'IMAGE' } });
     const [request, delivery] = await withWorker(async () => {
-      // Any end, within the test's time, so that a run that failed says how (rather than a timeout).
-      const ended = await waitForWorkflow(app, workflow.id, apiKey, (w) => FINAL.includes(w.processingStatus), 40_000);
+      // Each wait within its own share of the test's 60 s (30 + 10 + 10 + 1.5), so that whichever
+      // step is late says so, rather than the test timing out; the run's end may be any, to say how it ended.
+      const ended = await waitForWorkflow(app, workflow.id, apiKey, (w) => FINAL.includes(w.processingStatus), 30_000);
       expect(ended, JSON.stringify(ended)).toMatchObject({ processingStatus: 'SUCCESS' });
-      const [received] = await target.waitFor(1, 15_000);
+      const [received] = await target.waitFor(1, 10_000);
       // Recorded before the worker stops: stopped between the request and its record (grace 0), a
       // worker hands the delivery back to be sent again, and nothing here would send it.
       const [recorded] = await until(
@@ -95,7 +96,7 @@ describe('webhook deliveries', () => {
           const listed = await deliveriesOf(apiKey, endpointId);
           return listed[0]?.status === 'SUCCEEDED' ? listed : undefined;
         },
-        15_000,
+        10_000,
       );
       // Nothing more arrives for it while a worker runs: exactly one delivery.
       await new Promise((resolve) => setTimeout(resolve, 1500));
